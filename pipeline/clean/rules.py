@@ -1,0 +1,183 @@
+"""The cleaning rules as pure functions of text."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..common import load_yaml
+
+BULLET_RE = re.compile(r"^\s*(?:[•●▪◦·∙‣■□➢►\u2022\uf0b7*]|-(?=\S)|- )\s*")
+INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u2002\u2003\t"), " ")
+
+
+@dataclass(frozen=True)
+class CleanRules:
+    furniture_lines: re.Pattern
+    furniture_paragraphs: tuple[re.Pattern, ...]
+    file_title_line: re.Pattern
+    read_more_line: re.Pattern
+    glue_labels: tuple[str, ...]
+    missing_values: frozenset[str]
+    dedupe_min_words: int
+
+    @classmethod
+    def from_files(cls, rules_path: str | Path, labels_path: str | Path) -> "CleanRules":
+        rules = load_yaml(rules_path)
+        labels = load_yaml(labels_path)
+        glue = sorted(
+            {lab for spec in labels["fields"].values() if spec.get("glue") for lab in spec["labels"]},
+            key=len,
+            reverse=True,
+        )
+        return cls(
+            furniture_lines=re.compile("^(?:" + "|".join(f"(?:{p})" for p in rules["furniture_lines"]) + r")$", re.I),
+            furniture_paragraphs=tuple(re.compile(p, re.I) for p in rules.get("furniture_paragraphs", [])),
+            file_title_line=re.compile(rules["file_title_line"], re.I),
+            read_more_line=re.compile("^(?:" + rules["read_more_line"] + r")$", re.I),
+            glue_labels=tuple(glue),
+            missing_values=frozenset(v.lower() for v in labels.get("missing_values", [])),
+            dedupe_min_words=int(rules.get("dedupe_min_words", 8)),
+        )
+
+
+def clean_text(text: str, rules: CleanRules) -> str:
+    text = normalise(text)
+    lines = text.split("\n")
+    lines = _drop_file_title(lines, rules)
+    lines = _drop_read_more_blocks(lines, rules)
+    lines = [_repair_glued(line, rules) for line in lines]
+    lines = _drop_furniture_lines(lines, rules)
+    paragraphs = _paragraphs(lines)
+    paragraphs = [p for p in paragraphs if not any(r.search(p) for r in rules.furniture_paragraphs)]
+    paragraphs = _strip_page_numbers(paragraphs)
+    paragraphs = _dedupe(paragraphs, rules.dedupe_min_words)
+    return "\n\n".join(paragraphs).strip()
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    text = text.translate(INVISIBLE).translate(SPACES)
+    out = []
+    for line in text.split("\n"):
+        line = re.sub(r" {2,}", " ", line).strip()
+        m = BULLET_RE.match(line)
+        if m and line[m.end():]:
+            line = "• " + line[m.end():]
+        out.append(line)
+    return "\n".join(out)
+
+
+def _drop_file_title(lines: list[str], rules: CleanRules) -> list[str]:
+    for i, line in enumerate(lines):
+        if line:
+            if rules.file_title_line.match(line):
+                return lines[:i] + lines[i + 1 :]
+            break
+    return lines
+
+
+def _drop_read_more_blocks(lines: list[str], rules: CleanRules) -> list[str]:
+    """Cut the trailing list of unrelated documents ("Title / Title + snippet / Läs mer")."""
+    marks = [i for i, line in enumerate(lines) if rules.read_more_line.match(line)]
+    if not marks:
+        return lines
+    first = marks[0]
+    # Walk back over the block before the first standalone "Läs mer": a snippet
+    # paragraph that begins with the preceding title line.
+    paras = _para_spans(lines[:first])
+    cut = first
+    if len(paras) >= 2:
+        (t0, t1), (s0, s1) = paras[-2], paras[-1]
+        title = " ".join(lines[t0:t1]).strip()
+        snippet = " ".join(lines[s0:s1]).strip()
+        if title and snippet.startswith(title[: max(12, len(title) // 2)]):
+            cut = t0
+    if len(marks) >= 2 or cut != first:
+        return lines[:cut]
+    # A lone "Läs mer" link line: drop just the line.
+    return lines[:first] + lines[first + 1 :]
+
+
+def _para_spans(lines: list[str]) -> list[tuple[int, int]]:
+    spans, start = [], None
+    for i, line in enumerate(lines + [""]):
+        if line and start is None:
+            start = i
+        elif not line and start is not None:
+            spans.append((start, i))
+            start = None
+    return spans
+
+
+def _repair_glued(line: str, rules: CleanRules) -> str:
+    if not line or len(line) > 160:
+        return line
+    lower = line.lower()
+    for label in rules.glue_labels:
+        if lower.startswith(label.lower()) and len(line) > len(label):
+            rest = line[len(label) :]
+            first = rest[0]
+            if first in " :\t":
+                return line
+            if (first.isupper() or first.isdigit() or "@" in rest
+                    or rest.strip().lower() in rules.missing_values):
+                return f"{line[:len(label)]}: {rest.strip()}"
+            return line
+    return line
+
+
+def _drop_furniture_lines(lines: list[str], rules: CleanRules) -> list[str]:
+    out: list[str] = []
+    prev = ""
+    for line in lines:
+        if line and rules.furniture_lines.match(line):
+            # Right after a "Label:" line it is the label's value (e.g. "1"), not furniture.
+            if not prev.endswith(":"):
+                continue
+        out.append(line)
+        if line:
+            prev = line
+    return out
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    return ["\n".join(lines[a:b]) for a, b in _para_spans(lines)]
+
+
+_LEAD_NUM = re.compile(r"^(\d{1,3}) (?=\S)")
+
+
+def _strip_page_numbers(paragraphs: list[str]) -> list[str]:
+    """PDF transcripts glue page numbers to page text: "4 Bakgrund ... 4"."""
+    nums = [(_LEAD_NUM.match(p), p) for p in paragraphs]
+    seq = [int(m.group(1)) for m, _ in nums if m]
+    increasing = sum(1 for a, b in zip(seq, seq[1:]) if b == a + 1)
+    if increasing < 2:
+        return paragraphs
+    out, expected = [], None
+    for m, p in nums:
+        if m:
+            n = int(m.group(1))
+            if expected is None or n == expected or n == expected + 1:
+                p = p[m.end():]
+                p = re.sub(rf"\s+{n}$", "", p)
+                expected = n + 1
+        out.append(p)
+    return [p for p in out if p.strip()]
+
+
+def _dedupe(paragraphs: list[str], min_words: int) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for p in paragraphs:
+        key = re.sub(r"\s+", " ", p).strip().lower()
+        if len(key.split()) >= min_words:
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(p)
+    return out

@@ -1,0 +1,88 @@
+"""Ingest: bytes on disk -> raw text plus format, with clear errors.
+
+``read_document(path, config)`` returns a :class:`RawDocument` or raises
+:class:`IngestError` whose ``kind`` names the failure (``empty``,
+``binary``, ``too_large``, ``corrupt_pdf``, ``encrypted_pdf``,
+``unsupported``, ``unreadable``). The runner records those in
+``errors.jsonl`` and carries on with the batch.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from .html import html_to_text
+from .pdf import pdf_to_text
+from .text import decode_text
+
+SUFFIXES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+DEFAULT_MAX_BYTES = 25 * 1024 * 1024
+
+
+class IngestError(Exception):
+    """A document that cannot be read; ``kind`` is a stable machine-readable code."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    source: str
+    sha256: str
+    format: str
+    text: str
+    title_hint: Optional[str] = None
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def detect_format(path: Path) -> str:
+    try:
+        return SUFFIXES[path.suffix.lower()]
+    except KeyError:
+        raise IngestError(
+            "unsupported", f"unsupported file type {path.suffix!r}; expected one of {', '.join(sorted(SUFFIXES))}"
+        ) from None
+
+
+def read_document(path: str | Path, config: dict[str, Any] | None = None) -> RawDocument:
+    """Read one file and turn it into text; raise IngestError on bad input."""
+    config = config or {}
+    path = Path(path)
+    fmt = detect_format(path)
+    max_bytes = int(config.get("max_bytes", DEFAULT_MAX_BYTES))
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise IngestError(
+                "too_large",
+                f"file is {size / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.1f} MB "
+                "(raise ingest.max_bytes in the config to accept it)",
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError("unreadable", f"cannot read file: {exc.strerror or exc}") from exc
+    return parse_bytes(data, fmt, str(path))
+
+
+def parse_bytes(data: bytes, fmt: str, source: str) -> RawDocument:
+    if not data.strip():
+        raise IngestError("empty", "file is empty")
+    digest = sha256_of(data)
+    title = None
+    if fmt == "pdf":
+        text, title = pdf_to_text(data, IngestError)
+    else:
+        text = decode_text(data, IngestError)
+        if fmt == "html":
+            text, title = html_to_text(text)
+    if not text.strip():
+        raise IngestError("empty", "no text found in the document")
+    return RawDocument(source=source, sha256=digest, format=fmt, text=text, title_hint=title)

@@ -1,0 +1,110 @@
+"""The typed record that flows through every stage.
+
+One :class:`Record` per input document. Stages read and fill its fields;
+all character offsets (``start``/``end``) refer to ``Record.text``, the
+cleaned text. ``Record.to_json()`` is what lands in ``records.jsonl`` and
+what ``pipeline/schema/record.schema.json`` describes.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0.0"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Metadata(_Model):
+    """Fields the document states. A key is present only when stated."""
+
+    project_number: Optional[str] = None
+    owner: Optional[str] = None
+    contact_person: Optional[str] = None
+    email: Optional[str] = None
+    phone: Optional[str] = None
+    programme_area: Optional[str] = None
+    specific_objective: Optional[str] = None
+    phase: Optional[str] = None
+    esf_support_sek: Optional[int] = None
+    total_budget_sek: Optional[int] = None
+    period_start: Optional[date] = None
+    period_end: Optional[date] = None
+    region: Optional[str] = None
+    planned_participants: Optional[int] = None
+    cofinancing_rate: Optional[float] = Field(default=None, description="Share 0-1, e.g. 0.5 for '50%'")
+    intervention_type: Optional[str] = None
+    municipalities: Optional[list[str]] = None
+    participating_organisations: Optional[list[str]] = None
+    postcode: Optional[str] = None
+
+
+class Section(_Model):
+    key: str = Field(description="Canonical key, e.g. summary, background, purpose, goals")
+    heading: str = Field(description="The heading as written in the document")
+    start: int
+    end: int
+
+
+class Entity(_Model):
+    text: str
+    label: str = Field(description="ORG, PER or LOC")
+    start: int
+    end: int
+    source: str = Field(default="model", description="model, gazetteer or metadata")
+
+
+class EntitySummary(_Model):
+    text: str
+    label: str
+    count: int
+
+
+class Evidence(_Model):
+    text: str
+    start: int
+    end: int
+    section: Optional[str] = None
+
+
+class Theme(_Model):
+    id: str
+    label: str
+    score: float = Field(ge=0.0, le=1.0)
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Record(_Model):
+    schema_version: str = SCHEMA_VERSION
+    id: str
+    source: str
+    sha256: str
+    format: str = Field(description="txt, html or pdf")
+    title: Optional[str] = None
+    text: str
+    metadata: Metadata = Field(default_factory=Metadata)
+    sections: list[Section] = Field(default_factory=list)
+    entities: list[Entity] = Field(default_factory=list)
+    entity_counts: list[EntitySummary] = Field(default_factory=list)
+    themes: list[Theme] = Field(default_factory=list)
+    theme_candidates: list[Theme] = Field(default_factory=list, description="Unassigned themes, for review")
+    summary: Optional[str] = None
+    pipeline_version: Optional[str] = None
+
+    def section_text(self, key: str) -> str:
+        """Concatenated text of all sections with this canonical key."""
+        return "\n\n".join(self.text[s.start : s.end] for s in self.sections if s.key == key)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict; metadata keeps only stated (non-null) fields."""
+        data = self.model_dump(mode="json")
+        data["metadata"] = {k: v for k, v in data["metadata"].items() if v is not None}
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Record":
+        return cls.model_validate(data)

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from ..common import load_yaml
+from ..record import Section
+
+_WORD_CHARS = r"[A-Za-zÅÄÖåäöÉé]"
+
+
+@dataclass(frozen=True)
+class SectionSplitter:
+    headings: dict[str, str]  # heading (lower) -> key
+    inline_re: re.Pattern  # heading run into the first sentence of a paragraph
+    labels: tuple[str, ...]  # metadata labels (never section headings when followed by a value)
+    max_words: int
+    max_chars: int
+
+    @classmethod
+    def from_file(cls, path: str | Path, labels_path: str | Path) -> "SectionSplitter":
+        cfg = load_yaml(path)
+        headings = {h.lower(): key for key, hs in cfg["sections"].items() for h in hs}
+        strong = sorted((h for h, k in headings.items() if k != "other" and len(h) > 3), key=len, reverse=True)
+        inline_re = re.compile(r"^(" + "|".join(re.escape(h) for h in strong) + r")(?= (?-i:[A-ZÅÄÖ]))", re.I)
+        labels = tuple(
+            lab.lower() for spec in load_yaml(labels_path)["fields"].values() for lab in spec["labels"]
+        )
+        g = cfg.get("generic_heading", {})
+        return cls(headings, inline_re, labels, int(g.get("max_words", 6)), int(g.get("max_chars", 60)))
+
+    def split(self, text: str, title: Optional[str] = None) -> list[Section]:
+        starts: list[tuple[int, str, str]] = []  # (offset, key, heading)
+        offset = 0
+        lines = text.split("\n")
+        # Texts with blank-line paragraphs put a blank line before headings;
+        # PDF extractions often have no blank lines at all.
+        paragraphed = text.count("\n\n") >= 3
+        prev_blank = True
+        for i, line in enumerate(lines):
+            stripped = line.strip()
+            hit = self._heading(stripped, lines, i, prev_blank or not paragraphed, title) if stripped else None
+            if hit:
+                key, heading = hit
+                starts.append((offset + (len(line) - len(line.lstrip())), key, heading))
+            prev_blank = not stripped
+            offset += len(line) + 1
+        sections = []
+        for j, (start, key, heading) in enumerate(starts):
+            end = starts[j + 1][0] if j + 1 < len(starts) else len(text)
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            sections.append(Section(key=key, heading=heading, start=start, end=end))
+        return sections
+
+    def _heading(self, line: str, lines: list[str], i: int, prev_blank: bool,
+                 title: Optional[str]) -> Optional[tuple[str, str]]:
+        bare = line.rstrip(":").strip()
+        low = bare.lower()
+        if low in self.headings and prev_blank:
+            # "Kommun" / "Region" etc. are also metadata labels: only a heading
+            # when it stands alone (not "Label: value" / "Label:" + value line).
+            if line.endswith(":") and low in self.labels:
+                return None
+            return self.headings[low], bare
+        # "Syfte: Att skapa ..." -- heading and text on one line.
+        if ":" in line and prev_blank:
+            head, _, rest = line.partition(":")
+            if head.lower().strip() in self.headings and rest.strip() and head.lower().strip() not in self.labels:
+                return self.headings[head.lower().strip()], head.strip()
+        # "Bakgrund Projektet Kompetenslyftet ..." -- heading glued to a paragraph.
+        if prev_blank and len(line) > 80:
+            m = self.inline_re.match(line)
+            if m:
+                return self.headings[m.group(1).lower()], m.group(1)
+        if self._generic(line, lines, i, prev_blank, title):
+            return "other", bare
+        return None
+
+    def _generic(self, line: str, lines: list[str], i: int, prev_blank: bool, title: Optional[str]) -> bool:
+        if not prev_blank or i == 0 or (title and line == title):
+            return False
+        if len(line) > self.max_chars or len(line.split()) > self.max_words:
+            return False
+        if not re.match(_WORD_CHARS, line[0]) or not line[0].isupper():
+            return False
+        if line[-1] in ".,;!?)”\"" or ":" in line or line.startswith("•") or any(ch.isdigit() for ch in line):
+            return False
+        if any(line.lower().startswith(lab) for lab in self.labels):
+            return False
+        nxt = next((l for l in lines[i + 1 : i + 3] if l.strip()), "")
+        return len(nxt) > len(line) and not nxt.startswith("•")
