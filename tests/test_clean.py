@@ -1,0 +1,113 @@
+"""Cleaning on the real seeds: furniture out, every content paragraph kept."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import seed_path
+from pipeline.clean import CleanRules, clean_text
+from pipeline.clean.rules import normalise
+
+FURNITURE = [
+    "Logotyp på utskrifter", "In English", "Storlek: px", "Starta visningen från sidan", "Download \"",
+    "Transkript", "Lär dig mer", "Information med anledning av covid-19", "Uppdaterad information",
+    "information (1)", "[Skriv text]", "Den här hemsidan använder cookies",
+]
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return CleanRules.from_files("configs/clean.yaml", "configs/labels.yaml")
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _content_paragraphs(raw: str, stop: str | None = None) -> list[str]:
+    if stop:
+        raw = raw[: raw.index(stop)]
+    paras = [p.strip() for p in re.split(r"\n\s*\n", raw)]
+    # Long paragraphs are content; strip PDF page numbers glued to both ends.
+    out = []
+    for p in paras:
+        p = re.sub(r"^\d{1,3} ", "", p)
+        p = re.sub(r" \d{1,3}$", "", p)
+        lines = p.split("\n")
+        if "cookies" in p:
+            continue  # the cookie notice is furniture
+        if len(p.split()) >= 12 and sum(len(x) < 60 for x in lines) <= len(lines) // 2:
+            out.append(p)  # prose, not a label block or a list
+    return out
+
+
+@pytest.mark.parametrize("seed,stop", [("000", None), ("001", None), ("002", "VERKSAMHETSPLAN OCH BUDGET 2013"),
+                                       ("003", None), ("004", None)])
+def test_seed_furniture_removed_and_content_kept(rules, seed, stop):
+    raw = seed_path(seed).read_text(encoding="utf-8")
+    text = clean_text(raw, rules)
+    for f in FURNITURE:
+        assert f not in text, f"furniture {f!r} left in seed {seed}"
+    assert not re.search(r"^\s*Läs mer\s*$", text, re.M), "stand-alone 'Läs mer' link left"
+    assert not re.search(r"(?<!:\n)^\d{1,3}$", text, re.M), "page number line left"
+    flat = _norm(text)
+    paras = _content_paragraphs(raw, stop)
+    assert paras
+    for p in paras:
+        assert _norm(normalise(p)) in flat, f"content paragraph lost in seed {seed}: {p[:80]!r}"
+
+
+def test_read_more_list_of_unrelated_documents_removed(rules):
+    text = clean_text(seed_path("002").read_text(encoding="utf-8"), rules)
+    for unrelated in ["VERKSAMHETSPLAN OCH BUDGET", "14 sätt att jobba jämt", "Matchning Södertörn", "karriärvägledning.se.nu"]:
+        assert unrelated not in text
+    assert text.rstrip().endswith("Länsstyrelsen Västernorrland, Härnösand Tel")
+    # Page numbers glued to page text are removed, the page text is kept.
+    assert "\nBakgrund Projektet Kompetenslyftet" in text
+    assert "4 Bakgrund" not in text
+
+
+def test_news_lead_duplicate_dropped_but_closing_sentence_kept(rules):
+    text = clean_text(seed_path("004").read_text(encoding="utf-8"), rules)
+    assert text.count("Hösten 2008 drog lågkonjunkturen") == 1
+    assert "Läs mer om VästKraft i vår Projektbank" in text
+
+
+def test_glued_labels_repaired(rules):
+    text = clean_text(seed_path("000").read_text(encoding="utf-8"), rules)
+    assert "Beviljat ESF-stöd: 4 374 500 kr" in text
+    assert "Programområde: Programområde 1 Kompetensförsörjning" in text
+    assert "E-post: lennart.anderberg@alingsas.se" in text
+    text1 = clean_text(seed_path("001").read_text(encoding="utf-8"), rules)
+    assert "Projektägare: saknas" in text1
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("ProjektfasGenomförande", "Projektfas: Genomförande"),
+    ("Total projektbudget12 000 kr", "Total projektbudget: 12 000 kr"),
+    ("RegionSmåland och öarna", "Region: Småland och öarna"),
+    ("Regionens arbete fortsätter", "Regionens arbete fortsätter"),   # an ordinary word, not a label
+    ("Region Skåne deltar", "Region Skåne deltar"),
+    ("Telefonnummer08-123 45 67", "Telefonnummer: 08-123 45 67"),
+])
+def test_glue_repair_generalises(rules, line, expected):
+    assert clean_text(f"Titel\n\n{line}\n\nEn vanlig mening om projektet som är lång nog.", rules).split("\n\n")[1] == expected
+
+
+def test_generic_furniture_variants(rules):
+    raw = ("Logotyper för utskrift\n\nVi använder cookies för att webbplatsen ska fungera. Genom att fortsätta "
+           "godkänner du detta.\n\nAcceptera\n\nStäng\n\nAnmäl dig till vårt webbinarium om ESF+ den 3 maj!\n\n"
+           "Projekt Gröna jobb\n\nProjektet ger unga i Kiruna praktik inom besöksnäringen.\n\nSida 2 av 5\n\n"
+           "• punkt ett\n● punkt två\n-punkt tre")
+    text = clean_text(raw, rules)
+    assert text.split("\n\n")[0] == "Projekt Gröna jobb"
+    assert "cookies" not in text and "webbinarium" not in text and "Sida 2" not in text
+    assert "• punkt ett\n• punkt två\n• punkt tre" in text
+
+
+def test_unicode_and_whitespace_normalised(rules):
+    raw = "Titel\n\nJa\u0308mtland   och\u00a0Ha\u0308rjedalen med\u00adverkar.\r\nNy rad\t här."
+    text = clean_text(raw, rules)
+    assert "Jämtland och Härjedalen medverkar." in text
+    assert "\r" not in text and "\t" not in text
