@@ -22,6 +22,8 @@ class CleanRules:
     glue_labels: tuple[str, ...]
     missing_values: frozenset[str]
     dedupe_min_words: int
+    toc_heading: re.Pattern
+    repeated_line_min: int
 
     @classmethod
     def from_files(cls, rules_path: str | Path, labels_path: str | Path) -> "CleanRules":
@@ -40,6 +42,8 @@ class CleanRules:
             glue_labels=tuple(glue),
             missing_values=frozenset(v.lower() for v in labels.get("missing_values", [])),
             dedupe_min_words=int(rules.get("dedupe_min_words", 8)),
+            toc_heading=re.compile("^(?:" + rules.get("toc_heading", "innehåll") + r")\b", re.I),
+            repeated_line_min=int(rules.get("repeated_line_min", 3)),
         )
 
 
@@ -48,7 +52,10 @@ def clean_text(text: str, rules: CleanRules) -> str:
     lines = text.split("\n")
     lines = _drop_file_title(lines, rules)
     lines = _drop_read_more_blocks(lines, rules)
+    lines = _drop_repeated_lines(lines, rules.repeated_line_min)
+    lines = _drop_toc(lines, rules.toc_heading)
     lines = [_repair_glued(line, rules) for line in lines]
+    lines = _unwrap(lines)
     lines = _drop_furniture_lines(lines, rules)
     paragraphs = _paragraphs(lines)
     paragraphs = [p for p in paragraphs if not any(r.search(p) for r in rules.furniture_paragraphs)]
@@ -113,6 +120,44 @@ def _para_spans(lines: list[str]) -> list[tuple[int, int]]:
     return spans
 
 
+def _drop_repeated_lines(lines: list[str], min_count: int) -> list[str]:
+    """Running headers/footers of PDFs: the same short line on many pages."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        if 4 <= len(line) <= 80 and not line.startswith("•") and re.search(r"[^\W\d_]{3}", line):
+            counts[line] = counts.get(line, 0) + 1
+    repeated = {line for line, c in counts.items() if c >= min_count}
+    if not repeated:
+        return lines
+    first = next((l for l in lines if l), None)
+    return [l for i, l in enumerate(lines) if l not in repeated or (l == first and i == lines.index(first))]
+
+
+_TOC_ENTRY = re.compile(r"(\.{2,}|…)\s*\d+\s*$|\s\d{1,3}$")
+
+
+def _drop_toc(lines: list[str], heading: re.Pattern) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if heading.match(line):
+            rest = line[heading.match(line).end():]
+            if len(re.findall(r"\.{3,}|…", rest)) >= 2:  # one-paragraph TOC with dot leaders
+                i += 1
+                continue
+            if not rest.strip():
+                j = i + 1
+                while j < len(lines) and lines[j] and _TOC_ENTRY.search(lines[j]):
+                    j += 1
+                if j - i > 2:
+                    i = j
+                    continue
+        out.append(line)
+        i += 1
+    return out
+
+
 def _repair_glued(line: str, rules: CleanRules) -> str:
     if not line or len(line) > 160:
         return line
@@ -128,6 +173,20 @@ def _repair_glued(line: str, rules: CleanRules) -> str:
                 return f"{line[:len(label)]}: {rest.strip()}"
             return line
     return line
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    """Join hard-wrapped lines (PDF text): a long line without final punctuation
+    followed by a line that starts in lower case continues the same sentence."""
+    out: list[str] = []
+    for line in lines:
+        prev = out[-1] if out else ""
+        if (len(prev) >= 50 and line[:1].islower() and prev[-1:] not in ".!?:;"
+                and not prev.startswith("•")):
+            out[-1] = f"{prev} {line}"
+        else:
+            out.append(line)
+    return out
 
 
 def _drop_furniture_lines(lines: list[str], rules: CleanRules) -> list[str]:

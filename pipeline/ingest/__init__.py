@@ -63,7 +63,7 @@ def read_document(path: str | Path, config: dict[str, Any] | None = None) -> Raw
         if size > max_bytes:
             raise IngestError(
                 "too_large",
-                f"file is {size / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.1f} MB "
+                f"file is {size / 2**20:.1f} MiB, over the limit of {max_bytes / 2**20:.1f} MiB "
                 "(raise ingest.max_bytes in the config to accept it)",
             )
         data = path.read_bytes()

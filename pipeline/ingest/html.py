@@ -58,7 +58,7 @@ def _walk(node, out: list[str]) -> None:
         elif tag in BLOCK:
             out.append("\n\n" if tag in HEADINGS or tag in ("p", "dl", "table", "section", "article") else "\n")
             _walk(child, out)
-            if tag == "dt":
+            if tag == "dt" and not "".join(out).rstrip().endswith(":"):
                 out.append(":")
             out.append("\n\n" if tag in HEADINGS or tag == "p" else "\n")
         else:

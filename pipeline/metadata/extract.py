@@ -54,6 +54,7 @@ class MetadataExtractor:
     labels: tuple[tuple[str, str], ...]  # (label lower-case, field), longest first
     missing: frozenset[str]
     regions: dict[str, str]  # lower-case spelling -> canonical
+    generic_titles: frozenset[str] = frozenset()
 
     @classmethod
     def from_files(cls, labels_path: str | Path, regions_path: str | Path) -> "MetadataExtractor":
@@ -67,7 +68,8 @@ class MetadataExtractor:
         for canonical, alts in load_yaml(regions_path)["regions"].items():
             for name in [canonical, *alts]:
                 regions[name.lower()] = canonical
-        return cls(tuple(labels), frozenset(v.lower() for v in cfg.get("missing_values", [])), regions)
+        return cls(tuple(labels), frozenset(v.lower() for v in cfg.get("missing_values", [])), regions,
+                   frozenset(t.lower() for t in cfg.get("generic_titles", [])))
 
     # -- label detection -------------------------------------------------
     def label_of(self, line: str) -> Optional[tuple[str, str, bool]]:
@@ -114,6 +116,12 @@ class MetadataExtractor:
                     found["period_end"] = end
                 found[field] = True
                 continue
+            if field == "contact_person":
+                # "Kontaktperson: Eva Lind, eva.lind@exempel.se, 0522-123 45" states all three.
+                for extra, parse in (("email", n.parse_email), ("phone", n.parse_phone)):
+                    got = parse(value)
+                    if got:
+                        found.setdefault(extra, got)
             parsed = PARSERS[field](value)
             if parsed is not None:
                 if field == "region":
@@ -147,8 +155,7 @@ class MetadataExtractor:
                 break
         return items
 
-    @staticmethod
-    def _title(lines: list[str], hint: Optional[str]) -> Optional[str]:
+    def _title(self, lines: list[str], hint: Optional[str]) -> Optional[str]:
         for line in lines[:15]:
             m = TITLE_LINE.match(line.strip())
             if m:
@@ -156,6 +163,6 @@ class MetadataExtractor:
         if hint:
             return _text(hint)
         for line in lines:
-            if line.strip():
+            if line.strip() and line.strip().lower().rstrip(":") not in self.generic_titles:
                 return _text(line) if len(line) <= 200 else None
         return None

@@ -37,11 +37,11 @@ class SectionSplitter:
         lines = text.split("\n")
         # Texts with blank-line paragraphs put a blank line before headings;
         # PDF extractions often have no blank lines at all.
-        paragraphed = text.count("\n\n") >= 3
+        paragraphed = text.count("\n\n") * 12 >= len(lines)
         prev_blank = True
         for i, line in enumerate(lines):
             stripped = line.strip()
-            hit = self._heading(stripped, lines, i, prev_blank or not paragraphed, title) if stripped else None
+            hit = self._heading(stripped, lines, i, prev_blank, paragraphed, title) if stripped else None
             if hit:
                 key, heading = hit
                 starts.append((offset + (len(line) - len(line.lstrip())), key, heading))
@@ -55,8 +55,14 @@ class SectionSplitter:
             sections.append(Section(key=key, heading=heading, start=start, end=end))
         return sections
 
-    def _heading(self, line: str, lines: list[str], i: int, prev_blank: bool,
+    def _heading(self, line: str, lines: list[str], i: int, prev_blank: bool, paragraphed: bool,
                  title: Optional[str]) -> Optional[tuple[str, str]]:
+        # Without blank-line paragraphs, a heading follows a finished sentence.
+        prev = lines[i - 1].rstrip() if i else ""
+        boundary = prev_blank or (not paragraphed and prev[-1:] in (".", "!", "?", ":", "”", '"'))
+        if not paragraphed and not boundary and self.headings.get(line.rstrip(":").strip().lower()):
+            boundary = True  # a known heading right after a title line
+        prev_blank = boundary
         bare = line.rstrip(":").strip()
         low = bare.lower()
         if low in self.headings and prev_blank:
@@ -75,7 +81,7 @@ class SectionSplitter:
             m = self.inline_re.match(line)
             if m:
                 return self.headings[m.group(1).lower()], m.group(1)
-        if self._generic(line, lines, i, prev_blank, title):
+        if self._generic(line, lines, i, boundary, title):
             return "other", bare
         return None
 
@@ -90,5 +96,8 @@ class SectionSplitter:
             return False
         if any(line.lower().startswith(lab) for lab in self.labels):
             return False
+        prev = next((l for l in reversed(lines[max(0, i - 3):i]) if l.strip()), "")
+        if prev.rstrip().endswith(":"):
+            return False  # the value of a "Label:" line
         nxt = next((l for l in lines[i + 1 : i + 3] if l.strip()), "")
         return len(nxt) > len(line) and not nxt.startswith("•")

@@ -1,0 +1,104 @@
+"""Bad documents get a clear error (and never stop a batch)."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from pipeline.ingest import IngestError, read_document
+from pipeline.runner import run
+
+
+def _write(tmp_path, name, data: bytes):
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p
+
+
+@pytest.mark.parametrize("name,data,kind", [
+    ("empty.txt", b"", "empty"),
+    ("blank.txt", b"  \n\n\t ", "empty"),
+    ("junk.txt", os.urandom(4096).replace(b"\n", b"\x00") + b"\x00" * 64, "binary"),
+    ("junk.html", b"\x00\x01\x02\x03" * 500, "binary"),
+    ("broken.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\nthis is not a pdf body", "corrupt_pdf"),
+    ("fake.pdf", b"Hej, jag heter inte PDF.", "corrupt_pdf"),
+    ("notes.docx", b"PK\x03\x04", "unsupported"),
+])
+def test_bad_file_gets_clear_error(tmp_path, name, data, kind):
+    with pytest.raises(IngestError) as exc:
+        read_document(_write(tmp_path, name, data))
+    assert exc.value.kind == kind
+    assert exc.value.message  # a human-readable explanation
+
+
+def test_legacy_swedish_encodings_decode_correctly(tmp_path):
+    text = "Projektägare: Länsstyrelsen Västernorrland\nRegion: Mellersta Norrland\n\nÅtgärder för ökad sysselsättning."
+    for enc in ("cp1252", "latin-1", "utf-8", "utf-16"):
+        doc = read_document(_write(tmp_path, f"doc-{enc}.txt", text.encode(enc)))
+        assert "Västernorrland" in doc.text and "Åtgärder för ökad" in doc.text, enc
+        assert "Ã" not in doc.text
+
+
+def test_cp1252_specific_characters(tmp_path):
+    doc = read_document(_write(tmp_path, "quotes.txt", "”Västernorrland” – ett län".encode("cp1252")))
+    assert doc.text == "”Västernorrland” – ett län"
+
+
+def test_html_scripts_styles_and_broken_markup(tmp_path, spine):
+    html = ("<html><head><title>Sidtitel</title><style>p {color:red}</style>"
+            "<script>var kakor = 'Vi använder cookies';</script></head><body>"
+            "<div id='cookie-banner'>Vi använder cookies. <button>Godkänn</button></div>"
+            "<nav><ul><li><a href='/'>Hem</a></li><li>Projektbanken</li></ul></nav>"
+            "<h1>Unga i Gävle</h1><p>Projektet ger unga <b>praktik i vården<p>Och stöd från coacher."
+            "<table><tr><td>Region:</td><td>Norra Mellansverige</td></tr></table>"
+            "<!-- kommentar --><footer>© Svenska ESF-rådet</footer>")
+    rec = spine.process_file(_write(tmp_path, "page.html", html.encode("utf-8")))
+    assert rec.title == "Unga i Gävle"
+    assert "Projektet ger unga praktik i vården" in rec.text
+    assert "Och stöd från coacher." in rec.text
+    for junk in ("color:red", "var kakor", "cookies", "Godkänn", "Projektbanken", "kommentar", "©"):
+        assert junk not in rec.text
+    assert rec.metadata.region == "Norra Mellansverige"
+
+
+def test_html_declared_latin1(tmp_path, spine):
+    html = "<html><head><meta charset='iso-8859-1'></head><body><h1>Västerås</h1><p>Åtgärder i Örebro län för unga.</p></body></html>"
+    rec = spine.process_file(_write(tmp_path, "latin.html", html.encode("latin-1")))
+    assert "Åtgärder i Örebro län" in rec.text
+
+
+def test_huge_file_rejected_quickly(tmp_path):
+    big = tmp_path / "huge.txt"
+    with open(big, "wb") as fh:
+        fh.truncate(50 * 1024 * 1024)  # sparse 50 MB file
+    with pytest.raises(IngestError) as exc:
+        read_document(big)
+    assert exc.value.kind == "too_large" and "50" in exc.value.message
+
+
+def test_real_pdf_is_read(spine):
+    from conftest import CORPUS
+    rec = spine.process_file(CORPUS / "konferens_gransloest_foretagande.pdf")
+    assert rec.format == "pdf" and "Gränslöst företagande" in rec.text
+
+
+def test_batch_goes_on_past_bad_documents(tmp_path):
+    from pipeline.config import load_config
+    inp = tmp_path / "in"
+    inp.mkdir()
+    _write(inp, "empty.txt", b"")
+    _write(inp, "junk.txt", b"\x00\xff" * 1000)
+    _write(inp, "broken.pdf", b"%PDF-1.7 garbage")
+    _write(inp, "good.txt", "Projekt Lyftet\n\nSammanfattning\n\nProjektet ger unga i Luleå arbete.".encode())
+    with open(inp / "huge.txt", "wb") as fh:
+        fh.truncate(50 * 1024 * 1024)
+    cfg = load_config()
+    cfg["pipeline"]["stages"] = ["clean", "metadata", "sections"]
+    summary = run([inp], tmp_path / "out", cfg, jobs=1, quiet=True)
+    assert (summary.processed, summary.failed) == (1, 4)
+    errors = [json.loads(l) for l in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert {os.path.basename(e["source"]): e["error"] for e in errors} == {
+        "empty.txt": "empty", "junk.txt": "binary", "broken.pdf": "corrupt_pdf", "huge.txt": "too_large"}
+    records = (tmp_path / "out" / "records.jsonl").read_text().splitlines()
+    assert len(records) == 1 and json.loads(records[0])["title"] == "Projekt Lyftet"

@@ -1,0 +1,128 @@
+"""Batch runs: idempotent, incremental, crash-tolerant, atomic; CLI end to end."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CORPUS, ROOT, SEEDS, SPINE
+from pipeline.config import load_config
+from pipeline.runner import JOURNAL, run
+from pipeline.schema import validate_record
+
+
+@pytest.fixture()
+def cfg():
+    c = load_config()
+    c["pipeline"]["stages"] = list(SPINE)
+    return c
+
+
+def _records(out):
+    return [json.loads(l) for l in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_rerun_is_idempotent_and_skips_unchanged(tmp_path, cfg):
+    inp = tmp_path / "in"
+    shutil.copytree(SEEDS, inp)
+    out = tmp_path / "out"
+    first = run([inp], out, cfg, quiet=True)
+    assert first.processed == 5
+    before = (out / "records.jsonl").read_bytes()
+    second = run([inp], out, cfg, quiet=True)
+    assert (second.processed, second.skipped) == (0, 5)
+    assert (out / "records.jsonl").read_bytes() == before
+    ids = [r["id"] for r in _records(out)]
+    assert len(ids) == len(set(ids)) == 5
+
+
+def test_changed_document_replaces_its_record(tmp_path, cfg):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    doc = inp / "p.txt"
+    doc.write_text("Projekt Alfa\n\nProjektnummer: 2019/00001\n\nSammanfattning\n\nUnga i Umeå får jobb.", encoding="utf-8")
+    out = tmp_path / "out"
+    run([inp], out, cfg, quiet=True)
+    doc.write_text("Projekt Alfa\n\nProjektnummer: 2019/00001\n\nSammanfattning\n\nUnga i Umeå och Luleå får jobb.", encoding="utf-8")
+    s = run([inp], out, cfg, quiet=True)
+    assert s.processed == 1
+    recs = _records(out)
+    assert len(recs) == 1 and "Luleå" in recs[0]["text"] and recs[0]["id"] == "2019/00001"
+
+
+def test_same_project_number_in_two_documents_keeps_both(tmp_path, cfg):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for name, body in (("a.txt", "Ansökan"), ("b.txt", "Slutrapport")):
+        (inp / name).write_text(f"Projekt Beta\n\nProjektnummer: 2020/00002\n\n{body} om unga i Kiruna.", encoding="utf-8")
+    out = tmp_path / "out"
+    run([inp], out, cfg, quiet=True)
+    ids = sorted(r["id"] for r in _records(out))
+    assert ids[0] == "2020/00002" and ids[1].startswith("2020/00002~") and len(ids) == 2
+    run([inp], out, cfg, quiet=True)  # stable on re-run
+    assert sorted(r["id"] for r in _records(out)) == ids
+
+
+def test_journal_of_killed_run_is_recovered(tmp_path, cfg):
+    """Documents finished before a crash are kept and not processed again."""
+    inp = tmp_path / "in"
+    shutil.copytree(SEEDS, inp)
+    ref = tmp_path / "ref"
+    run([inp], ref, cfg, quiet=True)
+    out = tmp_path / "out"
+    out.mkdir()
+    done = _records(ref)[:2]
+    # What a killed run leaves behind: a journal with two records and a torn last line.
+    (out / JOURNAL).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in done) + '{"id": "tor',
+                               encoding="utf-8")
+    s = run([inp], out, cfg, quiet=True)
+    assert (s.processed, s.skipped) == (3, 2)
+    assert _records(out) == _records(ref)
+    assert not (out / JOURNAL).exists()
+    assert not list(out.glob("*.tmp"))
+
+
+def test_records_validate_against_committed_schema(tmp_path, cfg):
+    run([SEEDS, CORPUS], tmp_path, cfg, quiet=True)
+    recs = _records(tmp_path)
+    docs = [p for p in CORPUS.iterdir() if p.suffix in (".txt", ".html", ".pdf")]
+    assert len(recs) == 5 + len(docs)
+    for r in recs:
+        assert validate_record(r) == []
+
+
+def test_schema_file_matches_model():
+    from pipeline.schema import SCHEMA_FILE, record_schema
+    assert json.loads(SCHEMA_FILE.read_text(encoding="utf-8")) == record_schema()
+
+
+def test_schema_rejects_bad_record():
+    bad = {"schema_version": "1.0.0", "id": "x", "source": "s", "sha256": "0", "format": "txt", "text": "t",
+           "metadata": {"esf_support_sek": "fyra miljoner"}}
+    assert validate_record(bad)
+
+
+def test_cli_process_parallel(tmp_path):
+    conf = tmp_path / "spine.yaml"
+    conf.write_text("pipeline:\n  stages: [clean, metadata, sections]\n", encoding="utf-8")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "pipeline", "process", str(SEEDS), str(CORPUS / "projekt_digitala_vagar_kristianstad.html"),
+           "--out", str(out), "--jobs", "2", "--config", str(conf), "--no-store", "--no-index"]
+    res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert "6 processed" in res.stderr
+    assert len(_records(out)) == 6 and (out / "errors.jsonl").read_text() == ""
+    res = subprocess.run(cmd + ["--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and res.stderr == ""
+
+
+def test_cli_errors_are_clear(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "pipeline", "process", str(tmp_path / "missing"), "--out", str(tmp_path)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and "input not found" in res.stderr
+    res = subprocess.run([sys.executable, "-m", "pipeline", "process", str(SEEDS), "--out", str(tmp_path), "--exclude", "nosuch"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and "nosuch" in res.stderr
