@@ -85,7 +85,9 @@ def test_free_form_report_fields(extractor):
     assert meta.esf_support_sek == 6_100_000
     assert meta.municipalities == ["Strömstad", "Tanum", "Sotenäs"]
     assert meta.contact_person == "Eva Lind"
-    assert meta.region is None and meta.email is None  # never guessed from other fields
+    # The contact line states e-mail and phone too; the region is never guessed.
+    assert (meta.email, meta.phone) == ("eva.lind@exempel.se", "0522-123 45")
+    assert meta.region is None
 
 
 def test_values_on_next_line_and_empty_labels(extractor):
