@@ -56,6 +56,12 @@ class MetadataExtractor:
     regions: dict[str, str]  # lower-case spelling -> canonical
     generic_titles: frozenset[str] = frozenset()
 
+    def __post_init__(self):
+        # One alternation, longest label first, to find a label at a line start fast.
+        alt = "|".join(re.escape(lab) for lab, _ in self.labels)
+        object.__setattr__(self, "_label_re", re.compile(rf"^(?:{alt})", re.I))
+        object.__setattr__(self, "_field_of", dict(self.labels))
+
     @classmethod
     def from_files(cls, labels_path: str | Path, regions_path: str | Path) -> "MetadataExtractor":
         cfg = load_yaml(labels_path)
@@ -74,16 +80,17 @@ class MetadataExtractor:
     # -- label detection -------------------------------------------------
     def label_of(self, line: str) -> Optional[tuple[str, str, bool]]:
         """(field, value-after-label, had_colon) when the line starts with a label."""
-        low = line.lower()
-        for label, field in self.labels:
-            if low.startswith(label):
-                rest = line[len(label):]
-                if rest.startswith(":"):
-                    return field, rest[1:].strip(), True
-                if not rest.strip():
-                    return field, "", False
-                if field == "project_number" and n.PROJECT_NUMBER.match(rest.strip()):
-                    return field, rest.strip(), False
+        m = self._label_re.match(line)
+        if not m:
+            return None
+        field = self._field_of[m.group(0).lower()]
+        rest = line[m.end():]
+        if rest.startswith(":"):
+            return field, rest[1:].strip(), True
+        if not rest.strip():
+            return field, "", False
+        if field == "project_number" and n.PROJECT_NUMBER.match(rest.strip()):
+            return field, rest.strip(), False
         return None
 
     # -- extraction -------------------------------------------------------

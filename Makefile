@@ -1,0 +1,29 @@
+# Two commands matter (see README):
+#   make run    set up .venv from scratch and process the sample corpus into out/
+#   make test   set up .venv if needed and run the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test setup bench clean
+
+$(BIN)/esf-pipeline: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+setup: $(BIN)/esf-pipeline
+
+run: setup
+	$(BIN)/esf-pipeline process corpus --out out --jobs 2
+	@echo "records: out/records.jsonl  errors: out/errors.jsonl  store: out/store.sqlite  index: out/index/"
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf out .pytest_cache
