@@ -111,3 +111,14 @@ def test_unicode_and_whitespace_normalised(rules):
     text = clean_text(raw, rules)
     assert "Jämtland och Härjedalen medverkar." in text
     assert "\r" not in text and "\t" not in text
+
+
+def test_read_more_links_inside_text_do_not_cut_content(rules):
+    raw = ("Nyhet om projektet\n\nFörsta stycket handlar om unga i Boden som får praktik.\n\nLäs mer\n\n"
+           "Andra stycket handlar om handledare på arbetsplatserna i Boden.\n\nLäs mer\n\n"
+           "Tredje stycket beskriver resultaten efter ett år med många fler ord i.\n\n"
+           "Fjärde stycket avslutar artikeln med en kommentar från projektledaren.")
+    text = clean_text(raw, rules)
+    assert "Läs mer" not in text
+    for part in ("Första stycket", "Andra stycket", "Tredje stycket", "Fjärde stycket"):
+        assert part in text

@@ -88,25 +88,38 @@ def _drop_file_title(lines: list[str], rules: CleanRules) -> list[str]:
 
 
 def _drop_read_more_blocks(lines: list[str], rules: CleanRules) -> list[str]:
-    """Cut the trailing list of unrelated documents ("Title / Title + snippet / Läs mer")."""
+    """Cut the trailing list of unrelated documents that hosting sites append:
+    blocks of (title, title repeated + snippet, "Läs mer") at the very end.
+    A "Läs mer" link line anywhere else is dropped on its own."""
     marks = [i for i, line in enumerate(lines) if rules.read_more_line.match(line)]
     if not marks:
         return lines
-    first = marks[0]
-    # Walk back over the block before the first standalone "Läs mer": a snippet
-    # paragraph that begins with the preceding title line.
-    paras = _para_spans(lines[:first])
-    cut = first
-    if len(paras) >= 2:
-        (t0, t1), (s0, s1) = paras[-2], paras[-1]
-        title = " ".join(lines[t0:t1]).strip()
-        snippet = " ".join(lines[s0:s1]).strip()
-        if title and snippet.startswith(title[: max(12, len(title) // 2)]):
-            cut = t0
-    if len(marks) >= 2 or cut != first:
+    tail = [l for l in lines[marks[-1] + 1:] if l]
+    cut = None
+    if len(tail) <= 1 and sum(map(len, tail)) < 120:
+        bounds = [-1] + marks
+        for k in range(len(marks) - 1, -1, -1):  # walk back block by block
+            start = _related_block_start(lines, bounds[k] + 1, marks[k])
+            if start is None:
+                break
+            cut = start
+    if cut is not None:
         return lines[:cut]
-    # A lone "Läs mer" link line: drop just the line.
-    return lines[:first] + lines[first + 1 :]
+    drop = set(marks)
+    return [l for i, l in enumerate(lines) if i not in drop]
+
+
+def _related_block_start(lines: list[str], lo: int, mark: int) -> int | None:
+    """Start of a (title, title + snippet) block just before ``mark``, if any."""
+    paras = _para_spans(lines[lo:mark])
+    if len(paras) < 2:
+        return None
+    (t0, t1), (s0, s1) = paras[-2], paras[-1]
+    title = " ".join(lines[lo + t0:lo + t1]).strip()
+    snippet = " ".join(lines[lo + s0:lo + s1]).strip()
+    if title and len(title) < 250 and snippet.startswith(title[: max(12, len(title) // 2)]):
+        return lo + t0
+    return None
 
 
 def _para_spans(lines: list[str]) -> list[tuple[int, int]]:
