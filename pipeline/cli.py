@@ -46,9 +46,7 @@ def process(
     no_index: bool = typer.Option(False, "--no-index", help="Do not build/update the similar-projects index."),
     force: bool = typer.Option(False, "--force", help="Re-process documents even when unchanged."),
 ) -> None:
-    """Process documents into OUT/records.jsonl (one record per document) and
-    OUT/errors.jsonl (one line per failed document). Re-running skips unchanged
-    documents and replaces changed ones."""
+    """Process documents into OUT/records.jsonl (one record per document) and OUT/errors.jsonl (one line per failed document). Re-running skips unchanged documents and replaces changed ones."""
     from .config import load_config
     from .runner import run
 
@@ -72,29 +70,23 @@ def process(
 def _after_batch(cfg, store_url: Optional[str], with_index: bool, quiet: bool):
     """Batch steps after all documents: store upsert and index update."""
 
-    def after(records, out_dir: Path) -> None:
+    def after(records, new_records, out_dir: Path) -> None:
         from .record import Record
+        from .similarity.index import update_index
+        from .store import open_store
 
-        objs = None
-        if store_url is not None:
-            try:
-                from .store import open_store
-            except ImportError:
-                open_store = None
-            if open_store is not None:
-                objs = [Record.from_json(r) for r in records]
-                st = open_store(store_url)
-                try:
-                    st.upsert_many(objs)
-                finally:
-                    st.close()
+        objs = [Record.from_json(r) for r in records]
         if with_index:
-            try:
-                from .similarity.index import update_index
-            except ImportError:
-                return
-            objs = objs or [Record.from_json(r) for r in records]
             update_index(out_dir / "index", objs, cfg.get("similarity") or {})
+        if store_url is None:
+            return
+        st = open_store(store_url)
+        try:
+            # New and changed records, plus any the store lacks (e.g. a new --store).
+            fresh = {r["id"] for r in new_records} | ({r.id for r in objs} - set(st.ids()))
+            st.upsert_many(r for r in objs if r.id in fresh)
+        finally:
+            st.close()
 
     return after
 
@@ -129,6 +121,22 @@ def validate(records: Path = typer.Argument(..., exists=True, dir_okay=False, he
     if problems:
         raise typer.Exit(1)
     typer.echo(f"{records}: all records valid")
+
+
+def _register_optional_commands() -> None:
+    """Commands from the registry and similarity packages."""
+    from .store.cli import export, serve
+
+    app.command("export")(export)
+    app.command("serve")(serve)
+    try:
+        from .similarity.cli import similar
+    except ImportError:  # pragma: no cover - similarity package not built yet
+        return
+    app.command("similar")(similar)
+
+
+_register_optional_commands()
 
 
 def main() -> None:

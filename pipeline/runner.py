@@ -157,8 +157,9 @@ def run(
     force: bool = False,
     after_batch: Optional[Any] = None,
 ) -> RunSummary:
-    """Process inputs into ``out_dir``. ``after_batch(records, out_dir)`` runs
-    once at the end with the full list of current records (store, index)."""
+    """Process inputs into ``out_dir``. ``after_batch(records, new_records, out_dir)``
+    runs once at the end with all current records and those (re)processed now
+    (store upsert, index update)."""
     t0 = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -218,7 +219,7 @@ def run(
     kept_old = [e for src, e in old_errors.items() if src not in current and src not in by_source]
     write_jsonl_atomic(out / ERRORS, sorted(kept_old + list(errors.values()), key=lambda e: e["source"]))
     if after_batch is not None:
-        after_batch(records, out)
+        after_batch(records, summary.new_records, out)
     (out / JOURNAL).unlink(missing_ok=True)
     summary.failed = len(errors)
     summary.seconds = time.perf_counter() - t0

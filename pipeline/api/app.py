@@ -1,0 +1,320 @@
+"""Read-only registry API (FastAPI). OpenAPI at ``/openapi.json``, docs at ``/docs``.
+
+Endpoints (all ``GET`` except ``POST /similar``, which only reads):
+
+- ``/health`` — liveness and number of projects
+- ``/projects`` — list/filter projects (theme, region, owner, period, budget, q), paginated
+- ``/projects/{id}`` — one full record: metadata, sections, entities, themes with evidence
+- ``/projects/{id}/similar`` — projects similar to a project (similarity index)
+- ``/similar`` — projects similar to a free text (``GET ?text=`` or ``POST {"text": ...}``)
+- ``/themes`` — assigned themes and their project counts (filterable)
+- ``/stats/themes`` — theme counts per region and/or year (start of the project period)
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import threading
+from datetime import date
+from typing import Any, Literal, Optional, Protocol
+
+from fastapi import Depends, FastAPI, HTTPException, Path, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..record import SCHEMA_VERSION, Record
+from ..store import ProjectFilter, Store, open_store
+
+log = logging.getLogger(__name__)
+
+MAX_LIMIT = 100
+MAX_K = 100
+ID_PATTERN = r"^[\w.:@+\-/]+$"  # plus max_length=255 (a bounded repeat of \w compiles huge)
+
+
+class SimilarityIndex(Protocol):
+    """What ``pipeline.similarity.index.SimilarIndex`` provides."""
+
+    def query_ids(self, ids: list[str], k: int = 10, filters: Optional[dict] = None) -> list[dict]: ...
+
+    def query_text(self, text: str, k: int = 10, filters: Optional[dict] = None) -> list[dict]: ...
+
+
+# ----------------------------------------------------------------------------- models
+
+
+class ThemeTag(BaseModel):
+    id: str
+    label: str
+    score: float
+
+
+class ProjectSummary(BaseModel):
+    id: str
+    title: Optional[str] = None
+    project_number: Optional[str] = None
+    owner: Optional[str] = None
+    region: Optional[str] = None
+    period_start: Optional[date] = None
+    period_end: Optional[date] = None
+    esf_support_sek: Optional[int] = None
+    total_budget_sek: Optional[int] = None
+    themes: list[ThemeTag] = Field(default_factory=list, description="Assigned themes, best first")
+    source: str
+    sha256: str
+
+
+class ProjectPage(BaseModel):
+    total: int = Field(description="Number of projects matching the filters")
+    limit: int
+    offset: int
+    items: list[ProjectSummary]
+
+
+class SimilarItem(BaseModel):
+    id: str
+    title: Optional[str] = None
+    score: float
+
+
+class SimilarResponse(BaseModel):
+    query: dict[str, Any] = Field(description="The query: project id or text, k and filters")
+    items: list[SimilarItem]
+
+
+class SimilarTextRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=20_000)
+    k: int = Field(default=10, ge=1, le=MAX_K)
+    theme: Optional[list[str]] = None
+    region: Optional[str] = Field(default=None, max_length=200)
+    owner: Optional[str] = Field(default=None, max_length=200)
+    period_from: Optional[date] = None
+    period_to: Optional[date] = None
+    min_budget: Optional[int] = Field(default=None, ge=0)
+    max_budget: Optional[int] = Field(default=None, ge=0)
+
+
+class ThemeCount(BaseModel):
+    theme_id: str
+    label: str
+    count: int
+    region: Optional[str] = None
+    year: Optional[int] = None
+
+
+class ThemeStats(BaseModel):
+    by: list[str]
+    rows: list[ThemeCount]
+
+
+class Health(BaseModel):
+    status: str
+    projects: int
+    backend: str
+    similarity_index: bool
+    schema_version: str = SCHEMA_VERSION
+
+
+# ----------------------------------------------------------------------------- filters
+
+
+def _check_ranges(flt: ProjectFilter) -> ProjectFilter:
+    if flt.period_from and flt.period_to and flt.period_from > flt.period_to:
+        raise HTTPException(422, "period_from must not be after period_to")
+    if flt.min_budget is not None and flt.max_budget is not None and flt.min_budget > flt.max_budget:
+        raise HTTPException(422, "min_budget must not exceed max_budget")
+    return flt
+
+
+def project_filters(
+    theme: Optional[list[str]] = Query(None, max_length=128, description="Assigned theme id or label; repeat for any-of"),
+    region: Optional[str] = Query(None, max_length=200, description="Region, case-insensitive exact match"),
+    owner: Optional[str] = Query(None, max_length=200, description="Project owner, case-insensitive substring"),
+    period_from: Optional[date] = Query(None, description="Project period overlaps [period_from, period_to]"),
+    period_to: Optional[date] = Query(None),
+    min_budget: Optional[int] = Query(None, ge=0, description="Total budget (SEK) at least"),
+    max_budget: Optional[int] = Query(None, ge=0, description="Total budget (SEK) at most"),
+) -> ProjectFilter:
+    if theme is not None and len(theme) > 20:
+        raise HTTPException(422, "at most 20 theme values")
+    return _check_ranges(ProjectFilter(
+        theme=theme or None, region=region, owner=owner, period_from=period_from, period_to=period_to,
+        min_budget=min_budget, max_budget=max_budget,
+    ))
+
+
+# ----------------------------------------------------------------------------- app
+
+
+def create_app(
+    store: Store | str,
+    index: Optional[SimilarityIndex] = None,
+    index_dir: Optional[str] = None,
+) -> FastAPI:
+    """The API over ``store`` (a ``Store`` or a path/URL for ``open_store``).
+
+    Similar-project endpoints use ``index`` if given, else
+    ``pipeline.similarity.index.SimilarIndex.load(index_dir)`` (loaded at creation
+    and reloaded when ``index_dir/meta.json`` changes), else answer 503.
+    """
+    st = open_store(store) if isinstance(store, str) else store
+    index_error = "no similarity index configured (serve --index DIR)"
+    loaded_mtime: list[float] = [0.0]
+    lock = threading.Lock()
+
+    def _meta_mtime() -> float:
+        try:
+            return os.stat(os.path.join(index_dir, "meta.json")).st_mtime if index_dir else 0.0
+        except OSError:
+            return 0.0
+
+    def _load_index():
+        nonlocal index_error
+        loaded_mtime[0] = _meta_mtime()  # also on failure: no retry until the index changes
+        try:
+            from ..similarity.index import SimilarIndex  # type: ignore[import-not-found]
+
+            return SimilarIndex.load(index_dir)
+        except Exception as exc:  # keep serving the rest of the API
+            index_error = f"similarity index unavailable: {type(exc).__name__}: {exc}"
+            log.warning(index_error)
+            return None
+
+    reloadable = index is None and bool(index_dir)
+    if reloadable:
+        index = _load_index()
+
+    app = FastAPI(
+        title="ESF project registry API",
+        version=SCHEMA_VERSION,
+        description=__doc__,
+    )
+    app.state.store = st
+    app.state.index = index
+
+    def need_index() -> SimilarityIndex:
+        # a `process` run rewrites the index in place (meta.json last): pick it up
+        if reloadable and _meta_mtime() != loaded_mtime[0]:
+            with lock:
+                if _meta_mtime() != loaded_mtime[0]:
+                    fresh = _load_index()
+                    if fresh is not None:
+                        app.state.index = fresh
+        if app.state.index is None:
+            raise HTTPException(503, index_error)
+        return app.state.index
+
+    @app.get("/health", response_model=Health, tags=["meta"])
+    def health() -> Health:
+        return Health(status="ok", projects=st.count(), backend=st.backend, similarity_index=app.state.index is not None)
+
+    @app.get("/projects", response_model=ProjectPage, tags=["projects"], summary="List and filter projects")
+    def list_projects(
+        flt: ProjectFilter = Depends(project_filters),
+        q: Optional[str] = Query(None, min_length=1, max_length=200, description="Free text: substring of title, owner, summary or text"),
+        limit: int = Query(20, ge=1, le=MAX_LIMIT),
+        offset: int = Query(0, ge=0, le=10_000_000),
+    ) -> ProjectPage:
+        flt.q = q
+        total, items = st.list_projects(flt, limit=limit, offset=offset)
+        return ProjectPage(total=total, limit=limit, offset=offset, items=items)
+
+    def _index_filters(flt: ProjectFilter) -> Optional[dict]:
+        """Filters for the index: ours, plus ``period`` as a (first, last) year pair,
+        which is what SimilarIndex understands. The index may pre-filter loosely;
+        the store re-checks every hit exactly."""
+        f = flt.active()
+        if flt.period_from or flt.period_to:
+            f["period"] = (flt.period_from.year if flt.period_from else 0,
+                           flt.period_to.year if flt.period_to else 9999)
+        return f or None
+
+    def _similar(run, k: int, flt: ProjectFilter, exclude: set[str]) -> list[SimilarItem]:
+        filters = _index_filters(flt)
+        want = k + len(exclude)
+        hits: list[dict] = []
+        for _ in range(3):
+            raw = list(run(want, filters))
+            if raw and isinstance(raw[0], list):  # query_ids answers one list per query id
+                raw = raw[0]
+            ids = [str(x["id"]) for x in raw if str(x["id"]) not in exclude]
+            # the store is the authority on filters (and on which ids exist)
+            ok = set(st.ids(dataclasses.replace(flt, ids=ids))) if ids else set()
+            hits = [x for x in raw if str(x["id"]) in ok]
+            if len(hits) >= k or len(raw) < want or want >= 1000:
+                break
+            want = min(1000, want * 4)
+        titles = st.titles([str(x["id"]) for x in hits if not x.get("title")])
+        return [
+            SimilarItem(id=str(x["id"]), title=x.get("title") or titles.get(str(x["id"])), score=float(x["score"]))
+            for x in hits[:k]
+        ]
+
+    # declared before /projects/{project_id:path}, which would swallow ".../similar"
+    @app.get("/projects/{project_id:path}/similar", response_model=SimilarResponse, tags=["similarity"],
+             summary="Projects similar to a project")
+    def similar_to_project(
+        project_id: str = Path(pattern=ID_PATTERN, max_length=255),
+        k: int = Query(10, ge=1, le=MAX_K),
+        flt: ProjectFilter = Depends(project_filters),
+    ) -> SimilarResponse:
+        idx = need_index()
+        if not st.exists(project_id):
+            raise HTTPException(404, f"no project {project_id!r}")
+        try:
+            items = _similar(lambda n, f: idx.query_ids([project_id], k=n, filters=f), k, flt, {project_id})
+        except KeyError:
+            raise HTTPException(404, f"project {project_id!r} is not in the similarity index") from None
+        return SimilarResponse(query={"id": project_id, "k": k, "filters": flt.active()}, items=items)
+
+    @app.get(
+        "/projects/{project_id:path}", response_model=Record, tags=["projects"],
+        summary="One project with metadata, sections, entities and themes with evidence",
+    )
+    def get_project(
+        project_id: str = Path(pattern=ID_PATTERN, max_length=255),
+        include_text: bool = Query(True, description="Include the full cleaned text"),
+    ) -> Any:
+        rec = st.get(project_id)
+        if rec is None:
+            raise HTTPException(404, f"no project {project_id!r}")
+        data = rec.to_json()  # same shape as records.jsonl (metadata: stated fields only)
+        if not include_text:
+            data["text"] = ""
+        return JSONResponse(data)
+
+    @app.get("/similar", response_model=SimilarResponse, tags=["similarity"], summary="Projects similar to a text")
+    def similar_to_text(
+        text: str = Query(..., min_length=1, max_length=2000, description="Free text (longer texts: POST /similar)"),
+        k: int = Query(10, ge=1, le=MAX_K),
+        flt: ProjectFilter = Depends(project_filters),
+    ) -> SimilarResponse:
+        idx = need_index()
+        items = _similar(lambda n, f: idx.query_text(text, k=n, filters=f), k, flt, set())
+        return SimilarResponse(query={"text": text, "k": k, "filters": flt.active()}, items=items)
+
+    @app.post("/similar", response_model=SimilarResponse, tags=["similarity"],
+              summary="Projects similar to a (long) text; read-only")
+    def similar_to_text_post(body: SimilarTextRequest) -> SimilarResponse:
+        idx = need_index()
+        flt = _check_ranges(ProjectFilter(**body.model_dump(exclude={"text", "k"})))
+        items = _similar(lambda n, f: idx.query_text(body.text, k=n, filters=f), body.k, flt, set())
+        return SimilarResponse(query={"text": body.text[:200], "k": body.k, "filters": flt.active()}, items=items)
+
+    @app.get("/themes", response_model=list[ThemeCount], tags=["themes"],
+             summary="Assigned themes with the number of projects (filterable)")
+    def themes(flt: ProjectFilter = Depends(project_filters)) -> list[ThemeCount]:
+        return [ThemeCount(**r) for r in st.theme_counts(flt, by=())]
+
+    @app.get("/stats/themes", response_model=ThemeStats, tags=["themes"],
+             summary="Theme counts per region and/or period (year the project starts)")
+    def theme_stats(
+        by: list[Literal["region", "year", "period"]] = Query(["region"], description="Group by region, year (alias period), or both"),
+        flt: ProjectFilter = Depends(project_filters),
+    ) -> ThemeStats:
+        keys = tuple(dict.fromkeys("year" if b == "period" else b for b in by))
+        return ThemeStats(by=list(keys), rows=[ThemeCount(**r) for r in st.theme_counts(flt, by=keys)])
+
+    return app
