@@ -1,0 +1,115 @@
+"""Sentence splitting with character offsets, and text normalisation.
+
+Regex-based (fast, no model weights needed). Every :class:`Sent` keeps
+``start``/``end`` offsets into the text it was split from, so evidence can
+point back into ``Record.text``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Sentence end: . ! ? (or …) followed by whitespace and something that can start
+# a sentence (upper-case letter, digit, quote, dash, bullet).
+_SENT_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“”'(–—\-•*]?\s*[A-ZÅÄÖÉÜ0-9])")
+_BULLET = re.compile(r"^[\s\-–—•*·▪●◦]+")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_END_PUNCT = re.compile(r"[.!?:;…]\s*$")
+_PARA_SPLIT = re.compile(r"\n[ \t\u00a0]*\n")
+
+
+@dataclass
+class Sent:
+    start: int
+    end: int
+    text: str
+    heading: bool = False  # heading-like line (short, no final punctuation): not scored
+    section: str | None = None
+
+
+def _is_heading_like(line: str) -> bool:
+    words = _WORD.findall(line)
+    if len(words) <= 1:
+        return True
+    return len(words) <= 8 and not _END_PUNCT.search(line)
+
+
+def _noise_spans(text: str) -> list[tuple[int, int]]:
+    """Paragraphs that are teasers for *other* documents ("... Läs mer" link lists)."""
+    spans: list[tuple[int, int]] = []
+    paras: list[tuple[int, int]] = []
+    pos = 0
+    for m in _PARA_SPLIT.finditer(text):
+        paras.append((pos, m.start()))
+        pos = m.end()
+    paras.append((pos, len(text)))
+    for i, (s, e) in enumerate(paras):
+        chunk = text[s:e].strip().lower()
+        if chunk in ("läs mer", "läs mer »", "läs mer >>", "read more") and i > 0:
+            ps, pe = paras[i - 1]
+            spans.append((ps, pe))
+            if i > 1:  # teaser title paragraph above the teaser text
+                qs, qe = paras[i - 2]
+                if len(text[qs:qe]) < 300:
+                    spans.append((qs, qe))
+    return spans
+
+
+def split_sentences(text: str) -> list[Sent]:
+    """Split ``text`` into sentences (each line is at least one unit)."""
+    sents: list[Sent] = []
+    noise = _noise_spans(text)
+    pos = 0
+    for line in text.split("\n"):
+        line_start = pos
+        pos += len(line) + 1
+        if not line.strip():
+            continue
+        m = _BULLET.match(line)
+        offset = m.end() if m else 0
+        body = line[offset:]
+        if not body.strip():
+            continue
+        in_noise = any(s <= line_start < e for s, e in noise)
+        # a bulleted item is content unless it is a bare one- or two-word entry (e.g. a municipality list)
+        heading_line = len(_WORD.findall(body)) <= 2 if offset else _is_heading_like(body)
+        cur = 0
+        for mm in _SENT_END.finditer(body):
+            piece = body[cur : mm.start() + 1]
+            _emit(sents, piece, line_start + offset + cur, heading_line, in_noise)
+            cur = mm.end()
+        _emit(sents, body[cur:], line_start + offset + cur, heading_line, in_noise)
+    return sents
+
+
+def _emit(out: list[Sent], piece: str, start: int, heading: bool, noise: bool) -> None:
+    lstrip = len(piece) - len(piece.lstrip())
+    piece_s = piece.strip()
+    if not piece_s:
+        return
+    s = start + lstrip
+    out.append(Sent(start=s, end=s + len(piece_s), text=piece_s, heading=heading or noise))
+
+
+def assign_sections(sents: list[Sent], sections) -> None:
+    """Set ``Sent.section`` to the canonical key of the innermost section containing it."""
+    if not sections:
+        return
+    heads = {(s.heading or "").strip().lower() for s in sections}
+    for st in sents:
+        best = None
+        for sec in sections:
+            if sec.start <= st.start < sec.end and (best is None or sec.end - sec.start < best.end - best.start):
+                best = sec
+        st.section = best.key if best is not None else None
+        if st.text.strip().lower() in heads:
+            st.heading = True
+
+
+_DIGITS = re.compile(r"\d+")
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """Lower-case, digits → 0, whitespace collapsed (input to the vectoriser)."""
+    return _SPACES.sub(" ", _DIGITS.sub("0", text.lower())).strip()
