@@ -77,7 +77,8 @@ def _after_batch(cfg, store_url: Optional[str], with_index: bool, quiet: bool):
 
         objs = [Record.from_json(r) for r in records]
         if with_index:
-            update_index(out_dir / "index", objs, cfg.get("similarity") or {})
+            # prune: documents no longer among the records leave the index
+            update_index(out_dir / "index", objs, cfg.get("similarity") or {}, prune=True)
         if store_url is None:
             return
         st = open_store(store_url)

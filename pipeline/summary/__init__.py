@@ -1,0 +1,33 @@
+"""Stage ``summary``: fills ``record.summary`` with 2-4 Swedish sentences.
+
+Config: ``configs/summary.yaml`` (merged under the config the pipeline passes).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..paths import repo_path
+from ..record import Record
+from ..stages import register
+from .summarizer import DEFAULTS, Summarizer, metadata_sentence
+
+__all__ = ["SummaryStage", "Summarizer", "DEFAULTS", "metadata_sentence", "load_config"]
+
+
+def load_config(path: str = "configs/summary.yaml") -> dict[str, Any]:
+    p = repo_path(path)
+    if not p.exists():
+        return {}
+    import yaml
+
+    return yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+
+
+@register("summary")
+class SummaryStage:
+    def __init__(self, config: dict[str, Any] | None = None):
+        cfg = {**load_config(), **(config or {})}
+        self.summarizer = Summarizer(cfg)
+
+    def __call__(self, record: Record) -> Record:
+        return record.model_copy(update={"summary": self.summarizer.summarise(record)})

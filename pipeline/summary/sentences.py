@@ -1,0 +1,178 @@
+"""Swedish sentence splitting and a quality filter for extractive summaries.
+
+Also a small heading-based sectioniser used only when a record arrives
+without ``record.sections`` (e.g. in tests or when the sections stage is
+switched off).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..record import Section
+
+_ABBREV = {
+    "bl.a", "t.ex", "m.m", "s.k", "d.v.s", "dvs", "ca", "osv", "etc", "resp", "jfr", "m.fl", "kl", "nr", "st",
+    "t.o.m", "fr.o.m", "p.g.a", "pga", "f.d", "o.s.v", "e.d", "mfl", "inkl", "exkl", "tel", "fr", "t", "s", "f",
+}
+_SPLIT_RE = re.compile(r"(?<=[.!?…])[\"”»)]?\s+(?=[\"“«(]?[A-ZÅÄÖÉ0-9–-])")
+_TERMINAL_RE = re.compile(r"[.!?][\"”»)]?$")
+_LABEL_RE = re.compile(r"^[\wÅÄÖåäö ./-]{1,40}:\s")
+_BULLET_RE = re.compile(r"^\s*(?:[-–—•*·▪►o]|\d+[.)]|[a-z][.)])\s+")
+_BAD_RE = re.compile(r"@|https?:|www\.|\.se\b|\.pdf\b|\.\.\.|…|\b(?:tel|fax|e-post|telefon)\b", re.I)
+_WS_RE = re.compile(r"\s+")
+
+
+@dataclass
+class Sentence:
+    text: str
+    start: int  # offset in the source text
+    section: str | None = None
+    index_in_section: int = 0
+
+
+def _blocks(text: str, base: int = 0) -> list[tuple[str, int]]:
+    """Runs of prose: lines joined within a paragraph; short unpunctuated lines and bullets break runs."""
+    out: list[tuple[str, int]] = []
+    cur: list[str] = []
+    cur_start = base
+    pos = base
+    for line in text.split("\n"):
+        stripped = line.strip()
+        line_start = pos + (len(line) - len(line.lstrip()))
+        pos += len(line) + 1
+        is_break = (
+            not stripped
+            or _BULLET_RE.match(line) is not None
+            or (len(stripped.split()) < 8 and not _TERMINAL_RE.search(stripped))
+        )
+        if is_break:
+            if cur:
+                out.append((" ".join(cur), cur_start))
+                cur = []
+            if stripped and _BULLET_RE.match(line):
+                out.append(("\u2022 " + stripped, line_start))  # kept but marked as a bullet
+            continue
+        if not cur:
+            cur_start = line_start
+        cur.append(stripped)
+    if cur:
+        out.append((" ".join(cur), cur_start))
+    return out
+
+
+def split_sentences(text: str, base: int = 0) -> list[Sentence]:
+    sents: list[Sentence] = []
+    for block, bstart in _blocks(text, base):
+        if block.startswith("\u2022 "):
+            sents.append(Sentence(block, bstart))
+            continue
+        pieces = _SPLIT_RE.split(block)
+        merged: list[str] = []
+        for p in pieces:
+            if merged:
+                prev = merged[-1]
+                last = prev.rstrip(".!?…\"”») ").split()[-1].lower() if prev.split() else ""
+                if prev.endswith(".") and (last in _ABBREV or (len(last) == 1 and last.isalpha())):
+                    merged[-1] = prev + " " + p
+                    continue
+            merged.append(p)
+        off = 0
+        for m in merged:
+            m = _WS_RE.sub(" ", m).strip()
+            if not m:
+                continue
+            k = block.find(m[:20], off)
+            off = max(off, k if k >= 0 else off)
+            stripped = strip_lead_label(m)
+            sents.append(Sentence(stripped, bstart + max(k, 0) + (len(m) - len(stripped))))
+    return sents
+
+
+_LEAD_LABEL_RE = re.compile(r"^(?:Nyhet|Nyheter|Pressmeddelande|Uppdatering|Reportage|Krönika|Slutrapport|Lägesrapport|Sammanfattning|Syfte|Mål|Bakgrund)\s*[:.–-]\s+(?=[A-ZÅÄÖ])")
+
+
+_RUN_IN_LEAD_RE = re.compile(
+    r"^(?:\d{1,3}\s+)?(?:Bakgrund|Syfte|Sammanfattning|Inledning|Målgrupp|Mål|Resultat|Genomförande|Aktiviteter)\s+(?=[A-ZÅÄÖ][a-zåäö])"
+)
+
+
+def strip_lead_label(s: str) -> str:
+    """'Nyhet: I Uppsala har ...' -> 'I Uppsala har ...'; '4 Bakgrund Projektet ...' -> 'Projektet ...'."""
+    s = _LEAD_LABEL_RE.sub("", s, count=1)
+    return _RUN_IN_LEAD_RE.sub("", s, count=1)
+
+
+def is_good_sentence(s: str, min_words: int = 6, max_words: int = 45) -> bool:
+    """Readable prose sentence: no heading, label, bullet, contact detail, fragment or quote line."""
+    if s.startswith("\u2022") or _BULLET_RE.match(s):
+        return False
+    n = len(s.split())
+    if n < min_words or n > max_words:
+        return False
+    if not _TERMINAL_RE.search(s) or s.endswith("?"):
+        return False
+    first = s[0]
+    if not (first.isupper() and first.isalpha()):
+        return False  # lower-case start (fragment), digit (page number), dash (quote), quote mark
+    if _LABEL_RE.match(s) or _BAD_RE.search(s):
+        return False
+    letters = [c for c in s if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) / len(letters) > 0.25:
+        return False  # SHOUTING or run-together labels
+    if s.count("(") != s.count(")") or s.count("\"") % 2 or s.count("”") % 2 == 1 and "“" not in s:
+        return False
+    if _GLUED_LABEL_RE.search(s) or re.search(r":\s+[A-ZÅÄÖ”\"“]", s):
+        return False  # glued label+value such as "ProjektägareAlingsås"
+    if _RUN_IN_HEADING_RE.search(s):
+        return False  # a heading run into the text (PDF transcripts)
+    if _QUOTE_RE.search(s):
+        return False  # quote attributed to a speaker (news)
+    return True
+
+
+_GLUED_LABEL_RE = re.compile(
+    r"(?:Projektägare|Kontaktperson|Region|Projektperiod|Telefonnummer|Programområde|Projektfas|E-post|ESF-stöd|projektbudget|Projektnummer)[A-ZÅÄÖ0-9]"
+)
+_RUN_IN_HEADING_RE = re.compile(
+    r"[a-zåäö,] (?:Syfte|Bakgrund|Sammanfattning|Innehåll|Målgrupp|Mål|Aktiviteter|Resultat|Kontakt)(?: med| och)? [A-ZÅÄÖa-zåäö]"
+)
+_QUOTE_RE = re.compile(r"[,!–-]\s*(?:säger|sade|sa|berättar|menar|konstaterar|förklarar|understryker|påpekar|tycker)\s+[A-ZÅÄÖ]", re.U)
+
+
+# --------------------------------------------------------------------------- fallback sections
+_HEADINGS = [
+    (r"sammanfattning|projektsammanfattning|kort om projektet", "summary"),
+    (r"bakgrund|bakgrund och behov|problembeskrivning|behov", "background"),
+    (r"syfte|syfte och mål|projektets syfte", "purpose"),
+    (r"mål|målsättning|mål och syfte|projektets mål|övergripande mål", "goals"),
+    (r"förväntade effekter|förväntade resultat|resultat|effekter", "expected_effects"),
+    (r"tillgänglighet", "accessibility"),
+    (r"jämställdhet|jämställdhetsintegrering", "gender_equality"),
+    (r"transnationell\w*|transnationalitet", "transnational"),
+    (r"kommuner|deltagande kommuner", "municipalities"),
+    (r"målgrupp|deltagare|målgrupper", "participants"),
+    (r"organisation|projektorganisation|samverkanspartner|samverkan", "organisation"),
+    (r"genomförande|aktiviteter|metod|arbetssätt", "implementation"),
+    (r"utvärdering|uppföljning|följeforskning", "evaluation"),
+]
+_HEADING_RE = [(re.compile(rf"^\s*(?:[A-ZÅÄÖ]:\s*)?(?:{p})\s*:?\s*$", re.I), key) for p, key in _HEADINGS]
+
+
+def fallback_sections(text: str) -> list[Section]:
+    """Sections from heading lines such as 'Sammanfattning', 'Bakgrund', 'Syfte:' (used when none given)."""
+    heads: list[tuple[int, int, str, str]] = []
+    pos = 0
+    for line in text.split("\n"):
+        for rx, key in _HEADING_RE:
+            if rx.match(line):
+                heads.append((pos, pos + len(line) + 1, key, line.strip()))
+                break
+        pos += len(line) + 1
+    out: list[Section] = []
+    for i, (hs, he, key, heading) in enumerate(heads):
+        end = heads[i + 1][0] if i + 1 < len(heads) else len(text)
+        start = min(he, len(text))
+        if end > start:
+            out.append(Section(key=key, heading=heading, start=start, end=end))
+    return out

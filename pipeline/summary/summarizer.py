@@ -1,0 +1,244 @@
+"""Extractive Swedish project summary: 2-4 readable sentences.
+
+1. If the document has its own "Sammanfattning" (section ``summary``) with
+   enough readable sentences, those are used (trimmed to ``max_sentences``).
+2. Otherwise sentences are taken from the sections that say what the project
+   does (purpose, participants, goals, implementation, organisation,
+   background ...; horizontal-criteria boilerplate such as accessibility and
+   gender equality is skipped), or from the whole text when there are no
+   sections (news, reports). Each passes a readability filter (no headings,
+   labels, bullets, contact details, fragments or quotes) and is scored by
+   section, position, centrality (shared content words with the document and
+   its title) and cue phrases ("projektet ska", "riktar sig till", "i
+   samverkan med" ...). The best are picked greedily without near-duplicates
+   and put in a natural order (what -> for whom -> with whom -> why).
+3. Optionally one sentence built from the metadata adds who runs the project
+   and where, when the chosen sentences do not say it.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from ..record import Record, Section
+from ..similarity.text import content_words, stem_words
+from .sentences import Sentence, fallback_sections, is_good_sentence, split_sentences
+
+DEFAULTS: dict[str, Any] = {
+    "min_sentences": 2,
+    "max_sentences": 2,
+    "max_words": 85,
+    "use_existing_summary": True,
+    "metadata_sentence": True,
+    "section_weights": {
+        "summary": 1.6,
+        "purpose": 1.3,
+        "participants": 1.0,
+        "goals": 0.9,
+        "implementation": 0.8,
+        "organisation": 0.7,
+        "expected_effects": 0.6,
+        "background": 0.55,
+        "municipalities": 0.4,
+        "other": 0.5,
+        None: 0.6,
+    },
+    "skip_sections": ["accessibility", "gender_equality", "transnational", "evaluation"],
+}
+
+_ORDER = {"summary": 0, "purpose": 1, "participants": 2, "implementation": 3, "goals": 4, "organisation": 5,
+          "expected_effects": 6, "background": 7, "municipalities": 8, "other": 9, None: 5}
+
+_CUES = [
+    (re.compile(r"\bprojektet\b|\bprojekt\w* (?:ska|skall|kommer|vill|syftar|har)\b", re.I), 0.35),
+    (re.compile(r"\b(?:riktar sig|vänder sig|målgrupp\w*|deltagar\w*|för (?:unga|kvinnor|personer|anställda|arbetslösa|nyanlända|elever))\b", re.I), 0.3),
+    (re.compile(r"\b(?:syfte\w*|målet|syftar)\b", re.I), 0.25),
+    (re.compile(r"\b(?:samverka\w*|tillsammans med|i samarbete med|samarbeta\w*|driv(?:s|er) av)\b", re.I), 0.2),
+    (re.compile(r"\b(?:erbjud\w*|utbild\w*|stöd\w*|coach\w*|praktik\w*|kompetensutveckl\w*)\b", re.I), 0.15),
+    (re.compile(r"\b(?:kommun\w*|län\w*|region\w*)\b", re.I), 0.1),
+]
+_NEG = [
+    (re.compile(r"\b(?:jag|du|ni)\b", re.I), 0.4),
+    (re.compile(r"^(?:Det|Detta|Dessa|Den|Han|Hon|De|Där|Därför|Dessutom|Samtidigt|Sedan|Snart|Då|Nu|Men|Också)\b"), 0.3),  # needs context
+    (re.compile(r"^(?:\S+ ){1,4}(?:därför|dessutom|också|även|sedan|då)\b"), 0.25),  # refers back
+    (re.compile(r"\d[\d ]{3,}"), 0.15),
+    (re.compile(r"\b(?:säger|berättar|menar)\b"), 0.3),
+]
+_SUBJECT_RE = re.compile(r"^(?:Projektet|Projektets|I projektet|Genom projektet|Syftet|Målet med projektet)\b")
+_BAD_OWNER = {"saknas", "-", "okänd", "n/a", ""}
+
+
+def _stem_set(text: str) -> set[str]:
+    return set(stem_words(content_words(text)))
+
+
+class Summarizer:
+    def __init__(self, config: dict[str, Any] | None = None):
+        cfg = dict(DEFAULTS)
+        for k, v in (config or {}).items():
+            if k == "section_weights" and isinstance(v, dict):
+                cfg[k] = {**DEFAULTS["section_weights"], **v}
+            else:
+                cfg[k] = v
+        self.cfg = cfg
+
+    # ------------------------------------------------------------------
+    def candidates(self, text: str, sections: list[Section]) -> list[Sentence]:
+        skip = set(self.cfg["skip_sections"])
+        out: list[Sentence] = []
+        if sections:
+            for sec in sorted(sections, key=lambda s: s.start):
+                if sec.key in skip:
+                    continue
+                for i, s in enumerate(split_sentences(text[sec.start : sec.end], sec.start)):
+                    s.section, s.index_in_section = sec.key, i
+                    out.append(s)
+        else:
+            for i, s in enumerate(split_sentences(text)):
+                s.index_in_section = i
+                out.append(s)
+        return out
+
+    def summarise(self, record: Record) -> str | None:
+        text = record.text
+        sections = list(record.sections) or fallback_sections(text)
+        cfg = self.cfg
+        max_n = int(cfg["max_sentences"])
+
+        if cfg["use_existing_summary"]:
+            own = [s for s in split_sentences(record.section_text("summary") if record.sections else _join(text, sections, "summary"))
+                   if is_good_sentence(s.text)]
+            for s in own:
+                s.section = "summary"
+            if len(own) >= int(cfg["min_sentences"]):
+                return self._finish([(s.text, s.section) for s in own[:max_n]], record)
+        else:
+            own = []
+
+        pool = self.candidates(text, [s for s in sections if s.key != "summary"] if sections else [])
+        cands = [s for s in pool if is_good_sentence(s.text)]
+        if len(cands) + len(own) < int(cfg["min_sentences"]) and sections:
+            pool = self.candidates(text, [])
+            cands = [s for s in pool if is_good_sentence(s.text)]
+        if len(cands) + len(own) < int(cfg["min_sentences"]):  # short text: relax the length limits
+            cands = [s for s in pool if is_good_sentence(s.text, min_words=4, max_words=60)]
+        if not cands:
+            return self._finish([(s.text, s.section) for s in own], record)
+
+        seen: set[str] = set()
+        uniq = []
+        for s in cands:  # web pages often repeat the lead paragraph
+            if s.text not in seen:
+                seen.add(s.text)
+                uniq.append(s)
+        cands = uniq
+        title_stems = _stem_set(record.title or "")
+        sent_stems = [_stem_set(s.text) for s in cands]
+        freq = Counter(x for st in sent_stems for x in st)
+        top = {w for w, c in freq.most_common(25) if c > 1}
+        weights = cfg["section_weights"]
+        scored = []
+        for s, st in zip(cands, sent_stems):
+            if not st:
+                continue
+            sc = float(weights.get(s.section, weights.get("other", 0.5)))
+            sc += (0.5 if s.section else 0.3) / (1 + s.index_in_section)  # early in its section
+            sc += 0.8 * len(st & top) / (len(st) ** 0.5 + 1)
+            sc += 0.6 * len(st & title_stems) / len(title_stems) if title_stems else 0.0
+            for rx, w in _CUES:
+                if rx.search(s.text):
+                    sc += w
+            if _SUBJECT_RE.match(s.text) or (title_stems and _stem_set(" ".join(s.text.split()[:4])) & title_stems):
+                sc += 0.45  # the project itself is the subject
+            elif s.section == "purpose" and s.index_in_section == 0:
+                sc += 0.45  # the purpose statement ("Att ..." under "Syfte")
+            for rx, w in _NEG:
+                if rx.search(s.text):
+                    sc -= w
+            scored.append((sc, s, st))
+        scored.sort(key=lambda x: -x[0])
+
+        chosen: list[tuple[Sentence, set[str]]] = [(s, _stem_set(s.text)) for s in own]
+        n_words = sum(len(s.text.split()) for s in own)
+        for sc, s, st in scored:
+            if len(chosen) >= max_n:
+                break
+            if any(len(st & c) / max(1, min(len(st), len(c))) > 0.6 for _, c in chosen):
+                continue
+            w = len(s.text.split())
+            if chosen and len(chosen) >= int(cfg["min_sentences"]) and n_words + w > int(cfg["max_words"]):
+                continue
+            chosen.append((s, st))
+            n_words += w
+        chosen.sort(key=lambda x: (_ORDER.get(x[0].section, 5), x[0].start))
+        return self._finish([(s.text, s.section) for s, _ in chosen], record)
+
+    # ------------------------------------------------------------------
+    def _finish(self, chosen: list[tuple[str, str | None]], record: Record) -> str | None:
+        sents = [_purpose_phrase(_tidy(t), sec) for t, sec in chosen if t]
+        if sents and self.cfg.get("name_project", True):
+            sents[0] = _name_project(sents[0], record.title)
+        if self.cfg["metadata_sentence"]:
+            extra = metadata_sentence(record, " ".join(sents))
+            if extra and len(sents) < 4:
+                sents = sents + [extra]
+        return " ".join(sents) if sents else None
+
+
+def _join(text: str, sections: list[Section], key: str) -> str:
+    return "\n\n".join(text[s.start : s.end] for s in sections if s.key == key)
+
+
+def _purpose_phrase(s: str, section: str | None) -> str:
+    """'Att skapa ...' (a bare phrase under 'Syfte:' or 'Mål:') -> 'Syftet är att skapa ...'."""
+    if s.startswith("Att ") and not re.match(r"Att \w+ (?:är|var|blir|har)\b", s):
+        lead = "Målet är att " if section == "goals" else "Syftet är att "
+        return lead + s[4:]
+    return s
+
+
+def _name_project(s: str, title: str | None) -> str:
+    """Name the project in the first sentence: 'Projektet ska ...' -> 'Projektet Vägen vidare ska ...'."""
+    t = (title or "").strip()
+    if not t or len(t.split()) > 6 or t.lower() in s.lower() or not t[0].isalpha() or re.search(r"[?!:;\"”(]", t):
+        return s
+    if s.startswith("Projektet ") and not s.startswith("Projektet " + t):
+        return f"Projektet {t} " + s[len("Projektet ") :]
+    if s.startswith("Syftet är att ") or s.startswith("Syftet med projektet är att "):
+        return f"Syftet med {t} är att " + s.split(" att ", 1)[1]
+    if s.startswith("Målet är att ") or s.startswith("Målet med projektet är att "):
+        return f"Målet med {t} är att " + s.split(" att ", 1)[1]
+    return s
+
+
+def _tidy(s: str) -> str:
+    s = re.sub(r"\s+", " ", s).strip()
+    s = re.sub(r"\s+([,.;:!?])", r"\1", s)
+    return s
+
+
+def metadata_sentence(record: Record, already: str) -> str | None:
+    """'Projektet drivs av X i Y (tillsammans med A och B).' from stated metadata, if not already said."""
+    md = record.metadata
+    owner = (md.owner or "").strip()
+    if owner.lower() in _BAD_OWNER:
+        owner = ""
+    low = already.lower()
+    parts: list[str] = []
+    if owner and owner.split(",")[0].lower() not in low:
+        parts.append(f"drivs av {owner.split(',')[0].strip()}")
+    region = (md.region or "").strip()
+    if region and region.lower() not in low and parts:
+        if region.lower().startswith("nation"):
+            parts[-1] += " och är nationellt"
+        else:
+            parts[-1] += f" i {region}"
+    orgs = [o for o in (md.participating_organisations or [])
+            if o and o != owner and not re.search(rf"\b{re.escape(o.split()[0].lower())}\b", low)][:3]  # skip those already named
+    if orgs and parts:
+        joined = orgs[0] if len(orgs) == 1 else ", ".join(orgs[:-1]) + " och " + orgs[-1]
+        parts[-1] += f" tillsammans med {joined}"
+    if not parts:
+        return None
+    return "Projektet " + parts[0] + "."

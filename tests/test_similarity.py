@@ -1,0 +1,275 @@
+"""Similar-project index, encoders and the `similar` command."""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from pipeline.record import Metadata, Record, Theme
+from pipeline.similarity.cli import similar
+from pipeline.similarity.encoders import StaticStudentEncoder, build_encoder, read_safetensors, write_safetensors
+from pipeline.similarity.index import SimilarIndex, load_config, update_index
+from pipeline.similarity.samples import SEEDS_DIR, load_samples, load_seed_texts
+from pipeline.summary.sentences import fallback_sections
+
+GROUPS = ("unga_uvas", "nyanlanda_kvinnor", "vard_kompetens", "varsel_fordon", "landsbygd")
+
+
+def _records(groups=GROUPS) -> list[Record]:
+    recs = []
+    for s in load_samples():
+        if s.group in groups:
+            r = s.to_record()
+            recs.append(r.model_copy(update={"sections": fallback_sections(r.text)}))
+    return recs
+
+
+class CountingEncoder:
+    """Wraps an encoder and counts the texts it embeds."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.dim, self.signature = inner, inner.name, inner.dim, inner.signature
+        self.calls = 0
+
+    def encode(self, texts, kind="passage"):
+        self.calls += len(texts)
+        return self.inner.encode(texts, kind)
+
+
+@pytest.fixture(scope="module")
+def static_encoder():
+    return build_encoder(load_config()["encoder"])
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, static_encoder):
+    d = tmp_path_factory.mktemp("index")
+    recs = _records()
+    update_index(d, recs, load_config(), encoder=static_encoder)
+    return d, recs
+
+
+def test_shipped_config_uses_fast_static_student(static_encoder):
+    cfg = load_config()
+    assert cfg["encoder"]["type"] == "static"
+    assert isinstance(static_encoder, StaticStudentEncoder)
+    texts = [" ".join(t.split()[:350]) for t in load_seed_texts().values()] * 4
+    t0 = time.perf_counter()
+    m = static_encoder.encode(texts)
+    per_doc = (time.perf_counter() - t0) / len(texts)
+    assert m.shape == (len(texts), static_encoder.dim)
+    assert np.allclose(np.linalg.norm(m, axis=1), 1.0, atol=1e-4)
+    assert per_doc < 0.02  # budget: well under 50 ms per document
+
+
+def test_query_ids_excludes_self_and_finds_same_focus(built, static_encoder):
+    d, recs = built
+    idx = SimilarIndex.load(d, encoder=static_encoder)
+    assert len(idx) == len(recs)
+    group = {s.id: s.group for s in load_samples()}
+    ids = [r.id for r in recs]
+    results = idx.query_ids(ids, k=5)
+    assert len(results) == len(ids)
+    precisions = []
+    for q, res in zip(ids, results):
+        assert len(res) == 5
+        assert q not in [x["id"] for x in res]
+        scores = [x["score"] for x in res]
+        assert scores == sorted(scores, reverse=True)
+        assert set(res[0]) == {"id", "title", "score"}
+        precisions.append(sum(group[x["id"]] == group[q] for x in res) / 5)
+    assert np.mean(precisions) >= 0.6
+    with pytest.raises(KeyError):
+        idx.query_ids(["no-such-id"])
+
+
+def test_query_text(built, static_encoder):
+    d, _ = built
+    idx = SimilarIndex.load(d, encoder=static_encoder)
+    res = idx.query_text("omställning för varslade bilarbetare hos underleverantörer till fordonsindustrin", k=3)
+    assert [r["id"].split("-")[0] for r in res].count("fordon") >= 2
+    res = idx.query_text("unga nyanlända kvinnor i glesbygd, praktik i vården", k=5)
+    assert len(res) == 5 and all(r["title"] for r in res)
+
+
+def test_filters(built, static_encoder):
+    d, recs = built
+    idx = SimilarIndex.load(d, encoder=static_encoder)
+    res = idx.query_ids(["uvas-1"], k=10, filters={"region": "Västsverige"})[0]
+    by_id = {r.id: r for r in recs}
+    assert res and all(by_id[x["id"]].metadata.region == "Västsverige" for x in res)
+    res = idx.query_ids(["uvas-1"], k=30, filters={"period": "2009-2011"})[0]
+    assert res
+    for x in res:
+        md = by_id[x["id"]].metadata
+        assert md.period_start.year <= 2011 and md.period_end.year >= 2009
+    assert idx.query_text("unga", k=5, filters={"theme": "no-such-theme"}) == []
+
+
+def test_incremental_update_embeds_only_new_or_changed(tmp_path, static_encoder):
+    enc = CountingEncoder(static_encoder)
+    recs = _records(("unga_uvas", "landsbygd"))
+    update_index(tmp_path, recs, load_config(), encoder=enc)
+    assert enc.calls == len(recs)
+    before = np.load(tmp_path / "dense.npy")
+
+    enc.calls = 0
+    update_index(tmp_path, recs, load_config(), encoder=enc)  # unchanged: nothing embedded
+    assert enc.calls == 0
+    assert np.array_equal(before, np.load(tmp_path / "dense.npy"))
+
+    changed = recs[0].model_copy(
+        update={"text": "Projektet ger varslade inom fordonsindustrin utbildning i svets och CNC.", "sha256": "changed"}
+    )
+    added = _records(("varsel_fordon",))[0]
+    themed = recs[1].model_copy(update={"themes": [Theme(id="unga", label="Unga", score=0.9)]})
+    enc.calls = 0
+    update_index(tmp_path, [changed, added, themed], load_config(), encoder=enc)
+    assert enc.calls == 2  # the changed and the new one; the re-themed one only updates metadata
+    meta = json.loads((tmp_path / "meta.json").read_text(encoding="utf-8"))
+    assert len(meta["docs"]) == len(recs) + 1
+    assert meta["docs"][0]["sha256"] == "changed"
+    idx = SimilarIndex.load(tmp_path, encoder=static_encoder)
+    after = np.load(tmp_path / "dense.npy")
+    assert not np.allclose(before[0], after[0]) and np.array_equal(before[2:], after[2 : len(recs)])
+    assert changed.id in [x["id"] for x in idx.query_text("svets och CNC för varslade", k=3)]  # new text is searched
+    assert idx.query_text("unga", k=3, filters={"theme": "unga"})[0]["id"] == themed.id
+
+    # prune: the given records are the whole corpus now
+    enc.calls = 0
+    update_index(tmp_path, [changed, added], {}, encoder=enc, prune=True)
+    assert enc.calls == 0
+    idx = SimilarIndex.load(tmp_path, encoder=static_encoder)
+    assert sorted(idx.ids) == sorted([changed.id, added.id])
+    assert idx.query_id(added.id, k=5) == [{"id": changed.id, "title": changed.title, "score": idx.query_id(added.id)[0]["score"]}]
+
+
+def test_hnsw_above_threshold_matches_exact(tmp_path, static_encoder):
+    recs = _records(("unga_uvas", "landsbygd", "varsel_fordon", "vard_kompetens"))
+    cfg = load_config(overrides={"index": {"exact_max": 10}})
+    update_index(tmp_path / "ann", recs, cfg, encoder=static_encoder)
+    assert (tmp_path / "ann" / "hnsw.bin").exists()
+    update_index(tmp_path / "exact", recs, load_config(), encoder=static_encoder)
+    assert not (tmp_path / "exact" / "hnsw.bin").exists()
+    ann = SimilarIndex.load(tmp_path / "ann", encoder=static_encoder)
+    exact = SimilarIndex.load(tmp_path / "exact", encoder=static_encoder)
+    assert ann._hnsw is not None and exact._hnsw is None
+    for q in ("uvas-2", "lands-3", "fordon-1"):
+        a, e = ann.query_id(q, k=5), exact.query_id(q, k=5)
+        # the hubness term is estimated from hnswlib's neighbours on this path: near-identical results
+        assert [x["id"] for x in a][:3] == [x["id"] for x in e][:3]
+        assert len({x["id"] for x in a} & {x["id"] for x in e}) >= 4
+        assert np.allclose([x["score"] for x in a][:3], [x["score"] for x in e][:3], atol=0.02)
+    # incremental add into an existing hnsw graph
+    extra = _records(("entreprenorskap",))
+    update_index(tmp_path / "ann", extra, cfg, encoder=static_encoder)
+    ann = SimilarIndex.load(tmp_path / "ann", encoder=static_encoder)
+    assert ann.query_id("entr-1", k=3)[0]["id"].startswith("entr-")
+
+
+def _tiny_sentence_transformers_folder(root: Path, dim: int = 16) -> Path:
+    """A sentence-transformers StaticEmbedding model folder made locally (random weights, no download)."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    words = sorted({w for s in load_samples() for w in s.text.lower().split()})[:3000]
+    vocab = {"[UNK]": 0, **{w: i + 1 for i, w in enumerate(words)}}
+    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    sub = root / "0_StaticEmbedding"
+    sub.mkdir(parents=True)
+    tok.save(str(sub / "tokenizer.json"))
+    rng = np.random.default_rng(0)
+    write_safetensors(sub / "model.safetensors", {"embedding.weight": rng.normal(size=(len(vocab), dim)).astype(np.float32)})
+    (root / "modules.json").write_text(json.dumps([
+        {"idx": 0, "name": "0", "path": "0_StaticEmbedding", "type": "sentence_transformers.models.StaticEmbedding"},
+        {"idx": 1, "name": "1", "path": "1_Normalize", "type": "sentence_transformers.models.Normalize"},
+    ]))
+    (root / "1_Normalize").mkdir()
+    (root / "config_sentence_transformers.json").write_text(json.dumps({"similarity_fn_name": "cosine"}))
+    return root
+
+
+def test_sentence_transformers_folder_is_pluggable(tmp_path):
+    folder = _tiny_sentence_transformers_folder(tmp_path / "tiny-st")
+    w = read_safetensors(folder / "0_StaticEmbedding" / "model.safetensors")["embedding.weight"]
+    assert w.shape[1] == 16
+    cfg = load_config(overrides={"encoder": {"type": "sentence-transformers", "path": str(folder)}})
+    enc = build_encoder(cfg["encoder"])
+    m = enc.encode(["unga som varken arbetar eller studerar", "okänt"])
+    assert m.shape == (2, 16)
+    recs = _records(("unga_uvas", "landsbygd"))
+    update_index(tmp_path / "idx", recs, cfg)  # encoder built from the config alone
+    meta = json.loads((tmp_path / "idx" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["encoder"].startswith("st:tiny-st") and meta["dim"] == 16
+    idx = SimilarIndex.load(tmp_path / "idx")
+    res = idx.query_text("unga utanför arbete och studier", k=3)
+    assert len(res) == 3
+    # switching the encoder in the config rebuilds the index with the new vectors
+    update_index(tmp_path / "idx", recs, load_config())
+    meta = json.loads((tmp_path / "idx" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["encoder"].startswith("static:") and len(meta["docs"]) == len(recs)
+    with pytest.raises(FileNotFoundError):
+        build_encoder({"type": "sentence-transformers", "path": str(tmp_path / "missing")})
+
+
+def test_lexical_only_index(tmp_path):
+    cfg = load_config(overrides={"encoder": {"type": "none"}})
+    update_index(tmp_path, _records(("unga_uvas", "varsel_fordon")), cfg)
+    assert not (tmp_path / "dense.npy").exists()
+    idx = SimilarIndex.load(tmp_path)
+    assert idx.query_text("varslade inom fordonsindustrin", k=1)[0]["id"].startswith("fordon")
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.command("similar")(similar)
+
+    @app.command("noop")
+    def noop() -> None:  # a second command so that "similar" stays a sub-command
+        pass
+
+    return app
+
+
+def test_cli_json_and_text(built):
+    d, _ = built
+    runner = CliRunner()
+    app = _app()
+    r = runner.invoke(app, ["similar", "--index", str(d), "--id", "uvas-1", "--id", "fordon-2", "-k", "3", "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert [x["query"] for x in data] == ["uvas-1", "fordon-2"]
+    for item in data:
+        assert len(item["results"]) == 3
+        assert item["query"] not in [x["id"] for x in item["results"]]
+        assert set(item["results"][0]) == {"id", "title", "score"}
+    r = runner.invoke(app, ["similar", "--index", str(d), "--text", "unga nyanlända kvinnor i glesbygd, praktik i vården", "--json",
+                            "--period", "2014-2020", "--region", "Stockholm"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data[0]["query"].startswith("unga nyanlända") and data[0]["results"]
+    r = runner.invoke(app, ["similar", "--index", str(d), "--id", "vard-1"])
+    assert r.exit_code == 0 and "vard-" in r.stdout and "1." in r.stdout
+    assert runner.invoke(app, ["similar", "--index", str(d)]).exit_code != 0
+    assert runner.invoke(app, ["similar", "--index", str(d), "--id", "nope"]).exit_code == 2
+    assert runner.invoke(app, ["similar", "--index", str(d), "--text", "x", "--period", "soon"]).exit_code != 0
+
+
+def test_real_seed_documents_index(tmp_path, static_encoder):
+    assert SEEDS_DIR.is_dir(), "the seed documents are expected in ../shared/seeds"
+    recs = []
+    for k, t in load_seed_texts().items():
+        recs.append(Record(id=k, source=k, sha256=hashlib.sha256(t.encode()).hexdigest(), format="txt", text=t,
+                           metadata=Metadata(period_start=date(2009, 1, 1))))
+    update_index(tmp_path, recs + _records(("varsel_fordon", "nyanlanda_kvinnor")), load_config(), encoder=static_encoder)
+    idx = SimilarIndex.load(tmp_path, encoder=static_encoder)
+    # the VästKraft news item (varsel in the vehicle industry) finds the varsel projects
+    top = idx.query_id("004_ddce377725351c1f", k=3)
+    assert sum(x["id"].startswith("fordon-") for x in top) >= 2

@@ -1,0 +1,132 @@
+"""The `summary` stage: 2-4 readable Swedish sentences."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from pipeline import stages
+from pipeline.record import Metadata, Record, Section
+from pipeline.similarity.samples import load_samples, load_seed_texts
+from pipeline.summary import SummaryStage, Summarizer, metadata_sentence
+from pipeline.summary.sentences import fallback_sections, is_good_sentence, split_sentences
+
+LABELS = ("Projektägare", "Kontaktperson", "E-post", "Telefonnummer", "Programområde", "Projektperiod",
+          "Beviljat ESF-stöd", "Sammanfattning", "Bakgrund", "Syfte:", "Logotyp", "Cookies")
+
+
+def _seed_records() -> list[Record]:
+    seeds = load_seed_texts()
+    assert len(seeds) == 5, "the seed documents are expected in ../shared/seeds"
+    return [Record(id=k, source=k, sha256="-", format="txt", text=t) for k, t in seeds.items()]
+
+
+def _n_sentences(summary: str) -> int:
+    return len(split_sentences(summary))
+
+
+def _assert_readable(summary: str) -> None:
+    assert summary and "\n" not in summary
+    n = _n_sentences(summary)
+    assert 2 <= n <= 4, summary
+    for s in split_sentences(summary):
+        assert s.text[0].isupper() and s.text[-1] in ".!", s.text
+        assert not s.text.startswith(("-", "•", "*", "–")), s.text
+    for label in LABELS:
+        assert label not in summary, (label, summary)
+    assert "@" not in summary and "http" not in summary
+
+
+def test_stage_is_registered_and_fills_summary():
+    stage = stages.create("summary", {})
+    rec = _seed_records()[3]
+    out = stage(rec)
+    assert out is not rec and rec.summary is None
+    _assert_readable(out.summary)
+
+
+@pytest.mark.parametrize("i", range(5))
+def test_seed_documents_get_readable_summaries(i):
+    rec = _seed_records()[i]
+    rec = rec.model_copy(update={"sections": fallback_sections(rec.text)})
+    _assert_readable(SummaryStage({})(rec).summary)
+
+
+def test_uses_own_sammanfattning_when_present():
+    s = next(x for x in load_samples() if x.id == "uvas-1")
+    rec = s.to_record()
+    rec = rec.model_copy(update={"sections": fallback_sections(rec.text)})
+    out = Summarizer({}).summarise(rec)
+    assert out.startswith("Vägen vidare ska hjälpa unga mellan 16 och 24 år")
+
+
+def test_without_sammanfattning_picks_purpose_and_names_project():
+    s = next(x for x in load_samples() if x.id == "funk-1")
+    text = s.text.replace("Sammanfattning\n", "Inledning\n")  # no summary section any more
+    body = text.split("Bakgrund", 1)[1]
+    rec = Record(id="x", source="x", sha256="-", format="txt", title=s.title, text="Bakgrund" + body)
+    rec = rec.model_copy(update={"sections": fallback_sections(rec.text)})
+    out = Summarizer({}).summarise(rec)
+    _assert_readable(out)
+    assert "Arbete för alla" in out and "arbetsspecialist" in out
+
+
+def test_news_without_sections():
+    seeds = {r.id: r for r in _seed_records()}
+    rec = seeds["004_ddce377725351c1f"].model_copy(update={"title": "Västkraft"})
+    assert rec.sections == []
+    out = Summarizer({"metadata_sentence": False}).summarise(rec)
+    _assert_readable(out)
+    assert "säger" not in out  # no quotes
+
+
+def test_metadata_sentence_says_who_and_where():
+    md = Metadata(owner="Alingsås kommun", region="Västsverige", participating_organisations=["Arbetsförmedlingen", "Företagarna"])
+    rec = Record(id="m", source="m", sha256="-", format="txt", title="Test", metadata=md,
+                 text="Projektet ska ge unga arbetslösa praktik och coachning i kommunen.\nDeltagarna får stöd av en coach under hela året.\n")
+    out = Summarizer({}).summarise(rec)
+    assert out.endswith("Projektet drivs av Alingsås kommun i Västsverige tillsammans med Arbetsförmedlingen och Företagarna.")
+    assert metadata_sentence(rec.model_copy(update={"metadata": Metadata(owner="saknas")}), "") is None
+    assert metadata_sentence(rec, "Alingsås kommun i Västsverige och Arbetsförmedlingen och Företagarna") is None
+
+
+def test_given_sections_are_used():
+    text = "Rubrik\n\nBakgrund\nMånga unga saknar arbete i kommunen och behöver stöd.\n\nSyfte\nProjektet ska ge unga arbetslösa praktik hos lokala företag.\nDeltagarna får också en personlig coach under ett år.\n"
+    b = text.index("Många")
+    p = text.index("Projektet")
+    secs = [Section(key="background", heading="Bakgrund", start=b, end=text.index("\n\nSyfte")),
+            Section(key="purpose", heading="Syfte", start=p, end=len(text))]
+    rec = Record(id="s", source="s", sha256="-", format="txt", text=text, sections=secs)
+    out = Summarizer({"metadata_sentence": False}).summarise(rec)
+    assert out.startswith("Projektet ska ge unga arbetslösa praktik")
+
+
+def test_sentence_splitting_and_filter():
+    sents = [s.text for s in split_sentences("Projektet ska bl.a. utbilda personal, t.ex. undersköterskor. Det sker i Umeå.")]
+    assert sents == ["Projektet ska bl.a. utbilda personal, t.ex. undersköterskor.", "Det sker i Umeå."]
+    assert not is_good_sentence("ProjektägareAlingsås Futurum har ansvar för hela projektet.")
+    assert not is_good_sentence("- Deltagarna får praktik hos lokala arbetsgivare i kommunen.")
+    assert not is_good_sentence("Bakgrund")
+    assert not is_good_sentence("– Det viktigaste är att någon tror på dem, säger projektledaren.")
+    assert is_good_sentence("Deltagarna får praktik hos lokala arbetsgivare i kommunen.")
+
+
+def test_speed_at_least_100_docs_per_second():
+    recs = [r.model_copy(update={"sections": fallback_sections(r.text)}) for r in _seed_records()]
+    recs += [s.to_record() for s in load_samples()]
+    stage = SummaryStage({})
+    stage(recs[0])
+    t0 = time.perf_counter()
+    for r in recs * 2:
+        stage(r)
+    dps = 2 * len(recs) / (time.perf_counter() - t0)
+    assert dps >= 100, dps
+
+
+def test_summaries_contain_no_broken_fragments_on_samples():
+    stage = SummaryStage({})
+    for s in load_samples():
+        out = stage(s.to_record()).summary
+        _assert_readable(out)
+        assert not re.search(r"\b(och|att|som|med|för)\.$", out)
