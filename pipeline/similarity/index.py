@@ -378,9 +378,11 @@ class SimilarIndex:
     @classmethod
     def load(cls, index_dir: str | Path, config: dict | None = None, encoder: Encoder | None = None) -> "SimilarIndex":
         index_dir = Path(index_dir)
+        if _read_meta(index_dir) is None and _read_meta(index_dir / "index") is not None:
+            index_dir = index_dir / "index"  # the run's output folder was given
         meta = _read_meta(index_dir)
         if meta is None:
-            raise FileNotFoundError(f"no similarity index in {index_dir} (meta.json missing)")
+            raise FileNotFoundError(f"no similarity index in {index_dir} (meta.json missing; run `process` first)")
         cfg = _merge(meta.get("config") or DEFAULT_CONFIG, config or {})
         dim = int(meta.get("dim") or 0)
         dense = np.load(index_dir / "dense.npy") if dim else np.zeros((len(meta["docs"]), 0), np.float32)
