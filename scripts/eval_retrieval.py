@@ -32,11 +32,11 @@ from pipeline.record import Record  # noqa: E402
 from pipeline.similarity.encoders import build_encoder  # noqa: E402
 from pipeline.similarity.index import DEFAULT_CONFIG, SimilarIndex, _merge, dense_text, update_index  # noqa: E402
 from pipeline.similarity.samples import SAMPLES_DIR, load_samples, load_seed_texts  # noqa: E402
-from pipeline.summary.sentences import fallback_sections  # noqa: E402
+from pipeline.sections import split_sections  # noqa: E402
 
 
 def with_sections(r: Record) -> Record:
-    return r.model_copy(update={"sections": fallback_sections(r.text)})
+    return r.model_copy(update={"sections": split_sections(r.text)})
 
 
 def eval_records() -> tuple[list[Record], dict[str, str]]:

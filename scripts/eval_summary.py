@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pipeline.record import Record  # noqa: E402
 from pipeline.similarity.samples import load_samples, load_seed_texts  # noqa: E402
 from pipeline.summary import SummaryStage  # noqa: E402
-from pipeline.summary.sentences import fallback_sections, is_good_sentence, split_sentences  # noqa: E402
+from pipeline.sections import split_sections
+from pipeline.summary.sentences import is_good_sentence, split_sentences  # noqa: E402
 
 _TOK = re.compile(r"\w+", re.U)
 
@@ -54,7 +55,7 @@ def lead3(text: str) -> str:
 
 def strip_summary(text: str) -> tuple[str, str] | None:
     """(text without the Sammanfattning section and its heading, the Sammanfattning text)."""
-    secs = fallback_sections(text)
+    secs = split_sections(text)
     summ = [s for s in secs if s.key == "summary"]
     if not summ:
         return None
@@ -86,7 +87,7 @@ def main() -> None:
             continue
         body, ref = cut
         rec = Record(id=doc_id, source=doc_id, sha256=hashlib.sha256(body.encode()).hexdigest(), format="txt",
-                     title=title, text=body, sections=fallback_sections(body))
+                     title=title, text=body, sections=split_sections(body))
         recs.append(rec)
         ours = stage(rec).summary or ""
         base = lead3(body)
@@ -113,7 +114,7 @@ def main() -> None:
     print(f"| lead-3 baseline | {mean(rows, 2):.3f} | {mean(seeds, 2):.3f} | {mean(own, 2):.3f} |")
     print(f"| oracle: best 2 readable sentences | {sum(oracle) / n:.3f} | | |")
     # speed on all documents, with their summaries left in (the normal case)
-    full = [Record(id=k, source=k, sha256="-", format="txt", title=t, text=x, sections=fallback_sections(x))
+    full = [Record(id=k, source=k, sha256="-", format="txt", title=t, text=x, sections=split_sections(x))
             for k, t, x in documents()] * 20
     t0 = time.perf_counter()
     for r in full:

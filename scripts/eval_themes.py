@@ -22,7 +22,7 @@ import yaml  # noqa: E402
 
 from pipeline.record import Record  # noqa: E402
 from pipeline.themes import ThemeTagger  # noqa: E402
-from pipeline.themes.fallback_sections import guess_sections  # noqa: E402
+from pipeline.sections import split_sections  # noqa: E402
 
 
 def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -78,7 +78,7 @@ def run_seeds(tagger: ThemeTagger, seeds_dir: Path, labels_path: Path, verbose: 
             out(f"(seed {stem} not found in {seeds_dir})")
             continue
         text = f.read_text(encoding="utf-8")
-        rec = Record(id=stem, source=str(f), sha256="0", format="txt", text=text, sections=guess_sections(text))
+        rec = Record(id=stem, source=str(f), sha256="0", format="txt", text=text, sections=split_sections(text))
         rec = tagger(rec)
         gold[stem] = set(lab.get("themes") or [])
         opt[stem] = set(lab.get("optional") or [])
@@ -114,7 +114,7 @@ def main() -> None:
     words = 0
     for d in docs:
         rec = Record(id=d["id"], source="dev", sha256="0", format="txt", text=d["text"],
-                     sections=guess_sections(d["text"]))
+                     sections=split_sections(d["text"]))
         rec = tagger(rec)
         words += len(d["text"].split())
         gold[d["id"]] = set(d["labels"])
@@ -124,7 +124,7 @@ def main() -> None:
     print(f"\nspeed on dev: {len(docs) / dt:.1f} docs/s (avg {words / len(docs):.0f} words/doc)")
     # ~350-word documents: pairs of dev documents joined
     pairs = [docs[i]["text"] + "\n" + docs[i + 1]["text"] for i in range(0, len(docs) - 1, 2)]
-    recs = [Record(id=f"p{i}", source="dev", sha256="0", format="txt", text=t, sections=guess_sections(t))
+    recs = [Record(id=f"p{i}", source="dev", sha256="0", format="txt", text=t, sections=split_sections(t))
             for i, t in enumerate(pairs)]
     t0 = time.perf_counter()
     for r in recs:
@@ -139,7 +139,7 @@ def main() -> None:
         g, p = {}, {}
         for d in hw:
             rec = Record(id=d["id"], source="handwritten", sha256="0", format="txt", text=d["text"],
-                         sections=guess_sections(d["text"]))
+                         sections=split_sections(d["text"]))
             rec = tagger(rec)
             g[d["id"]] = set(d["labels"])
             p[d["id"]] = {t.id for t in rec.themes}

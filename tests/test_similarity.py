@@ -17,7 +17,7 @@ from pipeline.similarity.cli import similar
 from pipeline.similarity.encoders import StaticStudentEncoder, build_encoder, read_safetensors, write_safetensors
 from pipeline.similarity.index import SimilarIndex, load_config, update_index
 from pipeline.similarity.samples import SEEDS_DIR, load_samples, load_seed_texts
-from pipeline.summary.sentences import fallback_sections
+from pipeline.sections import split_sections
 
 GROUPS = ("unga_uvas", "nyanlanda_kvinnor", "vard_kompetens", "varsel_fordon", "landsbygd")
 
@@ -27,7 +27,7 @@ def _records(groups=GROUPS) -> list[Record]:
     for s in load_samples():
         if s.group in groups:
             r = s.to_record()
-            recs.append(r.model_copy(update={"sections": fallback_sections(r.text)}))
+            recs.append(r.model_copy(update={"sections": split_sections(r.text)}))
     return recs
 
 

@@ -10,7 +10,8 @@ from pipeline import stages
 from pipeline.record import Metadata, Record, Section
 from pipeline.similarity.samples import load_samples, load_seed_texts
 from pipeline.summary import SummaryStage, Summarizer, metadata_sentence
-from pipeline.summary.sentences import fallback_sections, is_good_sentence, split_sentences
+from pipeline.sections import split_sections
+from pipeline.summary.sentences import is_good_sentence, split_sentences
 
 LABELS = ("Projektägare", "Kontaktperson", "E-post", "Telefonnummer", "Programområde", "Projektperiod",
           "Beviljat ESF-stöd", "Sammanfattning", "Bakgrund", "Syfte:", "Logotyp", "Cookies")
@@ -49,14 +50,14 @@ def test_stage_is_registered_and_fills_summary():
 @pytest.mark.parametrize("i", range(5))
 def test_seed_documents_get_readable_summaries(i):
     rec = _seed_records()[i]
-    rec = rec.model_copy(update={"sections": fallback_sections(rec.text)})
+    rec = rec.model_copy(update={"sections": split_sections(rec.text)})
     _assert_readable(SummaryStage({})(rec).summary)
 
 
 def test_uses_own_sammanfattning_when_present():
     s = next(x for x in load_samples() if x.id == "uvas-1")
     rec = s.to_record()
-    rec = rec.model_copy(update={"sections": fallback_sections(rec.text)})
+    rec = rec.model_copy(update={"sections": split_sections(rec.text)})
     out = Summarizer({}).summarise(rec)
     assert out.startswith("Vägen vidare ska hjälpa unga mellan 16 och 24 år")
 
@@ -66,7 +67,7 @@ def test_without_sammanfattning_picks_purpose_and_names_project():
     text = s.text.replace("Sammanfattning\n", "Inledning\n")  # no summary section any more
     body = text.split("Bakgrund", 1)[1]
     rec = Record(id="x", source="x", sha256="-", format="txt", title=s.title, text="Bakgrund" + body)
-    rec = rec.model_copy(update={"sections": fallback_sections(rec.text)})
+    rec = rec.model_copy(update={"sections": split_sections(rec.text)})
     out = Summarizer({}).summarise(rec)
     _assert_readable(out)
     assert "Arbete för alla" in out and "arbetsspecialist" in out
@@ -113,7 +114,7 @@ def test_sentence_splitting_and_filter():
 
 
 def test_speed_at_least_100_docs_per_second():
-    recs = [r.model_copy(update={"sections": fallback_sections(r.text)}) for r in _seed_records()]
+    recs = [r.model_copy(update={"sections": split_sections(r.text)}) for r in _seed_records()]
     recs += [s.to_record() for s in load_samples()]
     stage = SummaryStage({})
     stage(recs[0])

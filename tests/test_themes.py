@@ -18,7 +18,7 @@ from pipeline import stages
 from pipeline.paths import repo_path
 from pipeline.record import Record, Section
 from pipeline.themes import ThemeTagger
-from pipeline.themes.fallback_sections import guess_sections
+from pipeline.sections import split_sections
 from pipeline.themes.taxonomy import load_taxonomy
 from pipeline.themes.text import split_sentences
 
@@ -35,7 +35,7 @@ def seed_record(stem: str) -> Record:
     path = next(SEEDS.glob(f"{stem}*.txt"))
     text = path.read_text(encoding="utf-8")
     return Record(id=path.stem, source=str(path), sha256="0", format="txt", text=text,
-                  sections=guess_sections(text))
+                  sections=split_sections(text))
 
 
 def themes_of(rec: Record) -> dict:
@@ -44,7 +44,7 @@ def themes_of(rec: Record) -> dict:
 
 def make_record(text: str, sections: list[Section] | None = None) -> Record:
     return Record(id="x", source="s", sha256="0", format="txt", text=text,
-                  sections=sections if sections is not None else guess_sections(text))
+                  sections=sections if sections is not None else split_sections(text))
 
 
 # ------------------------------------------------------------------ matching

@@ -8,6 +8,7 @@ A section runs from its heading to the next heading (or the end of text).
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ..record import Record
@@ -26,4 +27,15 @@ class SectionStage:
         return record.model_copy(update={"sections": self.splitter.split(record.text, title=record.title)})
 
 
-__all__ = ["SectionStage", "SectionSplitter"]
+def split_sections(text: str, title: str | None = None) -> list:
+    """Sections of a text with the default heading config (for stages and
+    scripts that get text without a record, e.g. training data)."""
+    return _default_splitter().split(text, title=title)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_splitter() -> SectionSplitter:
+    return SectionSplitter.from_file("configs/sections.yaml", "configs/labels.yaml")
+
+
+__all__ = ["SectionStage", "SectionSplitter", "split_sections"]

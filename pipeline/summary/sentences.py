@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..record import Section
 
 _ABBREV = {
     "bl.a", "t.ex", "m.m", "s.k", "d.v.s", "dvs", "ca", "osv", "etc", "resp", "jfr", "m.fl", "kl", "nr", "st",
@@ -139,40 +138,3 @@ _RUN_IN_HEADING_RE = re.compile(
 )
 _QUOTE_RE = re.compile(r"[,!–-]\s*(?:säger|sade|sa|berättar|menar|konstaterar|förklarar|understryker|påpekar|tycker)\s+[A-ZÅÄÖ]", re.U)
 
-
-# --------------------------------------------------------------------------- fallback sections
-_HEADINGS = [
-    (r"sammanfattning|projektsammanfattning|kort om projektet", "summary"),
-    (r"bakgrund|bakgrund och behov|problembeskrivning|behov", "background"),
-    (r"syfte|syfte och mål|projektets syfte", "purpose"),
-    (r"mål|målsättning|mål och syfte|projektets mål|övergripande mål", "goals"),
-    (r"förväntade effekter|förväntade resultat|resultat|effekter", "expected_effects"),
-    (r"tillgänglighet", "accessibility"),
-    (r"jämställdhet|jämställdhetsintegrering", "gender_equality"),
-    (r"transnationell\w*|transnationalitet", "transnational"),
-    (r"kommuner|deltagande kommuner", "municipalities"),
-    (r"målgrupp|deltagare|målgrupper", "participants"),
-    (r"organisation|projektorganisation|samverkanspartner|samverkan", "organisation"),
-    (r"genomförande|aktiviteter|metod|arbetssätt", "implementation"),
-    (r"utvärdering|uppföljning|följeforskning", "evaluation"),
-]
-_HEADING_RE = [(re.compile(rf"^\s*(?:[A-ZÅÄÖ]:\s*)?(?:{p})\s*:?\s*$", re.I), key) for p, key in _HEADINGS]
-
-
-def fallback_sections(text: str) -> list[Section]:
-    """Sections from heading lines such as 'Sammanfattning', 'Bakgrund', 'Syfte:' (used when none given)."""
-    heads: list[tuple[int, int, str, str]] = []
-    pos = 0
-    for line in text.split("\n"):
-        for rx, key in _HEADING_RE:
-            if rx.match(line):
-                heads.append((pos, pos + len(line) + 1, key, line.strip()))
-                break
-        pos += len(line) + 1
-    out: list[Section] = []
-    for i, (hs, he, key, heading) in enumerate(heads):
-        end = heads[i + 1][0] if i + 1 < len(heads) else len(text)
-        start = min(he, len(text))
-        if end > start:
-            out.append(Section(key=key, heading=heading, start=start, end=end))
-    return out

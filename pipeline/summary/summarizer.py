@@ -23,7 +23,8 @@ from typing import Any
 
 from ..record import Record, Section
 from ..similarity.text import content_words, stem_words
-from .sentences import Sentence, fallback_sections, is_good_sentence, split_sentences
+from ..sections import split_sections
+from .sentences import Sentence, is_good_sentence, split_sentences
 
 DEFAULTS: dict[str, Any] = {
     "min_sentences": 2,
@@ -102,7 +103,7 @@ class Summarizer:
 
     def summarise(self, record: Record) -> str | None:
         text = record.text
-        sections = list(record.sections) or fallback_sections(text)
+        sections = list(record.sections) or split_sections(text)
         cfg = self.cfg
         max_n = int(cfg["max_sentences"])
 

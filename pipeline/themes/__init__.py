@@ -20,7 +20,7 @@ import numpy as np
 from ..paths import repo_path
 from ..record import Evidence, Record, Theme
 from ..stages import register
-from .fallback_sections import guess_sections
+from ..sections import split_sections
 from .model import (SentenceModel, doc_features, linear_params, programme_area_of,  # noqa: F401
                     score_document, sigmoid)
 from .taxonomy import Taxonomy, load_taxonomy
@@ -75,7 +75,7 @@ class ThemeTagger:
     def score(self, text: str, sections, programme_area: str | None = None) -> list[dict]:
         """All themes with score, threshold, assigned flag and evidence (no Record needed)."""
         if not sections:
-            sections = guess_sections(text)
+            sections = split_sections(text)
         sents = split_sentences(text)
         assign_sections(sents, sections)
         content = [s for s in sents if not s.heading]

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..paths import repo_path
-from .fallback_sections import guess_sections
+from ..sections import split_sections
 from .model import (FEATURE_SIGN, FEATURES, BoilerplateModel, SentenceModel, doc_features, fit_signed_logreg,
                     lexicon_hits, mask_terms, programme_area_of, score_document)
 from .text import Sent
@@ -83,7 +83,7 @@ def doc_matrix(docs, taxonomy: Taxonomy, smodel: SentenceModel, dropout_seed: in
     ids = taxonomy.ids
     for k, d in enumerate(docs):
         sents = split_sentences(d["text"])
-        assign_sections(sents, guess_sections(d["text"]))
+        assign_sections(sents, split_sections(d["text"]))
         content = [s for s in sents if not s.heading]
         sc = score_document(d["text"], content, taxonomy, smodel, dropout, bmodel)
         po = programme_area_of(d["text"])
