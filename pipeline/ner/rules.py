@@ -214,10 +214,28 @@ def find_exact(text: str, value: str) -> list[tuple[int, int]]:
         start = i + 1
 
 
+def _drop_contained_metadata(cands: list[Cand]) -> list[Cand]:
+    """A metadata name inside a longer pattern/gazetteer span yields to it:
+    municipality "Hallstahammar" inside the organisation "Hallstahammars kommun"."""
+    ends_at: dict[int, int] = {}
+    for c in cands:
+        if c.source not in ("model", "metadata"):
+            ends_at[c.start] = max(ends_at.get(c.start, 0), c.end)
+    if not ends_at:
+        return cands
+
+    def contained(c: Cand) -> bool:
+        return any(ends_at.get(s, -1) >= c.end and ends_at[s] - s > c.end - c.start
+                   for s in range(max(0, c.start - 80), c.start + 1))
+
+    return [c for c in cands if c.source != "metadata" or not contained(c)]
+
+
 def resolve(cands: list[Cand]) -> list[Cand]:
     """Non-overlapping selection: higher priority first, then longer, then earlier."""
     if not cands:
         return []
+    cands = _drop_contained_metadata(cands)
     occupied = bytearray(max(c.end for c in cands) + 1)
     chosen: list[Cand] = []
     for c in sorted(cands, key=lambda c: (-c.prio, -(c.end - c.start), c.start)):
