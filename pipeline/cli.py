@@ -61,6 +61,9 @@ def process(
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    except RuntimeError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
     if not quiet:
         typer.echo(summary.line(), err=True)
         if summary.failed:

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
@@ -236,4 +237,10 @@ def _map(paths: list[str], config: dict[str, Any], jobs: int) -> Iterator[tuple[
         return
     chunk = max(1, min(16, len(paths) // (jobs * 4)))
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(config,)) as pool:
-        yield from pool.map(_work, paths, chunksize=chunk)
+        try:
+            yield from pool.map(_work, paths, chunksize=chunk)
+        except BrokenProcessPool as exc:
+            raise RuntimeError(
+                "a worker process died (out of memory or killed); the documents finished so far are kept "
+                "in the output folder's journal, and running the same command again continues from there"
+            ) from exc
