@@ -126,3 +126,44 @@ def test_cli_errors_are_clear(tmp_path):
     res = subprocess.run([sys.executable, "-m", "pipeline", "process", str(SEEDS), "--out", str(tmp_path), "--exclude", "nosuch"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert res.returncode == 2 and "nosuch" in res.stderr
+
+
+def test_killed_process_run_restarts_to_the_same_result(tmp_path):
+    """SIGKILL a real `process` run mid-batch; the restarted run yields exactly the
+    records (and store) of an uninterrupted run."""
+    import os
+    import signal
+    import time
+
+    from pipeline.store import open_store
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    docs = sorted(p for p in CORPUS.iterdir() if p.suffix == ".txt")
+    for i in range(16):
+        for d in docs:
+            (inp / f"{i:02d}_{d.name}").write_text(d.read_text(encoding="utf-8") + f"\nKopia {i}.\n", encoding="utf-8")
+    base = [sys.executable, "-m", "pipeline", "process", str(inp), "--jobs", "1", "--quiet", "--no-index"]
+    ref = tmp_path / "ref"
+    subprocess.run(base + ["--out", str(ref)], cwd=ROOT, check=True, timeout=600)
+
+    out = tmp_path / "out"
+    proc = subprocess.Popen(base + ["--out", str(out)], cwd=ROOT)
+    journal = out / JOURNAL
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        if journal.exists() and journal.read_text(encoding="utf-8").count("\n") >= 5:
+            break
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (out / "records.jsonl").exists(), "the run finished before it could be killed"
+    subprocess.run(base + ["--out", str(out)], cwd=ROOT, check=True, timeout=600)
+    assert (out / "records.jsonl").read_bytes() == (ref / "records.jsonl").read_bytes()
+    a, b = open_store(str(out / "store.sqlite")), open_store(str(ref / "store.sqlite"))
+    try:
+        assert a.ids() == b.ids() and len(a.ids()) == 16 * len(docs)
+        assert all(a.get(i) == b.get(i) for i in a.ids())
+    finally:
+        a.close()
+        b.close()
