@@ -9,6 +9,9 @@ Data: ``../shared/ner`` (override with ``--data-dir``): the Swedish NER corpus
 (news, type-only IO tags) minus a fixed 10 % dev split (seed 13, see
 ``pipeline/ner/data.py``), plus UNER Swedish-Talbanken train (IOB2) unless
 ``--no-uner``. MISC is mapped to O. The official test splits are not used.
+``--aug-copies N`` adds N copies of every training sentence with an entity, its
+entities replaced by other entity strings of the same label (training entities +
+``configs/gazetteers``), with a fixed seed; off by default (see the model card).
 
 The spaCy config is generated below (``CONFIG``); training runs spaCy's own loop
 (``spacy.cli.train.train``) with one thread. The best checkpoint on the dev split
@@ -74,7 +77,7 @@ include_static_vectors = {static}
 @architectures = "spacy.MaxoutWindowEncoder.v2"
 width = {width}
 depth = {depth}
-window_size = 1
+window_size = {window}
 maxout_pieces = 3
 
 [components.ner]
@@ -125,7 +128,7 @@ dropout = {dropout}
 accumulate_gradient = 1
 patience = {patience}
 max_epochs = {epochs}
-max_steps = 0
+max_steps = {max_steps}
 eval_frequency = {eval_freq}
 frozen_components = []
 annotating_components = []
@@ -141,8 +144,8 @@ get_length = null
 [training.batcher.size]
 @schedules = "compounding.v1"
 start = 100
-stop = 1000
-compound = 1.001
+stop = {batch_stop}
+compound = {batch_compound}
 t = 0.0
 
 [training.logger]
@@ -158,7 +161,7 @@ L2 = 0.01
 grad_clip = 1.0
 use_averages = true
 eps = 0.00000001
-learn_rate = {lr}
+{lr_cfg}
 
 [training.score_weights]
 ents_f = 1.0
@@ -228,6 +231,64 @@ def build_vectors(sents, out_dir: Path, min_count: int = 2, dims: int = 128, see
     return out_dir
 
 
+GAZ_LABELS = {
+    "municipalities.txt": "LOC", "county_names.txt": "LOC", "counties.txt": "LOC",
+    "esf_regions.txt": "LOC", "places.txt": "LOC", "organisations.txt": "ORG",
+}
+
+
+def entity_pools(sents, gaz_dir: Path | None) -> dict[str, list[tuple[str, ...]]]:
+    """Distinct entity strings (as token tuples) per label: training data + gazetteers."""
+    pools: dict[str, set] = {lab: set() for lab in nerdata.LABELS}
+    for ws, spans in sents:
+        for s, e, lab in spans:
+            pools[lab].add(tuple(ws[s:e]))
+    if gaz_dir is not None and gaz_dir.exists():
+        tok = spacy.blank("sv").tokenizer
+        for name, lab in GAZ_LABELS.items():
+            f = gaz_dir / name
+            if not f.exists():
+                continue
+            for line in f.read_text(encoding="utf-8").splitlines():
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    pools[lab].add(tuple(t.text for t in tok(line)))
+    return {lab: sorted(v) for lab, v in pools.items()}
+
+
+def replace_entities(sents, pools, copies: int = 1, seed: int = 0):
+    """Entity-replacement augmentation (fixed seed).
+
+    For every training sentence with at least one ORG/PER/LOC span, ``copies`` extra
+    copies are made in which each span is replaced by a random entity string of the
+    same label from ``pools`` (training entities + gazetteers). Adjacent spans of the
+    same label stay separate spans (a copy never merges entities).
+    """
+    import random
+
+    rng = random.Random(seed)
+    # keep the genitive shape: a span ending in -s is replaced by one ending in -s
+    split = {lab: ([x for x in v if not x[-1].endswith("s")], [x for x in v if x[-1].endswith("s")])
+             for lab, v in pools.items()}
+    out = []
+    for _ in range(copies):
+        for ws, spans in sents:
+            if not spans:
+                continue
+            new_ws, new_spans, pos = [], [], 0
+            for s, e, lab in sorted(spans):
+                new_ws.extend(ws[pos:s])
+                cands = split[lab][ws[e - 1].endswith("s")] or pools[lab]
+                rep = list(rng.choice(cands))
+                start = len(new_ws)
+                new_ws.extend(rep)
+                new_spans.append((start, len(new_ws), lab))
+                pos = e
+            new_ws.extend(ws[pos:])
+            out.append((new_ws, new_spans))
+    return out
+
+
 def write_common_words(sents, path: Path) -> int:
     """Lower-case word forms seen outside entities in the training data.
 
@@ -270,13 +331,21 @@ def main(argv=None) -> int:
     ap.add_argument("--width", type=int, default=96)
     ap.add_argument("--depth", type=int, default=4)
     ap.add_argument("--hidden", type=int, default=64)
-    ap.add_argument("--rows", type=int, default=10000)
+    ap.add_argument("--window", type=int, default=1, help="MaxoutWindowEncoder window size")
+    ap.add_argument("--rows", type=int, default=10000, help="hash rows for NORM (PREFIX/SUFFIX get half, SHAPE a twentieth)")
     ap.add_argument("--dropout", type=float, default=0.3)
     ap.add_argument("--lr", type=float, default=0.001)
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--patience", type=int, default=1600, help="stop after this many steps without a better dev score")
     ap.add_argument("--eval-freq", type=int, default=200)
     ap.add_argument("--lowercase-aug", type=float, default=0.0, help="share of training docs lower-cased (augmenter), 0 = off")
+    ap.add_argument("--aug-copies", type=int, default=0, help="entity-replacement augmentation: extra copies of each training sentence with entities (0 = off)")
+    ap.add_argument("--aug-gazetteers", default="configs/gazetteers", help="gazetteer folder added to the replacement pools ('none' = training entities only)")
+    ap.add_argument("--aug-seed", type=int, default=2)
+    ap.add_argument("--batch-stop", type=int, default=1000, help="final batch size in words (compounding from 100)")
+    ap.add_argument("--batch-compound", type=float, default=1.001, help="growth factor of the batch size per step")
+    ap.add_argument("--warmup", type=int, default=0, help="learning rate: linear warm-up over this many steps, then linear decay to 0 at --max-steps (0 = constant --lr)")
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0 = no limit)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
@@ -302,15 +371,30 @@ def main(argv=None) -> int:
         vec_path = rp(args.vectors)
     else:
         vec_path = None
+    orig_train = train
+    if args.aug_copies > 0:
+        gz = None if args.aug_gazetteers == "none" else rp(args.aug_gazetteers)
+        pools = entity_pools(train, gz)
+        aug = replace_entities(train, pools, copies=args.aug_copies, seed=args.aug_seed)
+        corpora["augmented"] = len(aug)
+        print("augmentation: pools " + ", ".join(f"{k} {len(v)}" for k, v in pools.items()) + f"; {len(aug)} extra sentences", flush=True)
+        train = train + aug
     n_tr = to_docbin(nlp, train, work / "train.spacy")
     n_dev = to_docbin(nlp, dev, work / "dev.spacy")
     print(f"train: {len(train)} sentences, {n_tr} entities {corpora}; dev (news): {len(dev)} sentences, {n_dev} entities", flush=True)
 
+    if args.warmup > 0:
+        if args.max_steps <= 0:
+            ap.error("--warmup needs --max-steps (the decay ends there)")
+        lr_cfg = ("\n[training.optimizer.learn_rate]\n@schedules = \"warmup_linear.v1\"\n"
+                  f"warmup_steps = {args.warmup}\ntotal_steps = {args.max_steps}\ninitial_rate = {args.lr}")
+    else:
+        lr_cfg = f"learn_rate = {args.lr}"
     cfg_text = CONFIG.format(
-        seed=args.seed, width=args.width, depth=args.depth, hidden=args.hidden,
+        seed=args.seed, width=args.width, depth=args.depth, hidden=args.hidden, window=args.window,
         rows=args.rows, rows_small=args.rows // 2, rows_shape=max(100, args.rows // 20),
-        static="true" if vec_path else "false", dropout=args.dropout, lr=args.lr,
-        epochs=args.epochs, patience=args.patience, eval_freq=args.eval_freq,
+        static="true" if vec_path else "false", dropout=args.dropout, lr_cfg=lr_cfg, batch_compound=args.batch_compound,
+        epochs=args.epochs, max_steps=args.max_steps, batch_stop=args.batch_stop, patience=args.patience, eval_freq=args.eval_freq,
         augmenter=(AUGMENTER % args.lowercase_aug) if args.lowercase_aug > 0 else "null",
     )
     cfg_path = work / "config.cfg"
@@ -348,7 +432,7 @@ def main(argv=None) -> int:
     cfg_out.write_text(cfg_out.read_text(encoding="utf-8").replace(str(ROOT) + "/", ""), encoding="utf-8")
     if keep is not None:
         readme.write_text(keep, encoding="utf-8")
-    write_common_words(train, out / "common_words.txt")
+    write_common_words(orig_train, out / "common_words.txt")
     perf = best.meta.get("performance", {})
     info = {
         "command": "python scripts/train_ner.py " + " ".join(argv if argv is not None else sys.argv[1:]),
