@@ -127,20 +127,17 @@ def validate(records: Path = typer.Argument(..., exists=True, dir_okay=False, he
     typer.echo(f"{records}: all records valid")
 
 
-def _register_optional_commands() -> None:
-    """Commands from the registry and similarity packages."""
+def _register_package_commands() -> None:
+    """Commands defined next to the code they drive (registry, similarity)."""
+    from .similarity.cli import similar
     from .store.cli import export, serve
 
+    app.command("similar")(similar)
     app.command("export")(export)
     app.command("serve")(serve)
-    try:
-        from .similarity.cli import similar
-    except ImportError:  # pragma: no cover - similarity package not built yet
-        return
-    app.command("similar")(similar)
 
 
-_register_optional_commands()
+_register_package_commands()
 
 
 def main() -> None:

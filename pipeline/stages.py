@@ -58,8 +58,4 @@ def _import_builtin_stages() -> None:
     import importlib
 
     for mod in ("clean", "metadata", "sections", "ner", "themes", "summary"):
-        try:
-            importlib.import_module(f"pipeline.{mod}")
-        except ModuleNotFoundError as exc:  # a stage package not present in this build
-            if exc.name != f"pipeline.{mod}":
-                raise
+        importlib.import_module(f"pipeline.{mod}")
