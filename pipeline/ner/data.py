@@ -130,6 +130,47 @@ def read_conll(path: str | Path, token_col: int | None = None, tag_col: int | No
     return sents
 
 
+_MARKUP = re.compile(r"\[(PER|ORG|LOC|MISC) ([^\[\]]+?)\]")
+
+
+def read_markup(path: str | Path, nlp=None) -> list[Sentence]:
+    """Read one-sentence-per-line text with inline entities: ``[ORG Röda korset] hjälper ...``.
+
+    Used for the hand-written sentences in ``data/ner/``. Text between and inside
+    the brackets is tokenized with spaCy's Swedish tokenizer (punctuation split
+    off, as in the news corpus); MISC is kept in the text and mapped to O. Lines
+    that are blank or start with ``#`` are skipped. A stray ``[`` or ``]`` left
+    after the markup is removed is an error (with the line number).
+    """
+    if nlp is None:
+        import spacy
+
+        nlp = spacy.blank("sv")
+    sents: list[Sentence] = []
+    for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        words: list[str] = []
+        spans: list[tuple[int, int, str]] = []
+        pos = 0
+        for m in list(_MARKUP.finditer(line)) + [None]:
+            chunk = line[pos:m.start()] if m else line[pos:]
+            if "[" in chunk or "]" in chunk:
+                raise ValueError(f"{path}:{lineno}: unbalanced or malformed entity markup: {chunk.strip()!r}")
+            words.extend(t.text for t in nlp.make_doc(chunk) if not t.is_space)
+            if m is None:
+                break
+            ent = [t.text for t in nlp.make_doc(m.group(2)) if not t.is_space]
+            if m.group(1) in LABELS:
+                spans.append((len(words), len(words) + len(ent), m.group(1)))
+            words.extend(ent)
+            pos = m.end()
+        if words:
+            sents.append((words, spans))
+    return sents
+
+
 def read_any(path: str | Path) -> list[Sentence]:
     """Pick the reader from the content: IOB2 prefixes -> read_conll, else read_io."""
     text = Path(path).read_text(encoding="utf-8")
