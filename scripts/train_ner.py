@@ -333,6 +333,8 @@ def main(argv=None) -> int:
     ap.add_argument("--data-dir", default=nerdata.DEFAULT_DATA_DIR, help="corpora folder, relative to the repo root or absolute (default ../shared/ner)")
     ap.add_argument("--output", default="models/ner", help="where the trained pipeline is written (default models/ner)")
     ap.add_argument("--work-dir", default="build/ner", help="DocBins and checkpoints (default build/ner, git-ignored)")
+    ap.add_argument("--news-copies", type=int, default=1, help="repeat the news training sentences this many times (weights the news annotation conventions against the written sentences)")
+    ap.add_argument("--dev-seed", type=int, default=13, help="shuffle seed of the 10 %% news dev split (13 = the split behind every figure in the model card)")
     ap.add_argument("--no-uner", action="store_true", help="train on the news corpus only")
     ap.add_argument("--uner-dev", action="store_true", help="also train on UNER Talbanken dev (it is not used for evaluation)")
     ap.add_argument("--extra", default="data/ner/synthetic", help="folder of hand-written sentences in inline markup ([ORG ...]; see data/ner/README.md) added to training, or 'none'")
@@ -345,7 +347,7 @@ def main(argv=None) -> int:
     ap.add_argument("--depth", type=int, default=4)
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--window", type=int, default=1, help="MaxoutWindowEncoder window size")
-    ap.add_argument("--rows", type=int, default=10000, help="hash rows for NORM (PREFIX/SUFFIX get half, SHAPE a twentieth)")
+    ap.add_argument("--rows", type=int, default=30000, help="hash rows for NORM (PREFIX/SUFFIX get half, SHAPE a twentieth)")
     ap.add_argument("--dropout", type=float, default=0.3)
     ap.add_argument("--lr", type=float, default=0.001)
     ap.add_argument("--epochs", type=int, default=20)
@@ -369,8 +371,9 @@ def main(argv=None) -> int:
     data_dir, out, work = rp(args.data_dir), rp(args.output), rp(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
     nlp = spacy.blank("sv")
-    train, dev = nerdata.news_split(data_dir)
+    train, dev = nerdata.news_split(data_dir, seed=args.dev_seed)
     corpora = {"news_train": len(train)}
+    train = train * args.news_copies
     if not args.no_uner:
         u_train, u_dev = nerdata.uner(data_dir)
         train = train + u_train

@@ -325,6 +325,13 @@ def test_place_versus_organisation_convention(stage):
     assert ("Alingsås", "ORG") not in got
 
 
+def test_case_numbers_are_not_persons(stage):
+    text = "En fallstudie gjordes 2006 (Dnr MN90-2006, se bilaga). Anna Berg ledde den i Umeå."
+    rec = stage(Record(id="t", source="t", sha256="0", format="txt", text=text))
+    persons = [e.text for e in rec.entities if e.label == "PER"]
+    assert persons == ["Anna Berg"], persons
+
+
 def test_metadata_entities_are_found_by_exact_search(stage):
     text = "Projektet\nKontaktpersonQwerty Zyxwv\nDrivs av Ögonstenen Ekonomisk Förening i Ubbhult.\n"
     md = Metadata(owner="Ögonstenen Ekonomisk Förening", contact_person="Qwerty Zyxwv", municipalities=["Ubbhult"])

@@ -180,8 +180,8 @@ class NerStage:
             return []  # names are capitalised; "covid-19", "www.vastkraft.org" are not names
         if not self.use_rules:
             return [(start, end, label)]
-        if s.lower() in self.rules.not_entities:
-            return []
+        if s.lower() in self.rules.not_entities or (label == "PER" and any(ch.isdigit() for ch in s)):
+            return []  # stop-listed words; person names have no digits ("Dnr MN90-2006")
         toks = [(m.start() + start, m.end() + start, m.group()) for m in re.finditer(r"\S+", s)]
         R = self.rules
 
