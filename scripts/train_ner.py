@@ -8,7 +8,9 @@ One command retrains everything (fixed seeds)::
 Data: ``../shared/ner`` (override with ``--data-dir``): the Swedish NER corpus
 (news, type-only IO tags) minus a fixed 10 % dev split (seed 13, see
 ``pipeline/ner/data.py``), plus UNER Swedish-Talbanken train (IOB2) unless
-``--no-uner``. MISC is mapped to O. The official test splits are not used.
+``--no-uner``, plus the written sentences in ``data/ner/synthetic`` (inline markup,
+see ``data/ner/README.md``) unless ``--extra none``. MISC is mapped to O. The official
+test splits are not used.
 ``--aug-copies N`` adds N copies of every training sentence with an entity, its
 entities replaced by other entity strings of the same label (training entities +
 ``configs/gazetteers``), with a fixed seed; off by default (see the model card).
