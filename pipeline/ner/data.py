@@ -136,7 +136,7 @@ _MARKUP = re.compile(r"\[(PER|ORG|LOC|MISC) ([^\[\]]+?)\]")
 def read_markup(path: str | Path, nlp=None) -> list[Sentence]:
     """Read one-sentence-per-line text with inline entities: ``[ORG Röda korset] hjälper ...``.
 
-    Used for the hand-written sentences in ``data/ner/``. Text between and inside
+    Used for the written training sentences in ``data/ner/synthetic``. Text between and inside
     the brackets is tokenized with spaCy's Swedish tokenizer (punctuation split
     off, as in the news corpus); MISC is kept in the text and mapped to O. Lines
     that are blank or start with ``#`` are skipped. A stray ``[`` or ``]`` left
