@@ -259,6 +259,24 @@ def test_written_training_sentences_are_not_copied():
     assert not [" ".join(w) for w in sents if grams(w) & seeds]
 
 
+def test_name_feature_norms(tmp_path):
+    from pipeline.ner.data import frequent_words, name_feature_norms
+
+    first, last, org = tmp_path / "f.txt", tmp_path / "s.txt", tmp_path / "o.txt"
+    first.write_text("# first names\nAnna\nMagnus\nDet\n", encoding="utf-8")
+    last.write_text("Lund\nvon Essen\n", encoding="utf-8")
+    org.write_text("Lunds universitet\nSvenska kyrkan\n", encoding="utf-8")
+    skip = frequent_words([(["det", "var", "svenska", "det"], []), (["Anna", "kom"], [(0, 1, "PER")])], n=2)
+    assert skip == ["det", "var"]
+    norms = name_feature_norms({first: "F", last: "S", org: "O"}, skip=skip + ["svenska"])
+    assert norms["Anna"] == norms["Annas"] == "§F"          # genitive too
+    assert norms["Magnus"] == "§F" and "Magnuss" not in norms  # no genitive after -s
+    assert norms["Lund"] == "§S" and norms["Lunds"] == "§OS"  # classes combine
+    assert norms["Essen"] == "§S" and "von" not in norms      # lower-case particles are not features
+    assert "Det" not in norms and "Svenska" not in norms     # frequent words are sentence starts, not names
+    assert "kyrkan" not in norms and "universitet" not in norms
+
+
 # --------------------------------------------------------------------------- model
 
 
@@ -269,6 +287,24 @@ def test_model_on_disk_is_small_and_has_labels(nlp):
     assert sum(f.stat().st_size for f in files) < 50 * 2**20
     assert set(nlp.get_pipe("ner").labels) == {"ORG", "PER", "LOC"}
     assert (model_dir / "README.md").exists()
+
+
+def test_model_loads_with_plain_spacy_and_carries_name_features(tmp_path):
+    """The name-list table travels in the model's vocab: a bare ``spacy.load`` (no repo code) uses it."""
+    import subprocess
+    import sys
+
+    code = ("import spacy, sys; from spacy.tokens import Doc; nlp = spacy.load(sys.argv[1]); "
+            "doc = nlp(Doc(nlp.vocab, words=['Magnus', 'Lindqvist', 'besökte', 'Kiruna', 'i', 'går'])); "
+            "print(' '.join(t.norm_ for t in doc)); print(nlp.config['initialize']['lookups'])")
+    out = subprocess.run([sys.executable, "-c", code, str(repo_path("models/ner"))], cwd=tmp_path,
+                         capture_output=True, text=True, check=True).stdout.split("\n")
+    norms = out[0].split()
+    assert norms[0].startswith("§") and "F" in norms[0]   # a first name
+    assert norms[1].startswith("§") and "S" in norms[1]   # a surname
+    assert norms[3].startswith("§") and "L" in norms[3]   # a place
+    assert norms[2] == "besökte" and norms[5] == "går"    # ordinary words keep their lower-case norm
+    assert out[1] == "None"                                # no training-time registry needed to load
 
 
 def test_model_on_raw_text(nlp):

@@ -200,3 +200,65 @@ def spans_to_iter(sents: Iterable[Sentence]) -> Iterator[tuple[int, int, int, st
     for k, (_, spans) in enumerate(sents):
         for s, e, lab in spans:
             yield k, s, e, lab
+
+
+# Name-list features -------------------------------------------------------------
+# Each list file is read as one name per line; the letter is the feature class its
+# tokens get. The classes reach the model through spaCy's ``lexeme_norm`` lookups
+# table (saved in the model's vocab, so ``spacy.load`` needs no custom code): a
+# listed word's NORM becomes e.g. ``§FS`` (first name and surname), and the model
+# sees the word itself through LOWER.
+NAME_LIST_CLASSES = {
+    "data/ner/gazetteers/per_first.txt": "F",
+    "data/ner/gazetteers/per_last.txt": "S",
+    "data/ner/gazetteers/org_sv.txt": "O",
+    "data/ner/gazetteers/org_int.txt": "O",
+    "data/ner/gazetteers/loc.txt": "L",
+    "configs/gazetteers/organisations.txt": "O",
+    "configs/gazetteers/municipalities.txt": "L",
+    "configs/gazetteers/counties.txt": "L",
+    "configs/gazetteers/county_names.txt": "L",
+    "configs/gazetteers/esf_regions.txt": "L",
+    "configs/gazetteers/places.txt": "L",
+}
+NAME_FEATURE_PREFIX = "§"
+
+
+def name_feature_norms(lists: dict[Path, str], nlp=None, skip: Iterable[str] = ()) -> dict[str, str]:
+    """Word form -> feature NORM (``§`` + sorted class letters) from name lists.
+
+    Every capitalised token of a listed name gets its list's class, and so does its
+    genitive (``Volvo`` -> ``Volvos``). Tokens whose lower-case form is in ``skip``
+    (the most frequent ordinary words, e.g. ``Det``, ``Svenska``) are left out: a
+    capitalised function word is a sentence start far more often than a name.
+    """
+    if nlp is None:
+        import spacy
+
+        nlp = spacy.blank("sv")
+    skip = {w.lower() for w in skip}
+    classes: dict[str, set[str]] = {}
+    for path, cls in lists.items():
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            name = line.split("\t")[0].strip()
+            if not name or name.startswith("#"):
+                continue
+            for tok in nlp.make_doc(name):
+                t = tok.text
+                if not t[:1].isupper() or t.lower() in skip:
+                    continue
+                forms = [t] if t[-1:].lower() in ("s", "x", "z") else [t, t + "s"]
+                for f in forms:
+                    classes.setdefault(f, set()).add(cls)
+    return {w: NAME_FEATURE_PREFIX + "".join(sorted(c)) for w, c in classes.items()}
+
+
+def frequent_words(sents: Iterable[Sentence], n: int = 300) -> list[str]:
+    """The ``n`` most frequent lower-case alphabetic words outside entities."""
+    from collections import Counter
+
+    c: Counter[str] = Counter()
+    for ws, spans in sents:
+        inside = {i for s, e, _ in spans for i in range(s, e)}
+        c.update(w for i, w in enumerate(ws) if i not in inside and w.islower() and w.isalpha())
+    return [w for w, _ in c.most_common(n)]
