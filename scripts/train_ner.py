@@ -26,8 +26,8 @@ itself; the table is saved in the model's vocab (``lexeme_norm`` lookups), so
 
 The spaCy config is generated below (``CONFIG``); training runs spaCy's own loop
 (``spacy.cli.train.train``) with one thread. The best checkpoint on the dev split
-(ents_f; with ``--all-news`` the last one) is copied to ``--output`` together with a ``training.json`` (settings,
-scores, timing).
+(ents_f; with ``--all-news`` the last one) is copied to ``--output`` together with a
+``training.json`` (settings, scores, timing).
 """
 from __future__ import annotations
 
@@ -357,7 +357,7 @@ def main(argv=None) -> int:
     ap.add_argument("--output", default="models/ner", help="where the trained pipeline is written (default models/ner)")
     ap.add_argument("--work-dir", default="build/ner", help="DocBins and checkpoints (default build/ner, git-ignored)")
     ap.add_argument("--news-copies", type=int, default=1, help="repeat the news training sentences this many times (weights the news annotation conventions against the written sentences)")
-    ap.add_argument("--dev-seed", type=int, default=13, help="shuffle seed of the 10 %% news dev split (13 = the split behind every figure in the model card)")
+    ap.add_argument("--dev-seed", type=int, default=13, help="shuffle seed of the 10 %% news dev split (default 13; the model card reports splits 13 to 16)")
     ap.add_argument("--all-news", action="store_true", help="train on the whole news file, dev split included (for the shipped model once the settings are chosen); needs --max-steps and keeps the last checkpoint, since the dev score is no longer a held-out score")
     ap.add_argument("--no-uner", action="store_true", help="train on the news corpus only")
     ap.add_argument("--uner-dev", action="store_true", help="also train on UNER Talbanken dev (it is not used for evaluation)")
@@ -367,7 +367,7 @@ def main(argv=None) -> int:
     ap.add_argument("--vector-min-count", type=int, default=2)
     ap.add_argument("--init-tok2vec", default=None, help="pretrained tok2vec weights from `spacy pretrain` (optional)")
     ap.add_argument("--name-lists", choices=("on", "off"), default="on", help="name-list features: words in data/ner/gazetteers and configs/gazetteers get a class NORM (first name, surname, organisation, place), the word itself is embedded through LOWER (see pipeline.ner.data.name_feature_norms)")
-    ap.add_argument("--embed", choices=("hash", "char"), default="hash", help="token embedding: hashed NORM/PREFIX/SUFFIX/SHAPE (default) or spaCy's CharacterEmbed")
+    ap.add_argument("--embed", choices=("hash", "char"), default="hash", help="token embedding: hashed (LOWER/)NORM/PREFIX/SUFFIX/SHAPE (default) or spaCy's CharacterEmbed")
     ap.add_argument("--width", type=int, default=96)
     ap.add_argument("--depth", type=int, default=4)
     ap.add_argument("--hidden", type=int, default=64)
