@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Metadata accuracy on the real-document development set (the shared data folder's ``dev``).
+
+Runs only the spine stages (clean, metadata, sections) on ``../shared/dev/docs`` and prints, with the
+same definitions as the set's own ``score.py`` (its ``same()`` comparison is imported from there):
+stated fields exact (overall, by field, by document kind) and false extractions (a scored field
+that the gold does not state).
+
+    .venv/bin/python scripts/eval_metadata.py                 # whole set, plus halves A and B
+    .venv/bin/python scripts/eval_metadata.py --half b        # one half only
+    .venv/bin/python scripts/eval_metadata.py --misses        # list every miss and false extraction
+    .venv/bin/python scripts/eval_metadata.py --folds 5       # also per fold (k-fold by document)
+
+Halves and folds are deterministic (by a hash of the file name), so rules designed while looking at
+half A can be measured on half B.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import json
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEV = ROOT.parent / "shared" / "dev"
+
+
+def _scorer():
+    spec = importlib.util.spec_from_file_location("dev_score", DEV / "score.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def bucket(name: str, k: int) -> int:
+    return int(hashlib.sha256(name.encode("utf-8")).hexdigest(), 16) % k
+
+
+def half_of(name: str) -> str:
+    return "ab"[bucket(name, 2)]
+
+
+def predict(files: list[str]) -> dict[str, dict]:
+    from pipeline import Pipeline
+
+    nlp = Pipeline.from_config(exclude=("ner", "themes", "summary"))
+    out = {}
+    for name in files:
+        rec = nlp.process_file(DEV / "docs" / name)
+        out[name] = rec.to_json()["metadata"]
+    return out
+
+
+def score(gold: list[dict], pred: dict[str, dict], same, keys) -> dict:
+    by_kind, by_field = defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])
+    misses, false_x = [], []
+    for g in gold:
+        gm, pm = g.get("metadata") or {}, pred.get(g["file"]) or {}
+        for k, v in gm.items():
+            ok = k in pm and same(pm[k], v, k)
+            for table, key in ((by_kind, g["kind"]), (by_field, k)):
+                table[key][0] += ok
+                table[key][1] += 1
+            if not ok:
+                misses.append((g["file"], k, v, pm.get(k)))
+        false_x += [(g["file"], k, pm[k]) for k in keys if k in pm and k not in gm and pm[k] not in (None, [], "")]
+    ok, total = sum(v[0] for v in by_kind.values()), sum(v[1] for v in by_kind.values())
+    return dict(ok=ok, total=total, by_kind=dict(by_kind), by_field=dict(by_field), misses=misses, false_x=false_x,
+                docs=len(gold))
+
+
+def fmt(label: str, s: dict) -> str:
+    acc = s["ok"] / s["total"] if s["total"] else 0.0
+    kinds = ", ".join(f"{k} {a}/{b}" for k, (a, b) in sorted(s["by_kind"].items()))
+    return (f"{label}: {s['docs']} docs, {s['ok']}/{s['total']} = {acc:.3f} exact; {kinds}; "
+            f"false extractions {len(s['false_x'])}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--half", choices=["a", "b"], help="only this half of the documents")
+    ap.add_argument("--folds", type=int, default=0, help="also print figures per fold (k-fold by document)")
+    ap.add_argument("--misses", action="store_true", help="list every miss and false extraction")
+    a = ap.parse_args()
+    if not (DEV / "gold.jsonl").exists():
+        sys.exit(f"no development set at {DEV.relative_to(ROOT.parent)}")
+    sc = _scorer()
+    gold = sc.gold()
+    if a.half:
+        gold = [g for g in gold if half_of(g["file"]) == a.half]
+    pred = predict([g["file"] for g in gold])
+    whole = score(gold, pred, sc.same, sc.KEYS)
+    print(fmt("half " + a.half.upper() if a.half else "whole set", whole))
+    if not a.half:
+        for h in "ab":
+            print(fmt(f"half {h.upper()}", score([g for g in gold if half_of(g["file"]) == h], pred, sc.same, sc.KEYS)))
+    for f in range(a.folds):
+        print(fmt(f"fold {f + 1}/{a.folds}", score([g for g in gold if bucket(g["file"], a.folds) == f], pred,
+                                                    sc.same, sc.KEYS)))
+    print("by field: " + ", ".join(f"{k} {x}/{y}" for k, (x, y) in sorted(whole["by_field"].items())))
+    fx = Counter(k for _, k, _ in whole["false_x"])
+    print(f"false extractions by field: {dict(fx)}")
+    if a.misses:
+        for file, k, want, got in whole["misses"]:
+            print(f"  miss  {file} {k}: gold {json.dumps(want, ensure_ascii=False)} got {json.dumps(got, ensure_ascii=False)}")
+        for file, k, got in whole["false_x"]:
+            print(f"  false {file} {k}: {json.dumps(got, ensure_ascii=False)}")
+
+
+if __name__ == "__main__":
+    main()
