@@ -19,6 +19,8 @@ from pipeline.store import open_store
 
 from store_fixtures import ROOT, make_store_url, replicated_records, store_params
 
+pytestmark = pytest.mark.shared  # every test uses records built from the seed documents
+
 
 class FakeIndex:
     """Stand-in for pipeline.similarity.index.SimilarIndex: word-overlap scores,

@@ -42,6 +42,7 @@ def _content_paragraphs(raw: str, stop: str | None = None) -> list[str]:
     return out
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("seed,stop", [("000", None), ("001", None), ("002", "VERKSAMHETSPLAN OCH BUDGET 2013"),
                                        ("003", None), ("004", None)])
 def test_seed_furniture_removed_and_content_kept(rules, seed, stop):
@@ -58,6 +59,7 @@ def test_seed_furniture_removed_and_content_kept(rules, seed, stop):
         assert _norm(normalise(p)) in flat, f"content paragraph lost in seed {seed}: {p[:80]!r}"
 
 
+@pytest.mark.shared
 def test_read_more_list_of_unrelated_documents_removed(rules):
     text = clean_text(seed_path("002").read_text(encoding="utf-8"), rules)
     for unrelated in ["VERKSAMHETSPLAN OCH BUDGET", "14 sätt att jobba jämt", "Matchning Södertörn", "karriärvägledning.se.nu"]:
@@ -68,12 +70,14 @@ def test_read_more_list_of_unrelated_documents_removed(rules):
     assert "4 Bakgrund" not in text
 
 
+@pytest.mark.shared
 def test_news_lead_duplicate_dropped_but_closing_sentence_kept(rules):
     text = clean_text(seed_path("004").read_text(encoding="utf-8"), rules)
     assert text.count("Hösten 2008 drog lågkonjunkturen") == 1
     assert "Läs mer om VästKraft i vår Projektbank" in text
 
 
+@pytest.mark.shared
 def test_glued_labels_repaired(rules):
     text = clean_text(seed_path("000").read_text(encoding="utf-8"), rules)
     assert "Beviljat ESF-stöd: 4 374 500 kr" in text

@@ -46,6 +46,7 @@ def filled(store_url, seeds):
     return store_url, records
 
 
+@pytest.mark.shared
 def test_csv_export_wide_and_long(filled, tmp_path):
     url, records = filled
     out = tmp_path / "projects.csv"
@@ -72,6 +73,7 @@ def test_csv_export_wide_and_long(filled, tmp_path):
     assert {"project_id", "label", "text", "count"} == set(ents[0])
 
 
+@pytest.mark.shared
 def test_parquet_export(filled, tmp_path):
     url, records = filled
     out = tmp_path / "p.parquet"
@@ -88,6 +90,7 @@ def test_parquet_export(filled, tmp_path):
         len(r.entity_counts) for r in records if r.id in want)
 
 
+@pytest.mark.shared
 def test_jsonl_export_filters_and_reimport(filled, tmp_path, store_url_factory):
     url, records = filled
     out = tmp_path / "sel.jsonl"
@@ -190,6 +193,7 @@ def _check_redacted_records(path: Path, originals: list[Record]) -> None:
                     assert r.text[ev.start:ev.end] == ev.text
 
 
+@pytest.mark.shared
 def test_redact_personal_hand_built_records(filled, tmp_path):
     url, records = filled
     personal = _personal_strings(records)
@@ -202,6 +206,7 @@ def test_redact_personal_hand_built_records(filled, tmp_path):
     _check_redacted_records(tmp_path / "red.jsonl", records)
 
 
+@pytest.mark.shared
 def test_redact_personal_pipeline_records(seed_records, store_url, tmp_path):
     """Records built by the real pipeline (spine stages) from the seeds."""
     records = list(seed_records.values())

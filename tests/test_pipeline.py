@@ -27,6 +27,7 @@ def test_default_stage_order(full):
     assert full.stage_names == ["clean", "metadata", "sections", "ner", "themes", "summary"]
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("seed", ["000", "001", "002", "003", "004"])
 def test_seed_record_is_complete_and_consistent(seeds, seed):
     rec = seeds[seed]
@@ -44,6 +45,7 @@ def test_seed_record_is_complete_and_consistent(seeds, seed):
     assert not re.search(r"(Projektägare|Kontaktperson|E-post|Beviljat ESF-stöd|Sammanfattning)\s*:", rec.summary)
 
 
+@pytest.mark.shared
 def test_metadata_entities_found_in_text(seeds):
     ents = {(e.text, e.label) for e in seeds["000"].entities}
     assert {("Alingsås Futurum", "ORG"), ("Lennart Anderberg", "PER"), ("Öckerö", "LOC")} <= ents
@@ -57,6 +59,7 @@ def _theme(rec, tid):
     return next((t for t in rec.themes if t.id == tid), None)
 
 
+@pytest.mark.shared
 def test_seed_themes_with_evidence_from_the_right_place(seeds):
     acc = _theme(seeds["000"], "tillganglighet")
     gen = _theme(seeds["000"], "jamstalldhet")

@@ -25,6 +25,7 @@ def _records(out):
     return [json.loads(l) for l in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
+@pytest.mark.shared
 def test_rerun_is_idempotent_and_skips_unchanged(tmp_path, cfg):
     inp = tmp_path / "in"
     shutil.copytree(SEEDS, inp)
@@ -66,6 +67,7 @@ def test_same_project_number_in_two_documents_keeps_both(tmp_path, cfg):
     assert sorted(r["id"] for r in _records(out)) == ids
 
 
+@pytest.mark.shared
 def test_journal_of_killed_run_is_recovered(tmp_path, cfg):
     """Documents finished before a crash are kept and not processed again."""
     inp = tmp_path / "in"
@@ -85,6 +87,7 @@ def test_journal_of_killed_run_is_recovered(tmp_path, cfg):
     assert not list(out.glob("*.tmp"))
 
 
+@pytest.mark.shared
 def test_records_validate_against_committed_schema(tmp_path, cfg):
     run([SEEDS, CORPUS], tmp_path, cfg, quiet=True)
     recs = _records(tmp_path)
@@ -105,6 +108,7 @@ def test_schema_rejects_bad_record():
     assert validate_record(bad)
 
 
+@pytest.mark.shared
 def test_cli_process_parallel(tmp_path):
     conf = tmp_path / "spine.yaml"
     conf.write_text("pipeline:\n  stages: [clean, metadata, sections]\n", encoding="utf-8")

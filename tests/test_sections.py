@@ -37,6 +37,7 @@ EXPECTED = {
 }
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("seed", sorted(EXPECTED))
 def test_seed_sections(seed_records, seed):
     rec = seed_records[seed]

@@ -56,6 +56,7 @@ def built(tmp_path_factory, static_encoder):
     return d, recs
 
 
+@pytest.mark.shared
 def test_shipped_config_uses_fast_static_student(static_encoder):
     cfg = load_config()
     assert cfg["encoder"]["type"] == "static"
@@ -262,6 +263,7 @@ def test_cli_json_and_text(built):
     assert runner.invoke(app, ["similar", "--index", str(d), "--text", "x", "--period", "soon"]).exit_code != 0
 
 
+@pytest.mark.shared
 def test_real_seed_documents_index(tmp_path, static_encoder):
     assert SEEDS_DIR.is_dir(), "the seed documents are expected in ../shared/seeds"
     recs = []

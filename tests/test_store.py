@@ -36,6 +36,7 @@ def _changed(record: Record, n: int) -> Record:
     ), deep=True)
 
 
+@pytest.mark.shared
 def test_roundtrip_store_export_import(store_url_factory, seeds, tmp_path):
     """records -> store -> export jsonl -> import into a fresh store -> identical records."""
     a = open_store(store_url_factory())
@@ -57,6 +58,7 @@ def test_roundtrip_store_export_import(store_url_factory, seeds, tmp_path):
     a.close(), b.close()
 
 
+@pytest.mark.shared
 def test_upsert_skip_replace_and_child_rows(store_url, seeds):
     st = open_store(store_url)
     r = next(x for x in seeds if len(x.entities) > 3)
@@ -84,6 +86,7 @@ def test_upsert_skip_replace_and_child_rows(store_url, seeds):
     st.close()
 
 
+@pytest.mark.shared
 def test_filters_counts_and_theme_stats(store_url, seeds):
     st = open_store(store_url)
     st.upsert_many(seeds)
@@ -126,6 +129,7 @@ def test_filters_counts_and_theme_stats(store_url, seeds):
     st.close()
 
 
+@pytest.mark.shared
 def test_index_ids(store_url, seeds):
     st = open_store(store_url)
     st.upsert_many(seeds)
@@ -139,6 +143,7 @@ def test_index_ids(store_url, seeds):
     st.close()
 
 
+@pytest.mark.shared
 def test_open_store_locations(tmp_path):
     st = open_store(tmp_path)  # a directory: DIR/store.sqlite
     assert (tmp_path / DEFAULT_FILENAME).exists()
@@ -209,6 +214,7 @@ def _run_writer(url: str, jsonl: Path, script: Path, kill_after: int | None = No
     return done
 
 
+@pytest.mark.shared
 def test_crash_mid_run_leaves_store_consistent(store_url_factory, tmp_path):
     base = list(replicated_records(30))
     old = [_changed(r, 2) for r in base]   # what an earlier run stored
@@ -248,6 +254,7 @@ def test_crash_mid_run_leaves_store_consistent(store_url_factory, tmp_path):
         assert ra == rb == sorted(new, key=lambda r: r.id)
 
 
+@pytest.mark.shared
 def test_roundtrip_of_processed_corpus_and_seeds(store_url_factory, tmp_path):
     """The acceptance round trip on real pipeline output: process corpus/ and the seeds
     into a store, export jsonl, import into a fresh store: identical records."""

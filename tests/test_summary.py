@@ -39,6 +39,7 @@ def _assert_readable(summary: str) -> None:
     assert "@" not in summary and "http" not in summary
 
 
+@pytest.mark.shared
 def test_stage_is_registered_and_fills_summary():
     stage = stages.create("summary", {})
     rec = _seed_records()[3]
@@ -47,6 +48,7 @@ def test_stage_is_registered_and_fills_summary():
     _assert_readable(out.summary)
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("i", range(5))
 def test_seed_documents_get_readable_summaries(i):
     rec = _seed_records()[i]
@@ -73,6 +75,7 @@ def test_without_sammanfattning_picks_purpose_and_names_project():
     assert "Arbete för alla" in out and "arbetsspecialist" in out
 
 
+@pytest.mark.shared
 def test_news_without_sections():
     seeds = {r.id: r for r in _seed_records()}
     rec = seeds["004_ddce377725351c1f"].model_copy(update={"title": "Västkraft"})
@@ -113,6 +116,7 @@ def test_sentence_splitting_and_filter():
     assert is_good_sentence("Deltagarna får praktik hos lokala arbetsgivare i kommunen.")
 
 
+@pytest.mark.shared
 def test_speed_at_least_100_docs_per_second():
     recs = [r.model_copy(update={"sections": split_sections(r.text)}) for r in _seed_records()]
     recs += [s.to_record() for s in load_samples()]

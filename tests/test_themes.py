@@ -74,6 +74,7 @@ def test_lexicon_respects_word_boundaries():
     assert "miljo" not in hits
 
 
+@pytest.mark.shared
 def test_sentence_offsets_roundtrip():
     text = SEEDS.joinpath(next(SEEDS.glob("000*.txt")).name).read_text(encoding="utf-8")
     sents = split_sentences(text)
@@ -89,6 +90,7 @@ def test_stage_is_registered():
     assert st.name == "themes"
 
 
+@pytest.mark.shared
 def test_seed_000_concrete_horizontal_sections(tagger):
     rec = tagger(seed_record("000"))
     got = themes_of(rec)
@@ -101,6 +103,7 @@ def test_seed_000_concrete_horizontal_sections(tagger):
     assert "funktionshind" in acc_text or "tillgänglig" in acc_text
 
 
+@pytest.mark.shared
 def test_seed_001_generic_accessibility_section_not_tagged(tagger):
     # "Projektet ska vara tillgängligt för personer med funktionshinder" + a plan to make a plan
     rec = tagger(seed_record("001"))
@@ -108,6 +111,7 @@ def test_seed_001_generic_accessibility_section_not_tagged(tagger):
     assert "kompetensutveckling" in themes_of(rec)
 
 
+@pytest.mark.shared
 def test_seed_003_integration_focus(tagger):
     rec = tagger(seed_record("003"))
     got = themes_of(rec)
@@ -116,6 +120,7 @@ def test_seed_003_integration_focus(tagger):
     assert "icke_diskriminering" in got
 
 
+@pytest.mark.shared
 def test_seed_004_restructuring_and_competence(tagger):
     rec = tagger(seed_record("004"))
     got = themes_of(rec)
@@ -124,6 +129,7 @@ def test_seed_004_restructuring_and_competence(tagger):
     assert re.search(r"varsel|varslade|uppsägning|uppsagda", ev)
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("stem", ["000", "001", "002", "003", "004"])
 def test_record_contract_on_seeds(tagger, stem):
     rec0 = seed_record(stem)
@@ -254,6 +260,7 @@ def test_speed_on_350_word_documents(tagger):
     assert rate >= 25, f"{rate:.1f} docs/s at {words:.0f} words/doc"
 
 
+@pytest.mark.shared
 def test_training_data_contains_no_seed_text():
     """The hand-written banks must not copy the seed documents (they are only a check)."""
     seed_words = []
@@ -267,6 +274,7 @@ def test_training_data_contains_no_seed_text():
             assert not shared, f"{bank.name}: {line[:80]!r} shares text with a seed"
 
 
+@pytest.mark.shared
 def test_seed_labels_cover_seeds_and_taxonomy():
     labels = yaml.safe_load(repo_path("data/themes/seed_labels.yaml").read_text(encoding="utf-8"))
     ids = set(load_taxonomy().ids)
