@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from datetime import date
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -86,17 +87,28 @@ def api(request, records, tmp_path_factory):
     st = open_store(url)
     st.upsert_many(records)
     index = FakeIndex(records)
-    server = LiveServer(create_app(st, index=index))
+    server = LiveServer(create_app(st, index=index, show_personal=True))
     client = httpx.Client(base_url=server.url, timeout=10)
-    yield client, index
+    default = LiveServer(create_app(st, index=index))  # the default: personal data redacted
+    redacted = httpx.Client(base_url=default.url, timeout=10)
+    yield client, index, redacted
     client.close()
+    redacted.close()
     server.stop()
+    default.stop()
     st.close()
 
 
 @pytest.fixture
 def client(api):
+    """A server started with show_personal=True (full records)."""
     return api[0]
+
+
+@pytest.fixture
+def redacted_client(api):
+    """A server with the defaults (personal data redacted)."""
+    return api[2]
 
 
 def _ids(resp):
@@ -182,11 +194,13 @@ def test_get_project(client, records):
     sim = client.get(f"/projects/{slashed.id}/similar", params={"k": 2}).json()
     assert sim["query"]["id"] == slashed.id and slashed.id not in [x["id"] for x in sim["items"]]
     assert client.get("/projects/does-not-exist").status_code == 404
-    assert client.get("/projects/bad id!").status_code == 422
+    assert client.get("/projects/bad id!").status_code == 404  # a possible id, not stored
+    assert client.get("/projects/bad%00id").status_code == 422  # control characters never are
+    assert client.get("/projects/" + "x" * 600).status_code == 422
 
 
 def test_similar_to_project(api, records):
-    client, index = api
+    client, index, _ = api
     rid = records[0].id
     body = client.get(f"/projects/{rid}/similar", params={"k": 5}).json()
     assert body["query"]["id"] == rid and len(body["items"]) == 5
@@ -212,7 +226,7 @@ def test_similar_to_project(api, records):
 
 
 def test_similar_to_text(api, records):
-    client, index = api
+    client, index, _ = api
     text = " ".join(records[1].text.split()[:80])
     body = client.get("/similar", params={"text": text, "k": 4}).json()
     assert len(body["items"]) == 4 and body["items"][0]["id"].startswith(records[1].id)
@@ -342,3 +356,152 @@ def test_real_similarity_module(tmp_path, records):
     finally:
         server.stop()
         st.close()
+
+
+# ----------------------------------------------------------------------------- hostile input (issue 14)
+
+
+def test_themes_filtered_by_theme(client, records):
+    """/themes and /stats/themes accept the theme filter (they answered 500 for every value)."""
+    having = [r for r in records if any(t.id == "integration" for t in r.themes)]
+    assert having
+    expect: dict = {}
+    for r in having:
+        for t in r.themes:
+            expect[t.id] = expect.get(t.id, 0) + 1
+    for theme in ("integration", "Integration"):  # id or label
+        resp = client.get("/themes", params={"theme": theme})
+        assert resp.status_code == 200, resp.text
+        assert {x["theme_id"]: x["count"] for x in resp.json()} == expect
+    stats = client.get("/stats/themes", params={"theme": "integration", "by": "year"})
+    assert stats.status_code == 200, stats.text
+    assert sum(x["count"] for x in stats.json()["rows"]) == sum(len(r.themes) for r in having)
+    assert client.get("/themes", params={"theme": "no-such-theme"}).json() == []
+
+
+@pytest.mark.parametrize("path,params", [
+    ("/projects", {"min_budget": 2**63}),
+    ("/projects", {"max_budget": 2**64 + 1}),
+    ("/projects", {"min_budget": "9" * 4000}),
+    ("/projects", {"offset": 2**63}),
+    ("/projects", {"limit": "1e999"}),
+    ("/projects", {"limit": "NaN"}),
+    ("/themes", {"min_budget": 2**63}),
+    ("/stats/themes", {"max_budget": "9" * 4000}),
+    ("/similar", {"text": "vård", "k": "1e999"}),
+    ("/similar", {"text": "vård", "k": 2**70}),
+])
+def test_huge_and_non_finite_numbers_get_422(client, path, params):
+    r = client.get(path, params=params)
+    assert r.status_code == 422, (params, r.status_code, r.text[:300])
+    assert r.json()["detail"]
+
+
+@pytest.mark.parametrize("body", [
+    '{"text": "vård", "k": 1e999}',
+    '{"text": "vård", "k": NaN}',
+    '{"text": "vård", "k": -Infinity}',
+    '{"text": "vård", "k": ' + "9" * 4000 + "}",
+    '{"text": "vård", "min_budget": ' + "9" * 30 + "}",
+    '{"text": "vård", "max_budget": 1e400}',
+    '{"text": "vård", "k": ' + "9" * 5000 + "}",
+    '{"text": "vård", "theme": ["x"], "period_from": "2019-02-30"}',
+])
+def test_post_similar_hostile_json(client, body):
+    r = client.post("/similar", content=body, headers={"content-type": "application/json"})
+    assert 400 <= r.status_code < 500, (body[:60], r.status_code, r.text[:300])
+    assert r.json()["detail"]
+
+
+def test_ids_with_tilde(tmp_path, records):
+    """Ids the pipeline makes for a second document with the same number ("NUMBER~hash")
+    or stated numbers with other characters can be fetched and used for similar."""
+    base = records[3]
+    odd = [base.model_copy(update={"id": i}) for i in
+           (f"{base.id}~1a2b3c4d", "2018/00517~1a2b3c", "dnr 2019 (ny) #4", "projekt-å~ä")]
+    st = open_store(tmp_path / "s.sqlite")
+    st.upsert_many(odd + records[:5])
+    server = LiveServer(create_app(st, index=FakeIndex(odd + records[:5]), show_personal=True))
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as c:
+            for rec in odd:
+                quoted = "/projects/" + quote(rec.id, safe="/~")  # "#" and "?" must be escaped
+                got = c.get(quoted)
+                assert got.status_code == 200, (rec.id, got.text[:200])
+                assert got.json()["id"] == rec.id
+                sim = c.get(quoted + "/similar", params={"k": 3})
+                assert sim.status_code == 200, (rec.id, sim.text[:200])
+                assert rec.id not in [x["id"] for x in sim.json()["items"]]
+    finally:
+        server.stop()
+        st.close()
+
+
+def test_long_text_query_is_capped(api):
+    client, index, _ = api
+    from pipeline.api.app import MAX_TEXT_CHARS, QUERY_TEXT_CHARS
+
+    text = ("unga nyanlända kvinnor praktik vården " * 1000)[:MAX_TEXT_CHARS]
+    r = client.post("/similar", json={"text": text, "k": 3})
+    assert r.status_code == 200, r.text[:300]
+    assert r.json()["query"]["truncated"] is True
+    assert index.calls[-1][0] == "text" and len(index.calls[-1][1]) == QUERY_TEXT_CHARS
+    short = client.post("/similar", json={"text": "unga i vården", "k": 3}).json()
+    assert "truncated" not in short["query"] and index.calls[-1][1] == "unga i vården"
+    too_long = client.post("/similar", json={"text": text + "x", "k": 3})
+    assert too_long.status_code == 422 and str(MAX_TEXT_CHARS) in too_long.text
+
+
+def test_period_bounds_accept_year_month_date(client, records):
+    """period_from/period_to: a year, a year-month or a date (one parser, as in export)."""
+    def ids(**params):
+        r = client.get("/projects", params={**params, "limit": 100})
+        assert r.status_code == 200, (params, r.text)
+        return sorted(x["id"] for x in r.json()["items"])
+
+    def expect(lo, hi):
+        return sorted(r.id for r in records if r.metadata.period_start and r.metadata.period_start <= hi
+                      and r.metadata.period_end >= lo)
+
+    assert ids(period_from="2012", period_to="2013") == expect(date(2012, 1, 1), date(2013, 12, 31)) \
+        == ids(period_from="2012-01-01", period_to="2013-12-31")
+    assert ids(period_from="2012-03", period_to="2012-06") == expect(date(2012, 3, 1), date(2012, 6, 30))
+    assert ids(period_to="2012-02") == ids(period_to="2012-02-29")
+    for bad in ("2019-13", "2019-02-30", "19", "20190", "2019/05", "x" * 11, "2019-00"):
+        r = client.get("/projects", params={"period_from": bad})
+        assert r.status_code == 422, (bad, r.text)
+    body = client.post("/similar", json={"text": "vård", "period_from": "2012", "period_to": "2013-06"}).json()
+    assert body["query"]["filters"] == {"period_from": "2012-01-01", "period_to": "2013-06-30"}
+
+
+def test_docs_work_offline(client):
+    """Swagger UI is served from this server, not from a CDN."""
+    html = client.get("/docs").text
+    assert "cdn." not in html and "unpkg" not in html
+    js = re.findall(r"""src=["']([^"']+\.js)["']""", html)
+    css = re.findall(r"""href=["']([^"']+\.css)["']""", html)
+    assert js and css
+    for url in js + css:
+        assert url.startswith("/"), url
+        r = client.get(url)
+        assert r.status_code == 200 and len(r.content) > 10_000, url
+
+
+def test_personal_data_redacted_by_default(client, redacted_client, records):
+    rec = next(r for r in records if r.metadata.contact_person and r.metadata.email)
+    full = client.get(f"/projects/{rec.id}").json()
+    assert full["metadata"]["email"] == rec.metadata.email
+    body = redacted_client.get(f"/projects/{rec.id}")
+    assert body.status_code == 200
+    data = body.json()
+    assert not {"contact_person", "email", "phone"} & set(data["metadata"])
+    assert rec.metadata.email not in body.text and rec.metadata.contact_person not in body.text
+    if rec.metadata.phone:
+        assert rec.metadata.phone not in body.text
+    assert "[PERSON-" in body.text
+    from pipeline.record import Record
+    red = Record.from_json(data)  # still a valid record with offsets into the redacted text
+    for e in red.entities:
+        assert red.text[e.start:e.end] == e.text
+    slim = redacted_client.get(f"/projects/{rec.id}", params={"include_text": False}).json()
+    assert slim["text"] == "" and slim["summary"] == data["summary"]

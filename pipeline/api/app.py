@@ -9,20 +9,39 @@ Endpoints (all ``GET`` except ``POST /similar``, which only reads):
 - ``/similar`` — projects similar to a free text (``GET ?text=`` or ``POST {"text": ...}``)
 - ``/themes`` — assigned themes and their project counts (filterable)
 - ``/stats/themes`` — theme counts per region and/or year (start of the project period)
+
+Personal data is redacted by default: contact names, e-mails and phone numbers are
+removed and person names pseudonymised (``[PERSON-n]``, per record) exactly as
+``export --redact-personal`` does; list and similar-project titles and owners get
+e-mail and phone redaction. ``create_app(..., show_personal=True)`` (``serve
+--show-personal``) serves the full records.
+
+Every parameter is validated: out-of-range numbers, malformed dates and over-long
+strings get a 422 that names the parameter, never a 500. Period bounds accept a
+year, a year-month or a date. Free text for ``POST /similar`` is at most
+``MAX_TEXT_CHARS`` characters; only the first ``QUERY_TEXT_CHARS`` are used for the
+search (the answer says ``"truncated": true``).
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 import logging
 import os
 import threading
 from datetime import date
 from typing import Any, Literal, Optional, Protocol
 
-from fastapi import Depends, FastAPI, HTTPException, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError
 
+from ..common.dates import PERIOD_BOUND_HELP, PERIOD_BOUND_PATTERN, parse_period_bound
+from ..export.redact import Redactor
 from ..record import SCHEMA_VERSION, Record
 from ..store import ProjectFilter, Store, open_store
 
@@ -30,7 +49,14 @@ log = logging.getLogger(__name__)
 
 MAX_LIMIT = 100
 MAX_K = 100
-ID_PATTERN = r"^[\w.:@+\-/]+$"  # plus max_length=255 (a bounded repeat of \w compiles huge)
+MAX_OFFSET = 10_000_000
+MAX_BUDGET = 10**15  # SEK; also keeps every value inside a 64-bit database integer
+MAX_TEXT_CHARS = 20_000  # POST /similar accepts this much free text ...
+QUERY_TEXT_CHARS = 5_000  # ... and searches with the first QUERY_TEXT_CHARS of it
+MAX_ID_CHARS = 512
+# Ids are whatever the pipeline made (project numbers with "/", "NUMBER~hash", slugs,
+# stated numbers with spaces): anything but control characters.
+ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 
 
 class SimilarityIndex(Protocol):
@@ -85,15 +111,18 @@ class SimilarResponse(BaseModel):
 
 class SimilarTextRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=20_000)
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS,
+                      description=f"Free text; the first {QUERY_TEXT_CHARS} characters are searched")
     k: int = Field(default=10, ge=1, le=MAX_K)
-    theme: Optional[list[str]] = None
+    theme: Optional[list[str]] = Field(default=None, max_length=20)
     region: Optional[str] = Field(default=None, max_length=200)
     owner: Optional[str] = Field(default=None, max_length=200)
-    period_from: Optional[date] = None
-    period_to: Optional[date] = None
-    min_budget: Optional[int] = Field(default=None, ge=0)
-    max_budget: Optional[int] = Field(default=None, ge=0)
+    period_from: Optional[str] = Field(default=None, max_length=10, pattern=PERIOD_BOUND_PATTERN,
+                                       description=f"Period overlaps from: {PERIOD_BOUND_HELP}")
+    period_to: Optional[str] = Field(default=None, max_length=10, pattern=PERIOD_BOUND_PATTERN,
+                                     description=f"Period overlaps up to: {PERIOD_BOUND_HELP}")
+    min_budget: Optional[int] = Field(default=None, ge=0, le=MAX_BUDGET)
+    max_budget: Optional[int] = Field(default=None, ge=0, le=MAX_BUDGET)
 
 
 class ThemeCount(BaseModel):
@@ -120,6 +149,17 @@ class Health(BaseModel):
 # ----------------------------------------------------------------------------- filters
 
 
+def _invalid(loc: tuple, msg: str) -> HTTPException:
+    return HTTPException(422, [{"type": "value_error", "loc": list(loc), "msg": msg}])
+
+
+def _period(value: Optional[str], loc: tuple, end: bool) -> Optional[date]:
+    try:
+        return parse_period_bound(value, end=end)
+    except ValueError as exc:
+        raise _invalid(loc, str(exc)) from None
+
+
 def _check_ranges(flt: ProjectFilter) -> ProjectFilter:
     if flt.period_from and flt.period_to and flt.period_from > flt.period_to:
         raise HTTPException(422, "period_from must not be after period_to")
@@ -128,21 +168,48 @@ def _check_ranges(flt: ProjectFilter) -> ProjectFilter:
     return flt
 
 
-def project_filters(
-    theme: Optional[list[str]] = Query(None, max_length=128, description="Assigned theme id or label; repeat for any-of"),
-    region: Optional[str] = Query(None, max_length=200, description="Region, case-insensitive exact match"),
-    owner: Optional[str] = Query(None, max_length=200, description="Project owner, case-insensitive substring"),
-    period_from: Optional[date] = Query(None, description="Project period overlaps [period_from, period_to]"),
-    period_to: Optional[date] = Query(None),
-    min_budget: Optional[int] = Query(None, ge=0, description="Total budget (SEK) at least"),
-    max_budget: Optional[int] = Query(None, ge=0, description="Total budget (SEK) at most"),
-) -> ProjectFilter:
+def make_filter(where: str, theme=None, region=None, owner=None, period_from=None, period_to=None,
+                min_budget=None, max_budget=None) -> ProjectFilter:
     if theme is not None and len(theme) > 20:
-        raise HTTPException(422, "at most 20 theme values")
+        raise _invalid((where, "theme"), "at most 20 theme values")
     return _check_ranges(ProjectFilter(
-        theme=theme or None, region=region, owner=owner, period_from=period_from, period_to=period_to,
+        theme=theme or None, region=region, owner=owner,
+        period_from=_period(period_from, (where, "period_from"), end=False),
+        period_to=_period(period_to, (where, "period_to"), end=True),
         min_budget=min_budget, max_budget=max_budget,
     ))
+
+
+def project_filters(
+    theme: Optional[list[str]] = Query(None, max_length=128, description="Assigned theme id or label; repeat for any-of (at most 20)"),
+    region: Optional[str] = Query(None, max_length=200, description="Region, case-insensitive exact match"),
+    owner: Optional[str] = Query(None, max_length=200, description="Project owner, case-insensitive substring"),
+    period_from: Optional[str] = Query(None, max_length=10, pattern=PERIOD_BOUND_PATTERN,
+                                       description=f"Project period overlaps [period_from, period_to]: {PERIOD_BOUND_HELP}; "
+                                                   "a year or month means its first day"),
+    period_to: Optional[str] = Query(None, max_length=10, pattern=PERIOD_BOUND_PATTERN,
+                                     description=f"{PERIOD_BOUND_HELP}; a year or month means its last day"),
+    min_budget: Optional[int] = Query(None, ge=0, le=MAX_BUDGET, description="Total budget (SEK) at least"),
+    max_budget: Optional[int] = Query(None, ge=0, le=MAX_BUDGET, description="Total budget (SEK) at most"),
+) -> ProjectFilter:
+    return make_filter("query", theme, region, owner, period_from, period_to, min_budget, max_budget)
+
+
+def _error_list(exc: RequestValidationError) -> list[dict]:
+    """Validation errors without the offending input (it may be huge, or NaN/inf,
+    which JSON cannot carry): type, location and message, each bounded."""
+    out = []
+    for err in list(exc.errors())[:20]:
+        loc = [x if isinstance(x, int) else str(x)[:100] for x in err.get("loc", ())]
+        out.append({"type": str(err.get("type", "value_error"))[:100], "loc": loc, "msg": str(err.get("msg", ""))[:300]})
+    return out
+
+
+_PLAIN = Redactor()  # no names: e-mail addresses and phone numbers only
+
+
+def _plain(value: Optional[str]) -> Optional[str]:
+    return _PLAIN.redact_str(value) if value else value
 
 
 # ----------------------------------------------------------------------------- app
@@ -152,12 +219,14 @@ def create_app(
     store: Store | str,
     index: Optional[SimilarityIndex] = None,
     index_dir: Optional[str] = None,
+    show_personal: bool = False,
 ) -> FastAPI:
     """The API over ``store`` (a ``Store`` or a path/URL for ``open_store``).
 
     Similar-project endpoints use ``index`` if given, else
     ``pipeline.similarity.index.SimilarIndex.load(index_dir)`` (loaded at creation
     and reloaded when ``index_dir/meta.json`` changes), else answer 503.
+    Personal data is redacted unless ``show_personal``.
     """
     st = open_store(store) if isinstance(store, str) else store
     index_error = "no similarity index configured (serve --index DIR)"
@@ -186,13 +255,24 @@ def create_app(
     if reloadable:
         index = _load_index()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from files shipped with fastapi-offline: /docs works offline
+    app = FastAPIOffline(
         title="ESF project registry API",
         version=SCHEMA_VERSION,
         description=__doc__,
     )
     app.state.store = st
     app.state.index = index
+    app.state.show_personal = show_personal
+
+    @app.exception_handler(RequestValidationError)
+    async def _on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _error_list(exc)}, status_code=422)
+
+    @app.exception_handler(DBAPIError)
+    async def _on_store_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        log.error("store error: %s", exc)
+        return JSONResponse({"detail": "the store is unavailable; try again later"}, status_code=503)
 
     def need_index() -> SimilarityIndex:
         # a `process` run rewrites the index in place (meta.json last): pick it up
@@ -206,6 +286,15 @@ def create_app(
             raise HTTPException(503, index_error)
         return app.state.index
 
+    @functools.lru_cache(maxsize=256)
+    def _redacted_json(raw: str, include_text: bool) -> bytes:
+        """A stored record (canonical JSON) redacted; cached by its exact content."""
+        rec = Redactor().redact(Record.from_json(json.loads(raw)))
+        data = rec.to_json()
+        if not include_text:
+            data["text"] = ""
+        return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
     @app.get("/health", response_model=Health, tags=["meta"])
     def health() -> Health:
         return Health(status="ok", projects=st.count(), backend=st.backend, similarity_index=app.state.index is not None)
@@ -215,10 +304,14 @@ def create_app(
         flt: ProjectFilter = Depends(project_filters),
         q: Optional[str] = Query(None, min_length=1, max_length=200, description="Free text: substring of title, owner, summary or text"),
         limit: int = Query(20, ge=1, le=MAX_LIMIT),
-        offset: int = Query(0, ge=0, le=10_000_000),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> ProjectPage:
         flt.q = q
         total, items = st.list_projects(flt, limit=limit, offset=offset)
+        if not show_personal:
+            for it in items:
+                for key in ("title", "owner"):
+                    it[key] = _plain(it.get(key))
         return ProjectPage(total=total, limit=limit, offset=offset, items=items)
 
     def _index_filters(flt: ProjectFilter) -> Optional[dict]:
@@ -247,16 +340,17 @@ def create_app(
                 break
             want = min(1000, want * 4)
         titles = st.titles([str(x["id"]) for x in hits if not x.get("title")])
-        return [
-            SimilarItem(id=str(x["id"]), title=x.get("title") or titles.get(str(x["id"])), score=float(x["score"]))
-            for x in hits[:k]
-        ]
+        out = []
+        for x in hits[:k]:
+            title = x.get("title") or titles.get(str(x["id"]))
+            out.append(SimilarItem(id=str(x["id"]), title=title if show_personal else _plain(title), score=float(x["score"])))
+        return out
 
     # declared before /projects/{project_id:path}, which would swallow ".../similar"
     @app.get("/projects/{project_id:path}/similar", response_model=SimilarResponse, tags=["similarity"],
              summary="Projects similar to a project")
     def similar_to_project(
-        project_id: str = Path(pattern=ID_PATTERN, max_length=255),
+        project_id: str = Path(pattern=ID_PATTERN, max_length=MAX_ID_CHARS),
         k: int = Query(10, ge=1, le=MAX_K),
         flt: ProjectFilter = Depends(project_filters),
     ) -> SimilarResponse:
@@ -274,16 +368,26 @@ def create_app(
         summary="One project with metadata, sections, entities and themes with evidence",
     )
     def get_project(
-        project_id: str = Path(pattern=ID_PATTERN, max_length=255),
+        project_id: str = Path(pattern=ID_PATTERN, max_length=MAX_ID_CHARS),
         include_text: bool = Query(True, description="Include the full cleaned text"),
     ) -> Any:
-        rec = st.get(project_id)
-        if rec is None:
+        raw = st.get_json(project_id)  # same shape as records.jsonl (metadata: stated fields only)
+        if raw is None:
             raise HTTPException(404, f"no project {project_id!r}")
-        data = rec.to_json()  # same shape as records.jsonl (metadata: stated fields only)
-        if not include_text:
-            data["text"] = ""
+        if not show_personal:
+            return Response(_redacted_json(raw, include_text), media_type="application/json")
+        if include_text:
+            return Response(raw.encode("utf-8"), media_type="application/json")
+        data = json.loads(raw)
+        data["text"] = ""
         return JSONResponse(data)
+
+    def _text_query(text: str) -> tuple[str, dict]:
+        echo: dict[str, Any] = {"text": text[:200]}
+        if len(text) > QUERY_TEXT_CHARS:
+            echo["truncated"] = True
+            text = text[:QUERY_TEXT_CHARS]
+        return text, echo
 
     @app.get("/similar", response_model=SimilarResponse, tags=["similarity"], summary="Projects similar to a text")
     def similar_to_text(
@@ -299,9 +403,10 @@ def create_app(
               summary="Projects similar to a (long) text; read-only")
     def similar_to_text_post(body: SimilarTextRequest) -> SimilarResponse:
         idx = need_index()
-        flt = _check_ranges(ProjectFilter(**body.model_dump(exclude={"text", "k"})))
-        items = _similar(lambda n, f: idx.query_text(body.text, k=n, filters=f), body.k, flt, set())
-        return SimilarResponse(query={"text": body.text[:200], "k": body.k, "filters": flt.active()}, items=items)
+        flt = make_filter("body", **body.model_dump(exclude={"text", "k"}))
+        text, echo = _text_query(body.text)
+        items = _similar(lambda n, f: idx.query_text(text, k=n, filters=f), body.k, flt, set())
+        return SimilarResponse(query={**echo, "k": body.k, "filters": flt.active()}, items=items)
 
     @app.get("/themes", response_model=list[ThemeCount], tags=["themes"],
              summary="Assigned themes with the number of projects (filterable)")
@@ -311,7 +416,8 @@ def create_app(
     @app.get("/stats/themes", response_model=ThemeStats, tags=["themes"],
              summary="Theme counts per region and/or period (year the project starts)")
     def theme_stats(
-        by: list[Literal["region", "year", "period"]] = Query(["region"], description="Group by region, year (alias period), or both"),
+        by: list[Literal["region", "year", "period"]] = Query(["region"], max_length=3,
+                                                              description="Group by region, year (alias period), or both"),
         flt: ProjectFilter = Depends(project_filters),
     ) -> ThemeStats:
         keys = tuple(dict.fromkeys("year" if b == "period" else b for b in by))

@@ -126,7 +126,8 @@ class ProjectFilter:
             t = S.themes.c
 
             def has(cond):
-                return exists().where(and_(t.record_id == p.id, t.kind == ASSIGNED, cond))
+                # never correlate to an outer ``themes`` (theme_counts joins it): keep it in FROM
+                return exists().where(and_(t.record_id == p.id, t.kind == ASSIGNED, cond)).correlate_except(S.themes)
 
             # two EXISTS, each answered from a covering index
             out.append(or_(has(t.theme_id.in_(wanted)), has(t.label_norm.in_([norm(w) for w in wanted]))))
@@ -391,6 +392,12 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(select(d.record_json).where(d.record_id == record_id)).first()
         return None if row is None else Record.from_json(json.loads(row.record_json))
+
+    def get_json(self, record_id: str) -> Optional[str]:
+        """The stored record as its canonical JSON text (no parsing), or None."""
+        d = S.documents.c
+        with self.engine.connect() as conn:
+            return conn.execute(select(d.record_json).where(d.record_id == record_id)).scalar()
 
     def exists(self, record_id: str) -> bool:
         p = S.projects.c
