@@ -112,7 +112,9 @@ def test_jsonl_export_filters_and_reimport(filled, tmp_path, store_url_factory):
 
 
 @pytest.mark.parametrize("args, msg", [
-    (["--period-from", "2020-02-30"], "not a date"),
+    (["--period-from", "2020-02-30"], "not a valid calendar date"),
+    (["--period-from", "20"], "is not a year (2019), a year-month"),
+    (["--period-to", "2019-13"], "not a valid calendar date"),
     (["--period-from", "2021-01-01", "--period-to", "2020-01-01"], "after"),
     (["--min-budget", "10", "--max-budget", "5"], "exceeds"),
     (["--format", "xlsx"], "xlsx"),
@@ -120,7 +122,58 @@ def test_jsonl_export_filters_and_reimport(filled, tmp_path, store_url_factory):
 ])
 def test_export_rejects_bad_options(tmp_path, args, msg):
     res = runner.invoke(app, ["export", "--store", str(tmp_path / "s.sqlite"), "--out", str(tmp_path / "o.csv"), *args])
-    assert res.exit_code == 2 and msg in res.output
+    assert res.exit_code == 2 and msg in " ".join(res.output.replace("│", " ").split()), res.output
+
+
+@pytest.mark.shared
+def test_export_period_as_year_or_month(filled, tmp_path):
+    """--period-from/--period-to take a year, a year-month or a date (the API's parser)."""
+    url, _ = filled
+
+    def ids(*args):
+        out = tmp_path / "p.jsonl"
+        run_export("--store", url, "--out", str(out), *args)
+        return [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
+
+    years = ids("--period-from", "2012", "--period-to", "2013")
+    assert years and years == ids("--period-from", "2012-01-01", "--period-to", "2013-12-31")
+    assert ids("--period-from", "2012-03", "--period-to", "2012-06") == \
+        ids("--period-from", "2012-03-01", "--period-to", "2012-06-30")
+
+
+def _flat(output: str) -> str:
+    return " ".join(output.replace("│", " ").split())
+
+
+@pytest.mark.parametrize("command", ["export", "serve"])
+def test_reading_commands_never_create_a_store(tmp_path, command):
+    """A mistyped --store fails with a clear message and creates nothing."""
+    extra = ["--out", str(tmp_path / "o.jsonl")] if command == "export" else ["--port", "1"]
+    (tmp_path / "notastore.sqlite").write_text("hej")
+    (tmp_path / "empty_dir").mkdir()
+    for store, msg in [
+        (str(tmp_path / "wrong" / "path"), "no store at"),
+        (str(tmp_path / "wrong.sqlite"), "does not exist"),
+        (str(tmp_path / "empty_dir"), "does not exist"),
+        ("sqlite:///" + str(tmp_path / "nope.sqlite"), "does not exist"),
+        (str(tmp_path / "notastore.sqlite"), "is not a store"),
+        ("postgresql://nobody:secret@127.0.0.1:1/registry", "cannot connect to the store"),
+    ]:
+        before = sorted(p.name for p in tmp_path.rglob("*"))
+        res = runner.invoke(app, [command, "--store", store, *extra])
+        assert res.exit_code == 2, (store, res.output)
+        assert msg in _flat(res.output), (store, res.output)
+        assert "secret" not in res.output
+        assert sorted(p.name for p in tmp_path.rglob("*")) == before, store  # nothing created
+
+
+def test_reading_commands_reject_sqlite_without_tables(tmp_path):
+    import sqlite3
+
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    res = runner.invoke(app, ["export", "--store", str(other), "--out", str(tmp_path / "o.jsonl")])
+    assert res.exit_code == 2 and "not a store" in _flat(res.output)
 
 
 # ----------------------------------------------------------------------------- redaction

@@ -43,7 +43,7 @@ from sqlalchemy.exc import DBAPIError
 from ..common.dates import PERIOD_BOUND_HELP, PERIOD_BOUND_PATTERN, parse_period_bound
 from ..export.redact import Redactor
 from ..record import SCHEMA_VERSION, Record
-from ..store import ProjectFilter, Store, open_store
+from ..store import ProjectFilter, Store
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +228,11 @@ def create_app(
     and reloaded when ``index_dir/meta.json`` changes), else answer 503.
     Personal data is redacted unless ``show_personal``.
     """
-    st = open_store(store) if isinstance(store, str) else store
+    if isinstance(store, str):
+        from ..store.cli import open_existing_store  # a reader: never create a store
+
+        store = open_existing_store(store)
+    st = store
     index_error = "no similarity index configured (serve --index DIR)"
     loaded_mtime: list[float] = [0.0]
     lock = threading.Lock()
