@@ -23,7 +23,8 @@ def _write(tmp_path, name, data: bytes):
     ("junk.html", b"\x00\x01\x02\x03" * 500, "binary"),
     ("broken.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\nthis is not a pdf body", "corrupt_pdf"),
     ("fake.pdf", b"Hej, jag heter inte PDF.", "corrupt_pdf"),
-    ("notes.docx", b"PK\x03\x04", "unsupported"),
+    ("notes.docx", b"PK\x03\x04", "corrupt_docx"),
+    ("notes.doc", b"\xd0\xcf\x11\xe0" + b"\x00" * 64, "unsupported_type"),
 ])
 def test_bad_file_gets_clear_error(tmp_path, name, data, kind):
     with pytest.raises(IngestError) as exc:

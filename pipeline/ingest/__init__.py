@@ -3,8 +3,13 @@
 ``read_document(path, config)`` returns a :class:`RawDocument` or raises
 :class:`IngestError` whose ``kind`` names the failure (``empty``,
 ``binary``, ``too_large``, ``corrupt_pdf``, ``encrypted_pdf``,
-``unsupported``, ``unreadable``). The runner records those in
-``errors.jsonl`` and carries on with the batch.
+``corrupt_docx``, ``corrupt_odt``, ``corrupt_rtf``, ``unsupported_type``,
+``unreadable``). The runner records those in ``errors.jsonl`` and carries on
+with the batch.
+
+Formats: plain text, HTML, PDF, Word (``.docx``), OpenDocument text (``.odt``)
+and RTF. The old binary Word format (``.doc``) is not read: save it as
+``.docx``.
 """
 from __future__ import annotations
 
@@ -14,10 +19,19 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .html import html_to_text
+from .office import docx_to_text, odt_to_text, rtf_to_text
 from .pdf import pdf_to_text
 from .text import decode_text
 
-SUFFIXES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+SUFFIXES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".pdf": "pdf",
+            ".docx": "docx", ".odt": "odt", ".rtf": "rtf"}
+# Formats people have that are not read, with what to do instead.
+UNSUPPORTED_HINTS = {
+    ".doc": "the old binary Word format (.doc) is not read; save the file as .docx",
+    ".docm": "macro-enabled Word files (.docm) are not read; save the file as .docx",
+    ".wpd": "WordPerfect files are not read; save the file as .docx or .odt",
+}
+_READERS = {"pdf": pdf_to_text, "docx": docx_to_text, "odt": odt_to_text, "rtf": rtf_to_text}
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 
 
@@ -47,8 +61,10 @@ def detect_format(path: Path) -> str:
     try:
         return SUFFIXES[path.suffix.lower()]
     except KeyError:
+        hint = UNSUPPORTED_HINTS.get(path.suffix.lower())
         raise IngestError(
-            "unsupported", f"unsupported file type {path.suffix!r}; expected one of {', '.join(sorted(SUFFIXES))}"
+            "unsupported_type",
+            hint or f"unsupported file type {path.suffix!r}; expected one of {', '.join(sorted(SUFFIXES))}",
         ) from None
 
 
@@ -77,8 +93,8 @@ def parse_bytes(data: bytes, fmt: str, source: str) -> RawDocument:
         raise IngestError("empty", "file is empty")
     digest = sha256_of(data)
     title = None
-    if fmt == "pdf":
-        text, title = pdf_to_text(data, IngestError)
+    if fmt in _READERS:
+        text, title = _READERS[fmt](data, IngestError)
     else:
         text = decode_text(data, IngestError)
         if fmt == "html":
