@@ -33,7 +33,20 @@ def _root(
     pass
 
 
-@app.command()
+EXIT_OK = 0
+EXIT_STOPPED = 1    # the run stopped: a worker died, the store could not be written, …
+EXIT_USAGE = 2      # bad option or configuration, input not found
+EXIT_FAILED = 3     # the run finished, but some documents failed (see errors.jsonl)
+EXIT_LOCKED = 4     # another run is writing to the same output folder
+
+PROCESS_HELP = f"""Process documents into OUT/records.jsonl (one record per document) and OUT/errors.jsonl (one line per failed or unsupported file). Re-running skips unchanged documents and replaces changed ones.
+
+A document is known by its absolute path, however it was spelled. Other files in the input folders get an unsupported_type line in errors.jsonl (hidden files are ignored). Records whose source file is gone are counted in the summary and kept unless --prune is given.
+
+Exit status: {EXIT_OK} all documents done; {EXIT_STOPPED} the run stopped (what was finished is kept; run again to continue); {EXIT_USAGE} usage error or input not found; {EXIT_FAILED} some documents failed (0 with --allow-failures); {EXIT_LOCKED} another run is writing to OUT."""
+
+
+@app.command(help=PROCESS_HELP)
 def process(
     inputs: List[Path] = typer.Argument(..., help="Files or folders (searched recursively) of .txt, .html/.htm and .pdf documents."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder for records.jsonl, errors.jsonl, the store and the index."),
@@ -45,10 +58,11 @@ def process(
     no_store: bool = typer.Option(False, "--no-store", help="Write only the JSON lines files, no database."),
     no_index: bool = typer.Option(False, "--no-index", help="Do not build/update the similar-projects index."),
     force: bool = typer.Option(False, "--force", help="Re-process documents even when unchanged."),
+    prune: bool = typer.Option(False, "--prune", help="Remove the records (store rows, index entries) of documents whose source file no longer exists."),
+    allow_failures: bool = typer.Option(False, "--allow-failures", help=f"Exit {EXIT_OK} even when some documents failed (default: {EXIT_FAILED})."),
 ) -> None:
-    """Process documents into OUT/records.jsonl (one record per document) and OUT/errors.jsonl (one line per failed document). Re-running skips unchanged documents and replaces changed ones."""
     from .config import load_config
-    from .runner import run
+    from .runner import OutputLocked, run
 
     try:
         cfg = load_config(config, tuple(exclude))
@@ -57,24 +71,50 @@ def process(
     store_url = None if no_store else (store or str(out / "store.sqlite"))
     after = _after_batch(cfg, store_url, not no_index, quiet)
     try:
-        summary = run(inputs, out, cfg, jobs=jobs, quiet=quiet, force=force, after_batch=after)
+        summary = run(inputs, out, cfg, jobs=jobs, quiet=quiet, force=force, after_batch=after, prune=prune)
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        raise typer.Exit(EXIT_USAGE) from exc
+    except OutputLocked as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_LOCKED) from exc
     except RuntimeError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+        raise typer.Exit(EXIT_STOPPED) from exc
     if not quiet:
         typer.echo(summary.line(), err=True)
         if summary.failed:
             typer.echo(f"{summary.failed} document(s) failed: see {out / 'errors.jsonl'}", err=True)
+    if summary.failed and not allow_failures:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _store_state(st) -> dict:
+    """``{id: (sha256, source)}`` of every project row in the store."""
+    from sqlalchemy import select
+
+    from .store import schema as S
+
+    p = S.projects.c
+    with st.engine.connect() as conn:
+        return {r.id: (r.sha256, r.source) for r in conn.execute(select(p.id, p.sha256, p.source))}
 
 
 def _after_batch(cfg, store_url: Optional[str], with_index: bool, quiet: bool):
-    """Batch steps after all documents: store upsert and index update."""
+    """Batch steps after all documents: index update and store sync.
 
-    def after(records, new_records, out_dir: Path) -> None:
+    Both are reconciled against the records (written before them), not only fed
+    what this run processed, so a run killed while writing them is repaired by the
+    next one: the index drops ids that are no longer records and re-embeds what
+    changed; the store upserts the records it lacks, those whose sha256 or source
+    differ from its row, and those still pending from a killed run, and deletes
+    rows of this output's sources whose id is no longer a record (a changed
+    document that got a new id, a pruned one). Rows of other sources (another
+    output folder sharing the store) are left alone."""
+
+    def after(records, new_records, out_dir: Path, removed=()) -> None:
         from .record import Record
+        from .runner import canonical_source
         from .similarity.index import update_index
         from .store import open_store
 
@@ -86,9 +126,14 @@ def _after_batch(cfg, store_url: Optional[str], with_index: bool, quiet: bool):
             return
         st = open_store(store_url)
         try:
-            # New and changed records, plus any the store lacks (e.g. a new --store).
-            fresh = {r["id"] for r in new_records} | ({r.id for r in objs} - set(st.ids()))
+            have = _store_state(st)
+            fresh = {r["id"] for r in new_records} | {r.id for r in objs if have.get(r.id) != (r.sha256, r.source)}
             st.upsert_many(r for r in objs if r.id in fresh)
+            wanted = {r.id for r in objs}
+            ours = {r.source for r in objs} | {r["source"] for r in removed}
+            for rid, (_, src) in have.items():
+                if rid not in wanted and canonical_source(src) in ours:
+                    st.delete(rid)
         finally:
             st.close()
 
@@ -97,13 +142,14 @@ def _after_batch(cfg, store_url: Optional[str], with_index: bool, quiet: bool):
 
 @app.command()
 def stages() -> None:
-    """List the registered per-document stages and the default order."""
+    """List the per-document stages: the default order and every registered stage (ingest always runs first)."""
     from .config import load_config
     from .stages import registered
 
     order = load_config()["pipeline"]["stages"]
-    typer.echo("default order: " + " -> ".join(["ingest", *order]))
-    typer.echo("registered: " + ", ".join(registered()))
+    typer.echo("ingest: always runs first (file -> text); it is not a configurable stage")
+    typer.echo("default order (pipeline.stages in configs/pipeline.yaml): " + " -> ".join(order))
+    typer.echo("registered (usable in pipeline.stages and --exclude): " + ", ".join(registered()))
 
 
 @app.command()
@@ -117,11 +163,31 @@ def schema() -> None:
 @app.command()
 def validate(records: Path = typer.Argument(..., exists=True, dir_okay=False, help="A records.jsonl file.")) -> None:
     """Validate every line of a records.jsonl file against the record schema."""
-    from .schema import validate_records
+    from .schema import validate_record
 
-    problems = validate_records(records)
-    for p in problems:
-        typer.echo(p, err=True)
+    problems = []
+    with open(records, "rb") as fh:
+        for n, raw in enumerate(fh, 1):
+            if not raw.strip():
+                continue
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                problems.append(f"line {n}: not UTF-8 text (byte {exc.start + 1} of the line); not a JSON lines file?")
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                problems.append(f"line {n}: not JSON ({exc.msg} at column {exc.colno}); not a JSON lines file?")
+                continue
+            if not isinstance(obj, dict):
+                problems.append(f"line {n}: a JSON {type(obj).__name__}, not a record object")
+                continue
+            problems.extend(f"line {n}: {p}" for p in validate_record(obj))
+    for p in problems[:200]:
+        typer.echo(f"{records}: {p}", err=True)
+    if len(problems) > 200:
+        typer.echo(f"{records}: … and {len(problems) - 200} more problems", err=True)
     if problems:
         raise typer.Exit(1)
     typer.echo(f"{records}: all records valid")
