@@ -103,3 +103,78 @@ def test_batch_goes_on_past_bad_documents(tmp_path):
         "empty.txt": "empty", "junk.txt": "binary", "broken.pdf": "corrupt_pdf", "huge.txt": "too_large"}
     records = (tmp_path / "out" / "records.jsonl").read_text().splitlines()
     assert len(records) == 1 and json.loads(records[0])["title"] == "Projekt Lyftet"
+
+
+# ----------------------------------------------------------------------------- deep HTML, encrypted PDF (issue 14)
+
+
+@pytest.mark.parametrize("tag", ["div", "section", "span"])
+def test_deeply_nested_html_is_read(tmp_path, tag):
+    """100,000 nested elements: text out, no RecursionError (the walk is iterative and
+    the nesting beyond the depth cap is flattened before parsing)."""
+    n = 100_000
+    html = f"<html><body><h1>Djupt projekt</h1>{f'<{tag}>ord ' * n}slutet{f'</{tag}>' * n}<p>Efter.</p></body></html>"
+    doc = read_document(_write(tmp_path, "deep.html", html.encode()))
+    assert doc.text.startswith("Djupt projekt")
+    assert doc.text.count("ord") == n and "slutet" in doc.text and doc.text.rstrip().endswith("Efter.")
+
+
+def test_flatten_deep_keeps_text_and_leaves_normal_pages_alone():
+    from pipeline.ingest.html import flatten_deep, html_to_text
+
+    normal = "<html><body>" + "<div><p>Ett stycke." * 40 + "</div>" * 40 + "<ul>" + "<li>punkt" * 2000 + "</ul></body></html>"
+    assert flatten_deep(normal) is normal  # unclosed <p>/<li> do not count as depth
+    deep = "<div>a " * 50 + "<b>b</b> " + "</div>" * 50 + "<p>c</p>"
+    flat = flatten_deep(deep, max_depth=10)
+    assert flat.count("<div>") == 10 and flat.count("</div>") == 10 and "<b>b</b>" not in flat
+    assert html_to_text(flat)[0].split() == html_to_text(deep)[0].split()
+    assert html_to_text("<dl><dt>Region</dt><dd>Skåne</dd><dt>Ort:</dt><dd>Lund</dd></dl>")[0] == \
+        "Region:\n\nSkåne\n\nOrt:\n\nLund"  # ":" added once
+
+
+def _pdf(text: str) -> bytes:
+    fpdf = pytest.importorskip("fpdf")
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.multi_cell(0, 8, text)
+    return bytes(pdf.output())
+
+
+def _encrypted(data: bytes, user: str, algorithm: str) -> bytes:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    w = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    w.encrypt(user_password=user, owner_password="agaren", algorithm=algorithm)
+    buf = io.BytesIO()
+    w.write(buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("algorithm", ["RC4-40", "RC4-128", "AES-128", "AES-256"])
+def test_encrypted_pdf(tmp_path, algorithm):
+    plain = _pdf("Projektet Vidga ger unga vuxna i Kiruna praktik och stod.")
+    locked = _write(tmp_path, "locked.pdf", _encrypted(plain, "hemligt", algorithm))
+    with pytest.raises(IngestError) as exc:
+        read_document(locked)
+    assert exc.value.kind == "encrypted_pdf" and "password" in exc.value.message
+    # owner password only (the empty user password opens it): decrypted and read
+    opened = read_document(_write(tmp_path, "open.pdf", _encrypted(plain, "", algorithm)))
+    assert "Projektet Vidga ger unga vuxna i Kiruna" in opened.text
+
+
+def test_encrypted_pdf_without_crypto_backend(tmp_path, monkeypatch):
+    """AES needs the cryptography package; if pypdf cannot decrypt, say encrypted_pdf."""
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError
+
+    def no_backend(self, password):
+        raise DependencyError("cryptography>=3.1 is required for AES algorithm")
+
+    monkeypatch.setattr(PdfReader, "decrypt", no_backend)
+    data = _encrypted(_pdf("Projektet Vidga i Kiruna."), "", "AES-256")
+    with pytest.raises(IngestError) as exc:
+        read_document(_write(tmp_path, "aes.pdf", data))
+    assert exc.value.kind == "encrypted_pdf" and "cryptography" in exc.value.message
