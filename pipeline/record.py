@@ -10,9 +10,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
+# Earlier versions whose records are valid records of this version as they are
+# (1.1.0 only added optional metadata fields); read as this version.
+COMPATIBLE_VERSIONS = ("1.0.0",)
 
 
 class _Model(BaseModel):
@@ -41,6 +44,12 @@ class Metadata(_Model):
     municipalities: Optional[list[str]] = None
     participating_organisations: Optional[list[str]] = None
     postcode: Optional[str] = None
+    organisation_number: Optional[str] = Field(default=None, description="Owner's organisationsnummer, NNNNNN-NNNN")
+    fund: Optional[str] = Field(default=None, description="ESF or ESF+ (the page's 'Berörd fond')")
+    nuts2: Optional[str] = Field(default=None, description="NUTS-2 code as stated, e.g. SE11")
+    cci: Optional[str] = Field(default=None, description="Programme CCI, e.g. 2021SE05SFPR")
+    secondary_themes: Optional[list[str]] = Field(
+        default=None, description="The page's 'Sekundärtema' lines answered Ja ([] when all are Nej)")
 
 
 class Section(_Model):
@@ -94,6 +103,14 @@ class Record(_Model):
     theme_candidates: list[Theme] = Field(default_factory=list, description="Unassigned themes, for review")
     summary: Optional[str] = None
     pipeline_version: Optional[str] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        """Records of an earlier, compatible schema version are read as this version."""
+        if isinstance(data, dict) and data.get("schema_version") in COMPATIBLE_VERSIONS:
+            data = {**data, "schema_version": SCHEMA_VERSION}
+        return data
 
     def section_text(self, key: str) -> str:
         """Concatenated text of all sections with this canonical key."""

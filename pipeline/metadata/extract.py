@@ -1,5 +1,18 @@
-"""Find "Label: value" pairs (one line, or label and value on consecutive
-lines, or bullet lists under a label) and normalise their values."""
+"""Find labelled fields in every layout real documents use, then fields stated in prose.
+
+Layouts (all in ``configs/labels.yaml`` terms):
+
+* ``Label: value`` on one line, or ``Label:`` with the value on the next line;
+* ``Label`` alone on a line and the value on the next (the print rendering of the project
+  pages, no colon): taken when the value has the field's exact form (a date, an amount, an
+  e-mail ...) or, for free text such as the owner, when the page is a block of such label
+  lines (a form), never from a lone heading;
+* several ``Label: value`` pairs run together on one line (PDF transcripts, report headers);
+* bullet lists under a list label.
+
+Fields no label states are then looked for in prose (:mod:`.prose`). Every value is bounded
+in length and checked for plausibility (:func:`plausible`): a value that is not one is dropped.
+"""
 from __future__ import annotations
 
 import re
@@ -10,15 +23,40 @@ from typing import Callable, Optional
 from ..common import load_yaml
 from ..record import Metadata
 from . import normalise as n
+from .prose import ProseExtractor
 
 BULLET = re.compile(r"^•\s*(.+)$")
-TITLE_LINE = re.compile(r"^((?:19|20)\d{2}/\d{3,5})\s+[-–]\s+(.+)$")
-LIST_SPLIT = re.compile(r"\s*(?:,|;|\boch\b|&)\s*")
+TITLE_LINE = re.compile(r"^((?:19|20)\d{2}/\d{3,5}|\d{2}-\d{3}-S\d{2})\s+[-–]\s+(.+)$")
+LIST_SPLIT = re.compile(r"\s*(?:,|;|\boch\b|\bsamt\b|&)\s*")
+SENTENCE_END = re.compile(r"(?<![A-ZÅÄÖ])\.\s+(?=[A-ZÅÄÖ])")
+SECONDARY = re.compile(r"^Sekundärtema\s*[-–:]\s*(.+?)\s*:\s*(ja|nej)?\s*$", re.I)
+GENERIC_LABEL = re.compile(r"(?<![\w-])[A-ZÅÄÖ][\wåäöÅÄÖ-]{2,30}:(?=\s|$)")
+
+# Longest plausible value per field (characters); longer values are not that field.
+MAX_LEN = {
+    "project_number": 40, "title": 300, "owner": 200, "contact_person": 80, "email": 120, "phone": 40,
+    "programme_area": 200, "specific_objective": 120, "phase": 60, "region": 80, "intervention_type": 60,
+    "postcode": 10, "organisation_number": 11, "fund": 4, "nuts2": 5, "cci": 20,
+}
+MAX_ITEM_LEN = 120  # one list item (municipality, organisation, theme)
+MAX_ITEMS = 400
+MAX_MONEY = 10_000_000_000  # SEK; no ESF project comes near
+MAX_PARTICIPANTS = 1_000_000
 
 
 def _text(value: str) -> Optional[str]:
     value = re.sub(r"\s+", " ", value).strip().strip(",;")
     return value or None
+
+
+def _first_sentence(value: str) -> str:
+    """'Region X, Enheten Y. Från Z medverkar ...' -> 'Region X, Enheten Y'."""
+    m = SENTENCE_END.search(value)
+    return value[: m.start()] if m else value.rstrip(".") if value.endswith(".") and value.count(".") == 1 else value
+
+
+def _owner(value: str) -> Optional[str]:
+    return _text(_first_sentence(value))
 
 
 def _person(value: str) -> Optional[str]:
@@ -28,10 +66,14 @@ def _person(value: str) -> Optional[str]:
     return _text(value)
 
 
+def _region(value: str) -> Optional[str]:
+    return _text(_first_sentence(value))
+
+
 PARSERS: dict[str, Callable[[str], object]] = {
     "project_number": n.parse_project_number,
     "title": _text,
-    "owner": _text,
+    "owner": _owner,
     "contact_person": _person,
     "email": n.parse_email,
     "phone": n.parse_phone,
@@ -40,13 +82,70 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "phase": _text,
     "esf_support_sek": n.parse_money,
     "total_budget_sek": n.parse_money,
-    "region": _text,
+    "region": _region,
     "planned_participants": n.parse_int,
     "cofinancing_rate": n.parse_percent,
     "intervention_type": _text,
     "postcode": lambda v: re.sub(r"\s", "", v) if re.fullmatch(r"\d{3}\s?\d{2}", v.strip()) else None,
+    "organisation_number": n.parse_organisation_number,
+    "fund": n.parse_fund,
+    "nuts2": n.parse_nuts2,
+    "cci": n.parse_cci,
+    "period_start": lambda v: n.parse_date(v),
+    "period_end": lambda v: n.parse_date(v),
 }
 LIST_FIELDS = {"municipalities", "participating_organisations"}
+NOT_FIELDS = {"address", "ignored"}
+
+
+def plausible(field: str, value: object) -> bool:
+    """Whether a parsed value can be this field's (bounded length, right shape)."""
+    if value is None:
+        return False
+    if isinstance(value, list):
+        return 0 < len(value) <= MAX_ITEMS and all(isinstance(x, str) and 0 < len(x) <= MAX_ITEM_LEN for x in value)
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        limit = MAX_PARTICIPANTS if field == "planned_participants" else MAX_MONEY
+        return 0 <= value <= limit
+    if isinstance(value, str):
+        if not value.strip() or len(value) > MAX_LEN.get(field, 200):
+            return False
+        if field == "contact_person":
+            # a name: letters, no digits, no e-mail or obfuscation markup, a few words
+            return (not re.search(r"[\d@\[\]<>/\\{}|=]", value) and len(value.split()) <= 6
+                    and bool(re.search(r"[^\W\d_]", value)))
+        if field in ("owner", "region", "phase", "programme_area", "specific_objective"):
+            return "@" not in value and len(value.split()) <= 25
+    return True
+
+
+# Values a bare label line (no colon) may take: the field's exact form, checked strictly.
+_MONEY_LINE = re.compile(r"\d{1,3}(?:[ .\u00a0]\d{3})*(?:,\d+)?\s*(?:kr|kronor|sek|:-)?\.?|\d+\s*(?:kr|kronor|sek)", re.I)
+STRICT: dict[str, Callable[[str], bool]] = {
+    "project_number": lambda v: bool(n.ANY_PROJECT_NUMBER.fullmatch(v)),
+    "email": lambda v: bool(n.EMAIL.fullmatch(v)),
+    "phone": lambda v: bool(n.PHONE.fullmatch(v)),
+    "esf_support_sek": lambda v: bool(_MONEY_LINE.fullmatch(v)),
+    "total_budget_sek": lambda v: bool(_MONEY_LINE.fullmatch(v)),
+    "period": lambda v: n.parse_period(v)[0] is not None and len(v) <= 60,
+    "period_start": lambda v: n.parse_date(v) is not None and len(v) <= 30,
+    "period_end": lambda v: n.parse_date(v) is not None and len(v) <= 30,
+    "planned_participants": lambda v: bool(re.fullmatch(r"\d{1,3}(?:[ \u00a0]\d{3})*", v)),
+    "cofinancing_rate": lambda v: bool(re.fullmatch(r"\d+(?:[.,]\d+)?\s*(?:%|procent)", v)),
+    "organisation_number": lambda v: n.parse_organisation_number(v) is not None and len(v) <= 13,
+    "postcode": lambda v: bool(re.fullmatch(r"\d{3}\s?\d{2}", v)),
+    "nuts2": lambda v: n.parse_nuts2(v) is not None,
+    "cci": lambda v: n.parse_cci(v) is not None,
+    "fund": lambda v: n.parse_fund(v) is not None,
+}
+# Free-text fields a bare label may take in a form (short, not a sentence).
+SOFT = {"owner", "contact_person", "region", "programme_area", "specific_objective", "phase", "intervention_type"}
+
+
+def _soft_value(v: str) -> bool:
+    return 0 < len(v) <= 120 and len(v.split()) <= 12 and not v.endswith((".", ":", "?", "!"))
 
 
 @dataclass(frozen=True)
@@ -55,15 +154,19 @@ class MetadataExtractor:
     missing: frozenset[str]
     regions: dict[str, str]  # lower-case spelling -> canonical
     generic_titles: frozenset[str] = frozenset()
+    prose: Optional[ProseExtractor] = None
 
     def __post_init__(self):
         # One alternation, longest label first, to find a label at a line start fast.
         alt = "|".join(re.escape(lab) for lab, _ in self.labels)
         object.__setattr__(self, "_label_re", re.compile(rf"^(?:{alt})", re.I))
+        # The same labels inside a line, followed by a colon ("... Projektägare: X Datum: ...").
+        object.__setattr__(self, "_inline_re", re.compile(rf"(?<![\w-])(?:{alt})\s?:(?=\s|$)", re.I))
         object.__setattr__(self, "_field_of", dict(self.labels))
 
     @classmethod
-    def from_files(cls, labels_path: str | Path, regions_path: str | Path) -> "MetadataExtractor":
+    def from_files(cls, labels_path: str | Path, regions_path: str | Path,
+                   gazetteers: Optional[dict[str, str | Path]] = None) -> "MetadataExtractor":
         cfg = load_yaml(labels_path)
         labels = sorted(
             ((lab.lower(), field) for field, spec in cfg["fields"].items() for lab in spec["labels"]),
@@ -75,7 +178,8 @@ class MetadataExtractor:
             for name in [canonical, *alts]:
                 regions[name.lower()] = canonical
         return cls(tuple(labels), frozenset(v.lower() for v in cfg.get("missing_values", [])), regions,
-                   frozenset(t.lower() for t in cfg.get("generic_titles", [])))
+                   frozenset(t.lower() for t in cfg.get("generic_titles", [])),
+                   ProseExtractor.from_files(**(gazetteers or {})))
 
     # -- label detection -------------------------------------------------
     def label_of(self, line: str) -> Optional[tuple[str, str, bool]]:
@@ -85,58 +189,116 @@ class MetadataExtractor:
             return None
         field = self._field_of[m.group(0).lower()]
         rest = line[m.end():]
-        if rest.startswith(":"):
-            return field, rest[1:].strip(), True
+        if rest.startswith(":") or rest.startswith(" :"):
+            return field, rest.split(":", 1)[1].strip(), True
         if not rest.strip():
             return field, "", False
-        if field == "project_number" and n.PROJECT_NUMBER.match(rest.strip()):
+        if field == "project_number" and n.ANY_PROJECT_NUMBER.match(rest.strip()):
             return field, rest.strip(), False
         return None
+
+    def _hits(self, lines: list[str]):
+        """(line index, field, value, had_colon, inline) for every label, in document order."""
+        for i, line in enumerate(lines):
+            if line.startswith("Sekundärtema") or line.startswith("sekundärtema"):
+                yield i, "secondary_themes", line, True, False
+                continue
+            hit = self.label_of(line)
+            first = self._label_re.match(line) if hit else None
+            inline = list(self._inline_re.finditer(line, first.end() if first else 1)) if len(line) > 20 else []
+            if hit and not inline:
+                yield i, *hit, False
+                continue
+            if not inline:
+                continue
+            # Several "Label: value" pairs on one line: each value runs to the next label
+            # (or to any other "Word:" that ends it, e.g. "Datum:").
+            starts = ([first] if first else []) + inline
+            ends = sorted({m.start() for m in starts} | {m.start() for m in GENERIC_LABEL.finditer(line)} | {len(line)})
+            for m in starts:
+                field = self._field_of.get(re.sub(r"\s?:$", "", m.group(0)).lower())
+                if field is None:
+                    continue
+                end = next(e for e in ends if e > m.start())
+                value = line[m.end():end].lstrip(": ").strip()
+                yield i, field, value, True, True
 
     # -- extraction -------------------------------------------------------
     def extract(self, text: str, title_hint: Optional[str] = None) -> tuple[Metadata, Optional[str]]:
         lines = text.split("\n")
         found: dict[str, object] = {}
-        for i, line in enumerate(lines):
-            hit = self.label_of(line)
-            if not hit:
+        hits = list(self._hits(lines))
+        # A form: several bare label lines whose next line has the field's exact form.
+        strict_bare = sum(1 for i, f, v, colon, _ in hits
+                          if not colon and not v and f in STRICT and STRICT[f](self._value_below(lines, i)))
+        form = strict_bare >= 2
+        stated_missing: set[str] = set()
+        for i, field, value, had_colon, inline in hits:
+            if field in found or field in NOT_FIELDS:
                 continue
-            field, value, had_colon = hit
-            if field in found or field == "address":
+            if field == "secondary_themes":
+                self._secondary(lines, i, found)
                 continue
             if field in LIST_FIELDS:
-                items = self._list_after(lines, i, value)
-                if items:
-                    found[field] = items
+                if not inline:
+                    items = self._list_after(lines, i, value)
+                    if plausible(field, items):
+                        found[field] = items
                 continue
-            if not had_colon and field != "project_number":
-                continue
-            if not value:
+            if not value and not inline:
                 value = self._value_below(lines, i)
+                if not had_colon and field != "project_number":
+                    check = STRICT.get(field)
+                    if not ((check and check(value)) or (form and field in SOFT and _soft_value(value))):
+                        continue
+            elif not had_colon and field != "project_number":
+                continue
+            if value and value.strip().lower() in self.missing:
+                stated_missing.add(field)  # "Projektägare: saknas": prose must not fill it
             if not value or value.strip().lower() in self.missing:
                 continue
-            if field == "period":
-                start, end = n.parse_period(value)
-                if start:
-                    found["period_start"] = start
-                if end:
-                    found["period_end"] = end
-                found[field] = True
-                continue
-            if field == "contact_person":
-                # "Kontaktperson: Eva Lind, eva.lind@exempel.se, 0522-123 45" states all three.
-                for extra, parse in (("email", n.parse_email), ("phone", n.parse_phone)):
-                    got = parse(value)
-                    if got:
-                        found.setdefault(extra, got)
-            parsed = PARSERS[field](value)
-            if parsed is not None:
-                if field == "region":
-                    parsed = self.regions.get(str(parsed).lower(), parsed)
-                found[field] = parsed
+            self._set(found, field, value)
         found.pop("period", None)
+        if self.prose is not None:
+            known = {**dict.fromkeys(stated_missing, None), **found}
+            if "period" in stated_missing:
+                known.update(period_start=None, period_end=None)
+            for field, value in self.prose.extract(text, known).items():
+                if field not in found and plausible(field, value):
+                    found[field] = value
         title = found.pop("title", None) or self._title(lines, title_hint)
         return Metadata(**found), title
+
+    def _set(self, found: dict, field: str, value: str) -> None:
+        if field == "period":
+            start, end = n.parse_period(value)
+            if start:
+                found.setdefault("period_start", start)
+            if end:
+                found.setdefault("period_end", end)
+            found[field] = True
+            return
+        if field == "contact_person":
+            # "Kontaktperson: Eva Lind, eva.lind@exempel.se, 0522-123 45" states all three.
+            for extra, parse in (("email", n.parse_email), ("phone", n.parse_phone)):
+                got = parse(value)
+                if got and plausible(extra, got):
+                    found.setdefault(extra, got)
+        parsed = PARSERS[field](value)
+        if field == "region" and parsed is not None:
+            parsed = self.regions.get(str(parsed).lower(), parsed)
+        if plausible(field, parsed):
+            found[field] = parsed
+
+    def _secondary(self, lines: list[str], i: int, found: dict) -> None:
+        """'Sekundärtema - Motverka barnfattigdom:' + 'Ja'/'Nej' (same or next line) -> themes answered Ja."""
+        m = SECONDARY.match(lines[i].strip())
+        if not m:
+            return
+        answer = m.group(2) or self._value_below(lines, i)
+        themes = found.setdefault("secondary_themes", [])
+        if answer.strip().lower() == "ja" and len(m.group(1)) <= MAX_ITEM_LEN and len(themes) < MAX_ITEMS:
+            themes.append(m.group(1))
 
     def _value_below(self, lines: list[str], i: int) -> str:
         for line in lines[i + 1 : i + 4]:
@@ -149,6 +311,7 @@ class MetadataExtractor:
 
     def _list_after(self, lines: list[str], i: int, inline: str) -> list[str]:
         if inline:
+            inline = _first_sentence(inline)
             return [x for x in (p.strip(" .") for p in LIST_SPLIT.split(inline)) if x and x.lower() not in self.missing]
         items: list[str] = []
         for line in lines[i + 1 :]:

@@ -57,6 +57,12 @@ def _dates_in(value: str) -> list[date]:
     return [d for _, d in sorted(found)]
 
 
+def parse_date(value: str) -> Optional[date]:
+    """One full date: '2023-09-30', '1 augusti 2016'. A bare month or year is no date."""
+    dates = _dates_in(value)
+    return dates[0] if len(dates) == 1 else None
+
+
 def parse_period(value: str) -> tuple[Optional[date], Optional[date]]:
     """'2008-06-19 till 2010-02-05', '2018-02-01 - 2021-02-28', '1 januari 2016 – 31 december 2018'."""
     dates = _dates_in(value)
@@ -94,8 +100,54 @@ def parse_phone(value: str) -> Optional[str]:
 
 
 PROJECT_NUMBER = re.compile(r"\b(?:19|20)\d{2}/\d{3,5}\b")
+# Every form a project number takes: 2014-2020 "2018/00517", 2007-2013 "2009-3010067",
+# ESF+ 2021-2027 "23-012-S01".
+ANY_PROJECT_NUMBER = re.compile(r"\b(?:(?:19|20)\d{2}/\d{3,5}|(?:19|20)\d{2}-\d{7}|\d{2}-\d{3}-S\d{2})\b")
 
 
 def parse_project_number(value: str) -> Optional[str]:
-    m = PROJECT_NUMBER.search(value)
-    return m.group(0) if m else (value.strip() or None)
+    m = ANY_PROJECT_NUMBER.search(value)
+    if m:
+        return m.group(0)
+    value = value.strip()
+    # A stated number of another form is kept as written, if it looks like one.
+    return value if value and len(value) <= 40 and re.search(r"\d", value) and len(value.split()) <= 3 else None
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def parse_organisation_number(value: str) -> Optional[str]:
+    """Swedish organisationsnummer -> 'NNNNNN-NNNN': '2120000175', '212000-0175', '16212000-0175'.
+    The check digit must hold (Luhn), else the value is not an organisation number."""
+    m = re.search(r"(?<!\d)(?:16)?(\d{6})[- ]?(\d{4})(?!\d)", value)
+    if not m or not _luhn(m.group(1) + m.group(2)):
+        return None
+    return f"{m.group(1)}-{m.group(2)}"
+
+
+def parse_fund(value: str) -> Optional[str]:
+    """'ESF+' / 'Europeiska socialfonden+' -> 'ESF+'; 'ESF' / 'Europeiska socialfonden' -> 'ESF'."""
+    v = re.sub(r"\s+", " ", value).strip().casefold()
+    if re.fullmatch(r"(?:esf|europeiska socialfonden)\s?(?:\+|plus)", v):
+        return "ESF+"
+    if re.fullmatch(r"esf|europeiska socialfonden", v):
+        return "ESF"
+    return None
+
+
+def parse_nuts2(value: str) -> Optional[str]:
+    """NUTS code as stated: 'SE11', 'SE0' (ESF+ pages write SE0 for national projects)."""
+    v = value.strip().upper()
+    return v if re.fullmatch(r"[A-Z]{2}[0-9A-Z]{0,3}", v) else None
+
+
+def parse_cci(value: str) -> Optional[str]:
+    """Programme CCI: '2021SE05SFPR', '2014SE05M9OP001'."""
+    v = value.strip().upper()
+    return v if re.fullmatch(r"(?:19|20)\d{2}[A-Z]{2}\d{2}[A-Z0-9]{2,10}", v) else None

@@ -1,0 +1,408 @@
+"""Fields stated in prose: news items, reports, evaluations, municipality pages.
+
+Only what a reader would take as stated: "Projektet drivs av Hylte kommun" (owner),
+"ESF-rådet har beviljat 25 miljoner kronor" (ESF support), "med en total budget på 7,4 mkr"
+(total budget), "pågår från 1 augusti 2016 till 31 december 2017" (period), "340 deltagare ska
+delta" (planned participants), "i kommunerna Simrishamn, Sjöbo och Ystad" (municipalities),
+a contact block or "kontakta Anna Berg, 070-123 45 67" (contact). Hedged figures ("omkring sex
+miljoner", "ungefär 70") are not stated values; bare years and months are no dates; a funder,
+a partner or a person is not the owner; amounts applied for are not amounts granted.
+Precision comes first: each pattern needs an explicit cue, and a doubtful value is left out.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from . import normalise as n
+
+MAX_CHARS = 40_000  # prose statements about a project come early; bound the work per document
+
+WORDNUM = {"en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9,
+           "tio": 10, "elva": 11, "tolv": 12, "tretton": 13, "fjorton": 14, "femton": 15, "sexton": 16,
+           "sjutton": 17, "arton": 18, "nitton": 19, "tjugo": 20, "trettio": 30, "fyrtio": 40, "femtio": 50}
+_WORDNUM = "|".join(sorted(WORDNUM, key=len, reverse=True))
+_NUM = r"\d{1,3}(?:[ \u00a0.]\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
+_SCALE = r"miljarder|miljard|miljoner|miljon|mnkr|mkr|msek|mdkr|milj\.?|tkr|tusen"
+# An amount: a figure with a scale or a currency ("25 miljoner kronor", "7,4 mkr", "500 000 kr",
+# "sju miljoner", "en halv miljon").
+AMT = (rf"(?P<num>{_NUM}|{_WORDNUM}|(?:en\s+)?halv)\s*(?:(?P<scale>{_SCALE})(?:\s+(?:kronor|kr|sek)\b)?"
+       rf"|(?P<cur>kronor|kr\b|sek\b|:-))")
+HEDGE = re.compile(r"(?:omkring|ungefär|cirka|ca|c:a|drygt|nästan|knappt|runt|närmare|över|uppemot|upp\s+till|"
+                   r"mer\s+än|mindre\s+än|strax\s+(?:under|över)|minst|högst|maximalt|max|bortåt|kring|dryga|"
+                   r"uppskattningsvis|omkr)\.?\s+(?:\w+\s+)?$", re.I)
+ESF = (r"(?:Svenska\s+)?(?:ESF\+?(?:-rådet|\s+Rådet|-rådets)?|Europeiska\s+socialfonden\+?|[Ss]ocialfonden\+?|"
+       r"EU:s\s+socialfond(?:en)?)")
+ESF_RE = re.compile(ESF, re.I)
+
+_ESF_PATTERNS = [re.compile(p, re.I) for p in (
+    # "27 miljoner kronor från Europeiska socialfonden", "7,4 miljoner som har beviljats från ESF"
+    rf"{AMT}\s+(?:(?:i|som)\s+)?(?:(?:EU-|ESF-)?(?:stöd|bidrag|medel|finansiering|pengar)\s+)?(?:(?:har|hade)\s+)?"
+    rf"(?:(?:beviljats|beviljades|tilldelats|betalats\s+ut)\s+)?(?:från|av|ur|via)\s+{ESF}",
+    # "ESF-rådet har beviljat 25 miljoner kronor", "Europeiska socialfonden delar ut sju miljoner kronor"
+    rf"{ESF}\s+(?:har\s+|hade\s+)?(?:nu\s+)?(?:beviljat|beviljar|beviljade|ger|gav|bidrar\s+med|satsar|delar\s+ut|"
+    rf"tilldelat|tilldelar|står\s+för)\s+(?:projektet\s+|satsningen\s+|(?:ett\s+)?(?:stöd|bidrag)\s+(?:på|om)\s+)?{AMT}",
+    # "ESF-stöd på 4,2 miljoner", "stöd från ESF om 43,1 miljoner kronor"
+    rf"ESF\+?-(?:stöd|medel|bidrag)(?:et)?\s+(?:på|om|är|var|uppgår\s+till|uppgick\s+till)\s+{AMT}",
+    rf"(?:stöd|bidrag|medel|finansiering)(?:et)?\s+från\s+{ESF}\s+(?:på|om|med|uppgår\s+till|uppgick\s+till)\s+{AMT}",
+)]
+# A grant verb and an amount, in a sentence that names the fund.
+_GRANT_AMT = re.compile(rf"(?:beviljades|beviljats|beviljat|tilldelats|tilldelades|blivit\s+beviljade?)\s+"
+                        rf"(?:\w+\s+){{0,2}}?{AMT}", re.I)
+_TOTAL_PATTERNS = [re.compile(p, re.I) for p in (
+    rf"(?:total(?:a)?\s+budget(?:en)?|totalbudget(?:en)?|budget(?:en)?|projektets\s+(?:totala\s+)?kostnad(?:er)?|"
+    rf"(?:den\s+)?totala\s+kostnaden|totalkostnad(?:en)?|omslutning(?:en)?)\s+(?:för\s+(?:hela\s+)?(?:projektet|satsningen)\s+)?"
+    rf"(?:är|var|blir|uppgår\s+till|uppgick\s+till|landar\s+på|beräknas\s+till|på|om)\s+(?:totalt\s+|sammanlagt\s+)?{AMT}",
+    rf"(?:projektet|satsningen)\s+omsluter\s+(?:totalt\s+|sammanlagt\s+)?{AMT}",
+    rf"{AMT}\s+i\s+total(?:\s+|a\s+)?budget",
+)]
+_NOT_GRANT_BEFORE = re.compile(r"(?:sök|ansök|söker|ansökt|sökte|sökt)\w*\b[^.]{0,40}$", re.I)
+_NOT_PROJECT_AFTER = re.compile(r"^\s*(?:\S+\s+){0,3}?(?:per|i\s+månaden|om\s+året|/år|/månad|till\s+(?:\d+|\w+)\s+"
+                                r"(?:olika\s+)?(?:projekt|satsningar|kommuner|organisationer|insatser)\b)", re.I)
+_COFIN = re.compile(rf"{ESF}\s+(?:bidrar|står\s+för|finansierar|täcker|medfinansierar)\s+(?:med\s+)?"
+                    rf"(?P<pct>\d+(?:,\d+)?)\s?(?:%|procent)", re.I)
+
+# "ESF diarienummer 2015/00142", "Dnr: 2009-3010067"
+_NUMBER = re.compile(r"\b(?:[Dd]iarienummer|[Pp]rojektnummer|[Dd]nr)\s*:?\s*(?P<num>(?:19|20)\d{2}/\d{3,5}|(?:19|20)\d{2}-\d{7}|"
+                     r"\d{2}-\d{3}-S\d{2})\b")
+
+# -- owner ------------------------------------------------------------------------------------
+_ORG_NOUN = (r"(?:kommun|stad|stift|läns?|region|landsting|kommunalförbund|samordningsförbund|förbund|förening|"
+             r"folkhögskola|högskola|universitet|församling|pastorat|stiftelse|AB|HB|ek\.\s?för\.)")
+_CAP = r"[A-ZÅÄÖ][\w&.'’-]*"
+ORG = (rf"(?P<org>{_CAP}(?:\s+(?:{_CAP}|{_ORG_NOUN}\b|(?:och|i|för)\s+(?={_CAP}){_CAP}))*"
+       rf"(?:\s+\([A-ZÅÄÖ][\w-]{{1,12}}\))?(?:,\s+[a-zåäö]+(?:förvaltningen|nämnden|enheten|avdelningen|kontoret|sektionen))?)")
+_OWNER_STRONG = [re.compile(p) for p in (
+    rf"(?i:projektägare(?:n)?|huvudman(?:nen)?)\s+(?:för\s+(?:projektet|satsningen)\s+)?(?:är|var|blir|blev)\s+{ORG}",
+    rf"{ORG}\s+(?:som\s+)?(?:också\s+)?(?:är|var|blir|blev|står\s+som)\s+(?:också\s+)?(?:projektägare|huvudman)\b",
+    rf"(?:[Mm]ed|[Dd]är)\s+{ORG}\s+som\s+(?:projektägare|huvudman)\b",
+    rf"{ORG}\s+(?:fick|har|hade)\s+rollen\s+som\s+projektägare",
+    rf"(?:projektägaren|huvudmannen)\s+{ORG}",
+    rf"\b(?:drivs|ägs|leds)\s+(?:(?:av\s+)|(?:\w+\s+av\s+)){ORG}",
+    rf"{ORG}\s+(?:som\s+)?(?:driver|äger)\s+(?:projektet|satsningen|förstudien)\b",
+)]
+_OWNER_GRANT = re.compile(
+    rf"(?:^|\batt\s+){ORG}\s+(?:har\s+|hade\s+)?(?:nu\s+)?(?:tillsammans\s+med\s+[^,.]{{0,80}}?\s+)?(?:blivit\s+)?"
+    rf"(?:får|fått|fick|tilldelats|tilldelades|beviljats|beviljades|beviljas|beviljade)\b")
+_STOP_FIRST = {
+    "projektet", "projekt", "det", "den", "de", "dessa", "detta", "denna", "vi", "man", "hon", "han", "nu", "här",
+    "även", "i", "under", "sedan", "efter", "inom", "genom", "med", "för", "alla", "flera", "många", "kommunen",
+    "kommunerna", "staden", "regionen", "satsningen", "förstudien", "arbetet", "målet", "syftet", "som", "om", "då",
+    "när", "både", "tillsammans", "totalt", "samtidigt", "dessutom", "eu", "esf", "europeiska", "svenska", "ett",
+    "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "och", "men", "att", "där", "vilket",
+    "projektägare", "projektägaren", "verksamheten", "utbildningen", "insatsen", "förvaltningen", "föreningen",
+}
+# Organisation types of which there are many: alone they name no one.
+_GENERIC_ORG = {"länsstyrelsen", "kommunförbundet", "samordningsförbundet", "landstinget", "regionen", "kommunen",
+                "stiftet", "församlingen", "högskolan", "universitetet", "folkhögskolan", "föreningen", "stiftelsen",
+                "förbundet", "kooperativet", "företaget", "bolaget", "skolan", "stadsdelen", "förvaltningen"}
+_FUNDER = re.compile(r"ESF|[Ss]ocialfond|\bEU\b|EU-|Europeiska\s+unionen|Tillväxtverket", re.I)
+_ORG_SUFFIX = re.compile(r"(?:förbundet|förvaltningen|kassan|förmedlingen|verket|stiftelsen|skolan|centrum|mission|"
+                         r"kyrkan|stift|kommun|regionen|institutet|universitetet|högskolan|föreningen|rådet|bolaget|"
+                         r"nämnden|styrelsen|landstinget)$", re.I)
+
+# -- period -----------------------------------------------------------------------------------
+_DATE = r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)\s+\d{4})"
+_PERIOD_CUE = re.compile(r"\b(?:pågår|pågick|pågått|pågå|löper|löpte|varar|varade|projektperiod(?:en)?|projekttid(?:en)?|"
+                         r"genomförandeperiod(?:en)?|perioden)\b", re.I)
+_RANGE = re.compile(rf"(?:från\s+(?:och\s+med\s+)?(?:den\s+)?)?(?P<a>{_DATE})\s*(?:till(?:\s+och\s+med)?|t\.o\.m\.?|–|-|—)\s*"
+                    rf"(?:den\s+)?(?P<b>{_DATE})", re.I)
+_FROM = re.compile(rf"\bfrån\s+(?:och\s+med\s+)?(?:den\s+)?(?P<a>{_DATE})", re.I)
+_UNTIL = re.compile(rf"\b(?:till(?:\s+och\s+med)?|t\.o\.m\.?|fram\s+till)\s+(?:den\s+)?(?P<b>{_DATE})", re.I)
+_START = re.compile(rf"\b(?:startar|startade|inleds|inleddes|påbörjas|påbörjades|drog\s+igång|drar\s+igång|"
+                    rf"startdatum\s+(?:är|var))\s+(?:\w+\s+){{0,2}}?(?:den\s+)?(?P<a>{_DATE})", re.I)
+_END = re.compile(rf"\b(?:avslutas|avslutades|slutar|slutade|upphör|upphörde|slutdatum\s+(?:är|var))\s+(?:\w+\s+){{0,2}}?"
+                  rf"(?:den\s+)?(?P<b>{_DATE})", re.I)
+
+# -- participants -----------------------------------------------------------------------------
+_PEOPLE = (r"(?:deltagare|personer|ungdomar|unga|kvinnor|män|elever|individer|nyanlända|arbetssökande|"
+           r"medarbetare|anställda|långtidsarbetslösa|sjukskrivna|invånare)")
+_PART = [re.compile(p, re.I) for p in (
+    rf"(?P<n>\d{{1,3}}(?:[ \u00a0]\d{{3}})*)\s+{_PEOPLE}\s+(?:\w+\s+){{0,2}}?(?:ska|skall|kommer\s+att|planeras|beräknas)\s+"
+    rf"(?:att\s+)?(?:\w+\s+){{0,3}}?(?:delta|ingå|medverka|deltaga|omfattas|skrivas\s+in)\b",
+    rf"(?:ska|skall|skulle|kommer\s+att|planeras|beräknas|var\s+tänkt\s+att|är\s+tänkt\s+att)\s+(?:att\s+)?"
+    rf"(?:omfatta|nå|involvera|rekrytera|skriva\s+in)\s+(?:\w+\s+){{0,2}}?(?P<n>\d{{1,3}}(?:[ \u00a0]\d{{3}})*)\s+{_PEOPLE}",
+    rf"planerat\s+antal\s+deltagare\s+(?:är|var)\s+(?P<n>\d{{1,3}}(?:[ \u00a0]\d{{3}})*)",
+)]
+
+# -- municipalities -----------------------------------------------------------------------------
+_NAME = r"[A-ZÅÄÖ][\wåäöé-]+(?:\s[A-ZÅÄÖ][\wåäöé-]+)?"
+_LIST = rf"(?P<list>{_NAME}(?:\s*,\s*{_NAME})*\s*,?\s+(?:och|samt)\s+{_NAME})"
+_MUNI = [re.compile(p) for p in (
+    rf"\b[Kk]ommunerna\s+(?:i\s+)?{_LIST}",
+    rf"\b(?:i|inom)\s+{_LIST}\s+kommuner\b",
+    rf"\b(?:[Dd]eltagande|[Mm]edverkande|[Bb]erörda|[Ss]amverkande|[Ii]ngående)\s+kommuner\s*(?:är|var|:)\s*{_LIST}",
+)]
+
+_PROJECT_CUE = re.compile(r"\b(?:[Pp]rojekt\w*|[Ss]atsning\w*|[Ff]örstudie\w*|ESF|[Ss]ocialfond\w*)")
+
+# -- contact -------------------------------------------------------------------------------------
+_CONTACT_HEAD = re.compile(r"^(?:kontakt|kontaktperson(?:er)?|kontaktuppgifter|mer\s+information|"
+                           r"för\s+mer\s+information|frågor|vill\s+du\s+veta\s+mer\??)\s*:?$", re.I)
+_PERSON = r"(?P<name>[A-ZÅÄÖ][a-zåäöéü-]+(?:\s+[A-ZÅÄÖ]\.?)?(?:\s+[A-ZÅÄÖ][a-zåäöéü-]+){1,2})"
+_CONTACT_PROSE = re.compile(rf"\b(?:[Kk]ontakta|[Kk]ontaktperson\s+(?:är|för\s+projektet\s+är))\s+{_PERSON}")
+_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[\"”–A-ZÅÄÖ0-9])")
+
+
+def _amount(m: re.Match) -> Optional[int]:
+    num, scale = m.group("num").lower(), (m.group("scale") or "").lower()
+    if num in ("halv", "en halv"):
+        value = 0.5
+    elif num in WORDNUM:
+        value = float(WORDNUM[num])
+    else:
+        whole, _, frac = num.partition(",")
+        whole = re.sub(r"[ \u00a0.]", "", whole)
+        if frac and not scale and len(frac) != 2:
+            return None
+        value = float(f"{whole}.{frac or 0}")
+    if scale.startswith("miljard") or scale == "mdkr":
+        value *= 1e9
+    elif scale.startswith("milj") or scale in ("mnkr", "mkr", "msek"):
+        value *= 1e6
+    elif scale in ("tkr", "tusen"):
+        value *= 1e3
+    elif num in WORDNUM or num.endswith("halv"):
+        return None  # "sju kronor" is no grant
+    return round(value)
+
+
+def _load_names(path: Optional[str | Path]) -> frozenset[str]:
+    if not path or not Path(path).exists():
+        return frozenset()
+    return frozenset(l.strip() for l in Path(path).read_text(encoding="utf-8").splitlines()
+                     if l.strip() and not l.startswith("#"))
+
+
+@dataclass(frozen=True)
+class ProseExtractor:
+    municipalities: frozenset[str] = frozenset()
+    organisations: frozenset[str] = frozenset()
+    first_names: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_files(cls, municipalities: Optional[str | Path] = "configs/gazetteers/municipalities.txt",
+                   organisations: Optional[str | Path] = "configs/gazetteers/organisations.txt",
+                   first_names: Optional[str | Path] = "data/ner/gazetteers/per_first.txt") -> "ProseExtractor":
+        return cls(_load_names(municipalities), _load_names(organisations), _load_names(first_names))
+
+    # -- entry point --------------------------------------------------------------------------
+    def extract(self, text: str, known: dict) -> dict[str, object]:
+        """Fields stated in prose that ``known`` (the labelled fields) does not have yet."""
+        text = text[:MAX_CHARS]
+        sentences = [s for line in text.split("\n") for s in _SENT_SPLIT.split(line.strip()) if s]
+        out: dict[str, object] = {}
+        want = lambda k: k not in known and k not in out  # noqa: E731
+        if want("project_number"):
+            m = _NUMBER.search(text)
+            if m:
+                out["project_number"] = m.group("num")
+        if want("owner"):
+            owner = self._owner(sentences)
+            if owner:
+                out["owner"] = owner
+        if want("esf_support_sek"):
+            v = self._esf(sentences)
+            if v:
+                out["esf_support_sek"] = v
+        if want("total_budget_sek"):
+            v = self._first_amount(sentences, _TOTAL_PATTERNS)
+            if v:
+                out["total_budget_sek"] = v
+        if want("cofinancing_rate"):
+            for s in sentences:
+                m = _COFIN.search(s)
+                if m:
+                    out["cofinancing_rate"] = round(float(m.group("pct").replace(",", ".")) / 100, 4)
+                    break
+        if want("period_start") and want("period_end"):
+            out.update(self._period(sentences))
+        if want("planned_participants"):
+            v = self._participants(sentences)
+            if v is not None:
+                out["planned_participants"] = v
+        if want("municipalities") and self.municipalities:
+            v = self._municipalities(sentences)
+            if v:
+                out["municipalities"] = v
+        if want("contact_person"):
+            out.update({k: v for k, v in self._contact(text).items() if want(k)})
+        return out
+
+    # -- owner --------------------------------------------------------------------------------
+    def _org_ok(self, cand: str, strong: bool) -> bool:
+        words = cand.split()
+        if not words or len(cand) > 120 or len(words) > 10:
+            return False
+        if words[0].lower().strip(",.") in _STOP_FIRST or _FUNDER.search(cand):
+            return False
+        if " och " in cand and "(" not in cand:
+            left, right = cand.split(" och ", 1)
+            if self._org_like(left) and self._org_like(right):
+                return False  # two organisations: no single owner
+        cue = bool(re.search(rf"\b{_ORG_NOUN}\b", cand) or _ORG_SUFFIX.search(words[0]) or _ORG_SUFFIX.search(words[-1])
+                   or any(w in self.organisations for w in (cand, words[0])) or cand.split(" (")[0] in self.organisations)
+        if len(words) == 1:
+            if cand.lower() in _GENERIC_ORG:
+                return False  # "Länsstyrelsen" alone: one of many, no name
+            return cue or (strong and bool(re.fullmatch(r"[A-ZÅÄÖ]{2,6}", cand)))
+        if not cue and words[0] in self.first_names and len(words) <= 3:
+            return False  # "Anna Berg" is a person, not the owner
+        return True
+
+    def _org_like(self, part: str) -> bool:
+        w = part.split()
+        return len(w) >= 2 or bool(re.search(rf"\b{_ORG_NOUN}\b", part) or _ORG_SUFFIX.search(part))
+
+    def _owner(self, sentences: list[str]) -> Optional[str]:
+        found: list[str] = []
+        for s in sentences:
+            for pat in _OWNER_STRONG:
+                for m in pat.finditer(s):
+                    cand = m.group("org").strip(" ,.")
+                    if self._org_ok(cand, strong=True):
+                        found.append(cand)
+        if found:
+            first = found[0]
+            # "med SKR som projektägare" ... "Sveriges Kommuner och Regioner (SKR) som var projektägare"
+            for other in found[1:]:
+                if f"({first})" in other:
+                    return other
+            return first
+        for s in sentences:
+            m = _OWNER_GRANT.search(s)
+            if m and (ESF_RE.search(s) or re.search(r"\bEU[-:]|\bEU\b", s)):
+                cand = m.group("org").strip(" ,.")
+                if self._org_ok(cand, strong=False):
+                    return cand
+        return None
+
+    # -- money --------------------------------------------------------------------------------
+    @staticmethod
+    def _ok_amount(s: str, m: re.Match) -> Optional[int]:
+        start = m.start("num")
+        if HEDGE.search(s[max(0, start - 30):start]) or _NOT_GRANT_BEFORE.search(s[max(0, start - 60):start]):
+            return None
+        if _NOT_PROJECT_AFTER.search(s[m.end():m.end() + 60]):
+            return None
+        return _amount(m)
+
+    def _esf(self, sentences: list[str]) -> Optional[int]:
+        for s in sentences:
+            for pat in _ESF_PATTERNS:
+                for m in pat.finditer(s):
+                    v = self._ok_amount(s, m)
+                    if v:
+                        return v
+            if ESF_RE.search(s):
+                for m in _GRANT_AMT.finditer(s):
+                    v = self._ok_amount(s, m)
+                    if v:
+                        return v
+        return None
+
+    def _first_amount(self, sentences: list[str], patterns: list[re.Pattern]) -> Optional[int]:
+        for s in sentences:
+            for pat in patterns:
+                for m in pat.finditer(s):
+                    v = self._ok_amount(s, m)
+                    if v:
+                        return v
+        return None
+
+    # -- period -------------------------------------------------------------------------------
+    @staticmethod
+    def _period(sentences: list[str]) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for s in sentences:
+            cue = _PERIOD_CUE.search(s)
+            if cue:
+                m = _RANGE.search(s, cue.start())
+                if m:
+                    a, b = n.parse_date(m.group("a")), n.parse_date(m.group("b"))
+                    if a and b and a <= b:
+                        return {"period_start": a, "period_end": b}
+                m = _FROM.search(s, cue.start())
+                if m and "period_start" not in out:
+                    out["period_start"] = n.parse_date(m.group("a"))
+                m = _UNTIL.search(s, cue.start())
+                if m and "period_end" not in out:
+                    out["period_end"] = n.parse_date(m.group("b"))
+            m = _START.search(s)
+            if m and "period_start" not in out:
+                out["period_start"] = n.parse_date(m.group("a"))
+            m = _END.search(s)
+            if m and "period_end" not in out:
+                out["period_end"] = n.parse_date(m.group("b"))
+        out = {k: v for k, v in out.items() if v}
+        if len(out) == 2 and out["period_start"] > out["period_end"]:
+            return {}
+        return out
+
+    # -- participants ---------------------------------------------------------------------------
+    @staticmethod
+    def _participants(sentences: list[str]) -> Optional[int]:
+        for s in sentences:
+            for pat in _PART:
+                m = pat.search(s)
+                if m and not HEDGE.search(s[max(0, m.start("n") - 30):m.start("n")]):
+                    return int(re.sub(r"\D", "", m.group("n")))
+        return None
+
+    # -- municipalities ---------------------------------------------------------------------------
+    def _municipalities(self, sentences: list[str]) -> Optional[list[str]]:
+        for s in sentences:
+            if not _PROJECT_CUE.search(s):
+                continue  # a list about something else (a steering group, the applicants)
+            for pat in _MUNI:
+                m = pat.search(s)
+                if m:
+                    items = [x.strip() for x in re.split(r"\s*,\s*|\s+och\s+|\s+samt\s+", m.group("list")) if x.strip()]
+                    # "... Stenungsund och Tjörns kommuner": the last name in the genitive
+                    if items and items[-1] not in self.municipalities and items[-1].endswith("s"):
+                        items[-1] = items[-1][:-1]
+                    if len(items) >= 2 and all(x in self.municipalities for x in items):
+                        return items
+        return None
+
+    # -- contact ------------------------------------------------------------------------------------
+    def _is_person(self, name: str) -> bool:
+        return name.split()[0] in self.first_names if self.first_names else True
+
+    def _contact(self, text: str) -> dict[str, object]:
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            if not _CONTACT_HEAD.match(line.strip()):
+                continue
+            out: dict[str, object] = {}
+            seen = 0
+            for nxt in lines[i + 1:i + 12]:
+                s = nxt.strip()
+                if not s:
+                    continue
+                seen += 1
+                if seen > 6 or len(s) > 100:
+                    break
+                email, phone = n.parse_email(s), n.parse_phone(s)
+                if email and "email" not in out:
+                    out["email"] = email
+                elif phone and "phone" not in out and len(re.sub(r"\D", "", phone)) >= 8:
+                    out["phone"] = phone
+                elif "contact_person" not in out and re.fullmatch(_PERSON, s) and self._is_person(s):
+                    out["contact_person"] = s
+            if "contact_person" in out:
+                return out
+        for s in (x for line in lines for x in _SENT_SPLIT.split(line)):
+            m = _CONTACT_PROSE.search(s)
+            if m and self._is_person(m.group("name")):
+                out = {"contact_person": m.group("name")}
+                tail = s[m.end():m.end() + 160]
+                email, phone = n.parse_email(tail), n.parse_phone(tail)
+                if email:
+                    out["email"] = email
+                if phone and len(re.sub(r"\D", "", phone)) >= 8:
+                    out["phone"] = phone
+                return out
+        return {}
