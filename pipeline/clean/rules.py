@@ -147,43 +147,17 @@ def _drop_repeated_lines(lines: list[str], min_count: int) -> list[str]:
 
 
 _TOC_ENTRY = re.compile(r"(\.{2,}|…)\s*\d+\s*$|\s\d{1,3}$")
-_LEAD_PAGE = re.compile(r"^\d{1,3} (?=\S)")
-_LEADER_ENTRY = re.compile(r"(?:\.{3,}|…)\s*\d{1,3}\b")
-# a page number in a one-paragraph table of contents: "Inledning 5", "Genomförande 4-6"
-_TOC_NUM = re.compile(r"(?<![\d.,/:-])(\d{1,3})(?:-\d{1,3})?(?![\d%/]|[.,]\d)")
-
-
-def _toc_like(body: str, min_entries: int = 3) -> bool:
-    """A run of entries with page numbers: dot leaders, or numbers every few words
-    that mostly go up ("Inledning 5 Metod 7 Resultat 11 ...")."""
-    if len(_LEADER_ENTRY.findall(body)) >= 2:
-        return True
-    nums = [int(n) for n in _TOC_NUM.findall(body)]
-    words = len(body.split())
-    if len(nums) < min_entries or words > 12 * len(nums):
-        return False
-    rising = sum(1 for a, b in zip(nums, nums[1:]) if b >= a)
-    sentences = len(re.findall(r"[a-zåäö]{2}[.!?] [A-ZÅÄÖ]", body))
-    return rising >= 0.6 * (len(nums) - 1) and sentences <= max(1, len(nums) // 4)
 
 
 def _drop_toc(lines: list[str], heading: re.Pattern) -> list[str]:
-    """Tables of contents: a heading line followed by entry lines, or (PDF
-    transcripts, one line per page) a line "[page] Innehåll entry... 4 entry 5 ..."
-    and the entry lines that continue it; a line of three dot-leader entries
-    without a heading too."""
     out: list[str] = []
     i = 0
-    in_toc = False  # the previous non-blank line was a dropped one-line table of contents
     while i < len(lines):
         line = lines[i]
-        bare = _LEAD_PAGE.sub("", line, count=1)
-        m = heading.match(bare)
-        if m:
-            rest = bare[m.end():]
-            if rest.strip() and _toc_like(rest):  # one-paragraph table of contents
+        if heading.match(line):
+            rest = line[heading.match(line).end():]
+            if len(re.findall(r"\.{3,}|…", rest)) >= 2:  # one-paragraph TOC with dot leaders
                 i += 1
-                in_toc = True
                 continue
             if not rest.strip():
                 j = i + 1
@@ -192,11 +166,6 @@ def _drop_toc(lines: list[str], heading: re.Pattern) -> list[str]:
                 if j - i > 2:
                     i = j
                     continue
-        if line and (len(_LEADER_ENTRY.findall(line)) >= 3 or (in_toc and _toc_like(bare, min_entries=4))):
-            i += 1  # entries without a heading, or the next page of a long table of contents
-            continue
-        if line:
-            in_toc = False
         out.append(line)
         i += 1
     return out
