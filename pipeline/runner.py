@@ -42,7 +42,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 from tqdm import tqdm
 
-from .ingest import SUFFIXES, IngestError, sha256_of
+from .ingest import SUFFIXES, IngestError, detect_format, sha256_of
 from .pipeline import Pipeline, StageError
 
 RECORDS = "records.jsonl"
@@ -178,6 +178,14 @@ def discover(inputs: Iterable[str | Path], exclude: Optional[Path] = None) -> Di
         else:
             add(p, named=True)
     return found
+
+
+def _unsupported_message(source: str) -> str:
+    try:
+        detect_format(Path(source))
+    except IngestError as exc:  # ingest's own words (with what to do for .doc and the like)
+        return exc.message
+    return f"unsupported file type {Path(source).suffix!r}"
 
 
 def _error(source: str, kind: str, message: str) -> dict[str, str]:
@@ -417,8 +425,7 @@ def _run(inputs, out: Path, config, jobs, quiet, force, after_batch, prune) -> R
 
     errors: dict[str, dict[str, str]] = {}
     for src, named in found.unsupported:
-        errors[src] = _error(src, UNSUPPORTED, f"unsupported file type {Path(src).suffix or '(none)'!r}; "
-                             f"supported: {', '.join(sorted(SUFFIXES))}")
+        errors[src] = _error(src, UNSUPPORTED, _unsupported_message(src))
         summary.unsupported += 1
     failed_now = {src for src, named in found.unsupported if named}
     # records journaled by a killed run: the store and index may lack them

@@ -193,16 +193,23 @@ def test_deleted_input_is_reported_and_pruned_on_request(tmp_path, cfg):
     gone = _doc(inp / "b.txt", name="Beta", number="2019/00002")
     out = tmp_path / "out"
     url = str(out / "store.sqlite")
-    run([inp], out, cfg, quiet=True, after_batch=_after(cfg, url))
+    from pipeline.cli import _after_batch
+    after = _after_batch(cfg, url, True, True)  # with the similar-projects index
+
+    def index_ids():
+        return sorted(d["id"] for d in json.loads((out / "index" / "meta.json").read_text(encoding="utf-8"))["docs"])
+
+    run([inp], out, cfg, quiet=True, after_batch=after)
     gone.unlink()
-    s = run([inp], out, cfg, quiet=True, after_batch=_after(cfg, url))
+    s = run([inp], out, cfg, quiet=True, after_batch=after)
     assert s.gone == 1 and s.pruned == 0 and "1 source gone" in s.line() and "--prune" in s.line()
-    assert len(_records(out)) == 2 and len(_store_rows(url)) == 2  # kept unless asked
-    s = run([inp], out, cfg, quiet=True, prune=True, after_batch=_after(cfg, url))
+    assert len(_records(out)) == 2 and len(_store_rows(url)) == 2 and len(index_ids()) == 2  # kept unless asked
+    s = run([inp], out, cfg, quiet=True, prune=True, after_batch=after)
     assert s.pruned == 1 and "1 pruned" in s.line()
     assert [r["id"] for r in _records(out)] == ["2019/00001"]
     assert list(_store_rows(url)) == ["2019/00001"]
-    s = run([inp], out, cfg, quiet=True, after_batch=_after(cfg, url))
+    assert index_ids() == ["2019/00001"]
+    s = run([inp], out, cfg, quiet=True, after_batch=after)
     assert (s.gone, s.skipped) == (0, 1)
 
 
@@ -285,6 +292,7 @@ def test_unsupported_files_are_reported_and_hidden_files_ignored(tmp_path, cfg):
     (inp / ".DS_Store").write_bytes(b"\x00\x01")
     (inp / "bild.png").write_bytes(b"\x89PNG")
     (inp / "anteckningar.xyz").write_text("x", encoding="utf-8")
+    (inp / "gammal.doc").write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 64)
     _doc(inp / "a.txt")
     named = tmp_path / "lista.csv"
     named.write_text("a;b\n", encoding="utf-8")
@@ -292,10 +300,12 @@ def test_unsupported_files_are_reported_and_hidden_files_ignored(tmp_path, cfg):
     s = run([inp, named], out, cfg, quiet=True)
     again = run([inp, named], out, cfg, quiet=True)
     for summary in (s, again):
-        assert summary.unsupported == 3
-        assert "3 unsupported" in summary.line()
-    errs = {Path(e["source"]).name: e["error"] for e in _errors(out)}
-    assert errs == {"bild.png": "unsupported_type", "anteckningar.xyz": "unsupported_type", "lista.csv": "unsupported_type"}
+        assert summary.unsupported == 4
+        assert "4 unsupported" in summary.line()
+    errs = {Path(e["source"]).name: e for e in _errors(out)}
+    assert sorted(errs) == ["anteckningar.xyz", "bild.png", "gammal.doc", "lista.csv"]
+    assert {e["error"] for e in errs.values()} == {"unsupported_type"}
+    assert ".docx" in errs["gammal.doc"]["message"]  # ingest's advice on what to do
     assert s.processed == 1 and again.skipped == 1
 
 
