@@ -1,11 +1,23 @@
 #!/usr/bin/env python
-"""Evaluate the theme tagger: ``python scripts/eval_themes.py``.
+"""Evaluate the theme tagger on real labelled pages: ``python scripts/eval_themes.py``.
 
-Prints per-theme precision/recall/F1 and micro-F1 over (document, theme)
-pairs on the labelled dev set (data/themes/docs_dev.jsonl), on hand-written
-held-out whole documents (data/themes/handwritten_docs.yaml) and on the real
-seed documents (../shared/seeds) against hand labels in
-data/themes/seed_labels.yaml. Also reports throughput (docs/s, one core).
+Default: the shared dev set (../shared/dev next to the repository; ``--dev DIR``).
+
+* **Out-of-fold** (the honest figure): 5-fold cross-validation by document; every
+  document is decided by a calibration (feature weights, theme biases,
+  thresholds) fitted on the other four folds. The sentence and boilerplate
+  models come from the shipped bundle; they are trained on written sentences
+  only and have never seen these pages.
+* **Whole set** with the shipped model (its calibration has seen every page:
+  optimistic).
+
+For each, per-theme precision/recall/F1 and support, both with borderline
+themes ignored (the labelling rule) and with a predicted borderline theme
+counted as a false positive (as the shared scorer counts it). Then, per theme,
+the threshold and the candidates that would have been right (gold themes left
+below the threshold, with their scores), and the wrong assignments, so a reader
+sees where each threshold sits. ``--written`` also evaluates the written
+synthetic/hand-written documents and the seeds; ``--speed`` measures docs/s.
 """
 from __future__ import annotations
 
@@ -21,139 +33,137 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from pipeline.record import Record  # noqa: E402
-from pipeline.themes import ThemeTagger  # noqa: E402
 from pipeline.sections import split_sections  # noqa: E402
+from pipeline.themes import ThemeTagger  # noqa: E402
+from pipeline.themes.calibrate import (DevDoc, load_dev, out_of_fold, rows, score_decisions)  # noqa: E402
 
 
-def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return p, r, f
+def print_scores(title: str, res: dict, out=print) -> None:
+    out(f"\n== {title}")
+    out(f"{'theme':22s} {'P':>6s} {'R':>6s} {'F1':>6s} {'support':>8s} {'tp':>4s} {'fp':>4s} {'fn':>4s}")
+    for t, v in res["per_theme"].items():
+        if v["tp"] + v["fp"] + v["fn"]:
+            out(f"{t:22s} {v['p']:6.3f} {v['r']:6.3f} {v['f1']:6.3f} {v['support']:8d} {v['tp']:4d} {v['fp']:4d} {v['fn']:4d}")
+    m = res["micro"]
+    out(f"{'MICRO':22s} {m['p']:6.3f} {m['r']:6.3f} {m['f1']:6.3f} {m['tp'] + m['fn']:8d} {m['tp']:4d} {m['fp']:4d} {m['fn']:4d}")
 
 
-def evaluate(gold: dict[str, set[str]], pred: dict[str, set[str]], theme_ids: list[str],
-             optional: dict[str, set[str]] | None = None, title: str = "", out=print) -> dict:
-    optional = optional or {}
-    stats = {t: [0, 0, 0] for t in theme_ids}
-    for doc, g in gold.items():
-        p = pred.get(doc, set())
-        opt = optional.get(doc, set())
-        for t in theme_ids:
-            if t in opt and t not in g:
-                continue
-            if t in p and t in g:
-                stats[t][0] += 1
-            elif t in p:
-                stats[t][1] += 1
-            elif t in g:
-                stats[t][2] += 1
-    out(f"\n== {title}: {len(gold)} documents")
-    out(f"{'theme':22s} {'P':>6s} {'R':>6s} {'F1':>6s} {'support':>8s}")
-    TP = FP = FN = 0
-    per = {}
+def print_thresholds(title: str, decisions, docs: list[DevDoc], theme_ids: list[str], out=print) -> None:
+    """Per theme: threshold(s), right candidates below it, wrong assignments above it."""
+    out(f"\n== {title}: where each threshold sits (score = calibrated probability)")
     for t in theme_ids:
-        tp, fp, fn = stats[t]
-        TP, FP, FN = TP + tp, FP + fp, FN + fn
-        p, r, f = prf(tp, fp, fn)
-        per[t] = {"p": p, "r": r, "f1": f, "support": tp + fn, "tp": tp, "fp": fp, "fn": fn}
-        if tp + fp + fn:
-            out(f"{t:22s} {p:6.3f} {r:6.3f} {f:6.3f} {tp + fn:8d}")
-    P, R, F = prf(TP, FP, FN)
-    out(f"{'MICRO':22s} {P:6.3f} {R:6.3f} {F:6.3f} {TP + FN:8d}")
-    return {"per_theme": per, "micro": {"p": P, "r": R, "f1": F}}
-
-
-def load_dev(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def run_seeds(tagger: ThemeTagger, seeds_dir: Path, labels_path: Path, verbose: bool, out=print):
-    labels = yaml.safe_load(open(labels_path, encoding="utf-8"))
-    gold, opt, pred = {}, {}, {}
-    for stem, lab in labels.items():
-        f = seeds_dir / f"{stem}.txt"
-        if not f.exists():
-            out(f"(seed {stem} not found in {seeds_dir})")
+        thr, missed, wrong, hits = set(), [], [], []
+        for dec, d in zip(decisions, docs):
+            r = next(x for x in dec if x["id"] == t)
+            thr.add(round(r["threshold"], 3))
+            tag = f"{d.file} {r['raw_score']:.2f}"
+            if t in d.themes and not r["assigned"]:
+                why = "" if r["evidence"] else " (no evidence sentence)"
+                missed.append(tag + why)
+            elif r["assigned"] and t not in d.themes:
+                wrong.append(tag + (" (borderline)" if t in d.borderline else ""))
+            elif r["assigned"]:
+                hits.append(r["raw_score"])
+        if not (missed or wrong or hits):
             continue
-        text = f.read_text(encoding="utf-8")
-        rec = Record(id=stem, source=str(f), sha256="0", format="txt", text=text, sections=split_sections(text))
-        rec = tagger(rec)
-        gold[stem] = set(lab.get("themes") or [])
-        opt[stem] = set(lab.get("optional") or [])
-        pred[stem] = {t.id for t in rec.themes}
-        if verbose:
-            out(f"\n-- {stem}: gold={sorted(gold[stem])}")
-            for t in rec.themes:
-                mark = "OK " if t.id in gold[stem] else ("opt" if t.id in opt[stem] else "FP ")
-                out(f"  {mark} {t.id:20s} {t.score:.2f}  e.g. [{t.evidence[0].section}] {t.evidence[0].text[:110]!r}")
-            for t in rec.theme_candidates[:6]:
-                mark = "FN " if t.id in gold[stem] else "   "
-                out(f"  {mark} (cand) {t.id:20s} {t.score:.2f}")
-    return gold, pred, opt
+        lo = f"{min(hits):.2f}" if hits else "-"
+        out(f"{t}: threshold {'/'.join(f'{x:.3f}' for x in sorted(thr))}; {len(hits)} right above it (lowest {lo})")
+        if missed:
+            out(f"   right but below threshold: {', '.join(missed)}")
+        if wrong:
+            out(f"   wrong above threshold:     {', '.join(wrong)}")
+
+
+def run_written(tagger: ThemeTagger, out=print) -> None:
+    """The written data and seeds, as before the real-page calibration (regression checks)."""
+    from pipeline.themes.calibrate import score_decisions as _  # noqa: F401
+
+    def micro(pairs):
+        tp = sum(len(p & g) for p, g, _ in pairs)
+        fp = sum(len(p - g - o) for p, g, o in pairs)
+        fn = sum(len(g - p) for p, g, _ in pairs)
+        pr = tp / (tp + fp) if tp + fp else 0.0
+        rc = tp / (tp + fn) if tp + fn else 0.0
+        return pr, rc, (2 * pr * rc / (pr + rc) if pr + rc else 0.0)
+
+    def tag(text):
+        return {t.id for t in tagger(Record(id="x", source="x", sha256="0", format="txt", text=text,
+                                            sections=split_sections(text))).themes}
+
+    syn = [json.loads(line) for line in open(ROOT / "data/themes/docs_dev.jsonl", encoding="utf-8")]
+    out("\n== written synthetic dev documents (data/themes/docs_dev.jsonl): micro P %.3f R %.3f F1 %.3f"
+        % micro([(tag(d["text"]), set(d["labels"]), set()) for d in syn]))
+    hw = yaml.safe_load((ROOT / "data/themes/handwritten_docs.yaml").read_text(encoding="utf-8"))
+    out("== hand-written whole documents (data/themes/handwritten_docs.yaml): micro P %.3f R %.3f F1 %.3f"
+        % micro([(tag(d["text"]), set(d["labels"]), set()) for d in hw]))
+    seeds = ROOT.parent / "shared" / "seeds"
+    labels = yaml.safe_load((ROOT / "data/themes/seed_labels.yaml").read_text(encoding="utf-8"))
+    pairs = []
+    for stem, lab in labels.items():
+        f = seeds / f"{stem}.txt"
+        if f.exists():
+            pairs.append((tag(f.read_text(encoding="utf-8")), set(lab.get("themes") or []),
+                          set(lab.get("optional") or [])))
+    if pairs:
+        out("== seeds (hand labels, optional themes ignored): micro P %.3f R %.3f F1 %.3f" % micro(pairs))
+
+
+def speed(tagger: ThemeTagger, docs: list[DevDoc], out=print, repeat: int = 3) -> None:
+    t0 = time.perf_counter()
+    for _ in range(repeat):
+        for d in docs:
+            tagger.score(d.text, d.sections, d.programme_area)
+    dt = time.perf_counter() - t0
+    words = sum(len(d.text.split()) for d in docs) / len(docs)
+    out(f"\nspeed: {repeat * len(docs) / dt:.1f} docs/s on one process (avg {words:.0f} words/doc, "
+        f"{len(docs)} real pages x {repeat})")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="models/themes/model.joblib")
     ap.add_argument("--taxonomy", default="configs/themes.yaml")
-    ap.add_argument("--dev", default="data/themes/docs_dev.jsonl")
-    ap.add_argument("--seeds", default=str(ROOT.parent / "shared" / "seeds"))
-    ap.add_argument("--seed-labels", default="data/themes/seed_labels.yaml")
-    ap.add_argument("--handwritten", default="data/themes/handwritten_docs.yaml")
-    ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--dev", default=str(ROOT.parent / "shared" / "dev"), help="labelled pages (default: %(default)s)")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--strict", action="store_true", help="also print the tables with borderline themes as false positives")
+    ap.add_argument("--written", action="store_true", help="also evaluate the written documents and the seeds")
+    ap.add_argument("--speed", action="store_true", help="measure docs/s on the real pages")
     a = ap.parse_args()
 
     tagger = ThemeTagger({"taxonomy": a.taxonomy, "model": a.model})
     ids = tagger.taxonomy.ids
+    dev = Path(a.dev)
+    if not (dev / "gold.jsonl").exists():
+        sys.exit(f"no labelled pages at {dev} (gold.jsonl); pass --dev DIR")
+    docs = load_dev(dev)
+    analyses = [tagger.analyse(d.text, d.sections, d.programme_area) for d in docs]
+    syn = [json.loads(line) for line in open(ROOT / "data/themes/docs_dev.jsonl", encoding="utf-8")]
+    san = [tagger.analyse(d["text"], split_sections(d["text"]), None) for d in syn]
+    sdocs = [DevDoc(d["id"], "written", "", [], None, set(d["labels"]), set()) for d in syn]
+    eXf, eXl, ey, _, eti, _ = rows(san, sdocs, ids)
+    params = (tagger.cal.get("params") or {})
+    oof, _ = out_of_fold(tagger, docs, a.folds, (eXf, eXl, ey, eti), params, analyses)
+    whole = [tagger.decide(an) for an in analyses]
 
-    docs = load_dev(ROOT / a.dev)
-    gold, pred = {}, {}
-    t0 = time.perf_counter()
-    words = 0
-    for d in docs:
-        rec = Record(id=d["id"], source="dev", sha256="0", format="txt", text=d["text"],
-                     sections=split_sections(d["text"]))
-        rec = tagger(rec)
-        words += len(d["text"].split())
-        gold[d["id"]] = set(d["labels"])
-        pred[d["id"]] = {t.id for t in rec.themes}
-    dt = time.perf_counter() - t0
-    evaluate(gold, pred, ids, title=f"dev ({a.dev})")
-    print(f"\nspeed on dev: {len(docs) / dt:.1f} docs/s (avg {words / len(docs):.0f} words/doc)")
-    # ~350-word documents: pairs of dev documents joined
-    pairs = [docs[i]["text"] + "\n" + docs[i + 1]["text"] for i in range(0, len(docs) - 1, 2)]
-    recs = [Record(id=f"p{i}", source="dev", sha256="0", format="txt", text=t, sections=split_sections(t))
-            for i, t in enumerate(pairs)]
-    t0 = time.perf_counter()
-    for r in recs:
-        tagger(r)
-    dt = time.perf_counter() - t0
-    w = sum(len(t.split()) for t in pairs) / max(1, len(pairs))
-    print(f"speed on joined dev pairs: {len(recs) / dt:.1f} docs/s (avg {w:.0f} words/doc)")
-
-    hw_path = ROOT / a.handwritten
-    if hw_path.exists():
-        hw = yaml.safe_load(hw_path.read_text(encoding="utf-8"))
-        g, p = {}, {}
-        for d in hw:
-            rec = Record(id=d["id"], source="handwritten", sha256="0", format="txt", text=d["text"],
-                         sections=split_sections(d["text"]))
-            rec = tagger(rec)
-            g[d["id"]] = set(d["labels"])
-            p[d["id"]] = {t.id for t in rec.themes}
-            if a.verbose:
-                print(f"  {d['id']}: missed={sorted(g[d['id']] - p[d['id']])} extra={sorted(p[d['id']] - g[d['id']])}")
-        evaluate(g, p, ids, title=f"hand-written held-out documents ({a.handwritten})")
-
-    seeds_dir = Path(a.seeds)
-    if seeds_dir.is_dir():
-        g, p, o = run_seeds(tagger, seeds_dir, ROOT / a.seed_labels, a.verbose)
-        if g:
-            evaluate(g, p, ids, optional=o, title="seeds (hand labels; optional themes ignored)")
-    else:
-        print(f"\n(no seeds directory at {seeds_dir})")
+    summary = []
+    for title, dec in ((f"OUT-OF-FOLD ({a.folds} folds by document)", oof), ("WHOLE SET, shipped model (optimistic)", whole)):
+        res = score_decisions(dec, docs, ids, True)
+        strict = score_decisions(dec, docs, ids, False)
+        print_scores(f"{title}: {len(docs)} pages, borderline themes ignored", res)
+        if a.strict:
+            print_scores(f"{title}: borderline predictions counted as false positives", strict)
+        summary.append((title, res["micro"], strict["micro"], res["per_theme"]))
+    print_thresholds("OUT-OF-FOLD", oof, docs, ids)
+    print("\n== summary")
+    for title, m, s, per in summary:
+        weak = [f"{t} {v['f1']:.2f}" for t, v in per.items() if v["support"] >= 5 and v["f1"] < 0.6]
+        print(f"{title}: micro P {m['p']:.3f} R {m['r']:.3f} F1 {m['f1']:.3f}; borderline as FP: "
+              f"P {s['p']:.3f} R {s['r']:.3f} F1 {s['f1']:.3f}; themes (support >= 5) with F1 < 0.6: "
+              f"{', '.join(weak) or 'none'}")
+    if a.written:
+        run_written(tagger)
+    if a.speed:
+        speed(tagger, docs)
 
 
 if __name__ == "__main__":

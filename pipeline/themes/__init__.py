@@ -4,15 +4,22 @@ Config keys (``configs/pipeline.yaml`` → ``themes:``):
 
 * ``taxonomy`` – theme config, default ``configs/themes.yaml``
 * ``model`` – learned model bundle, default ``models/themes/model.joblib``
+* ``max_chars`` – only the first N characters of a document are read (default 100,000)
+* ``max_sentences`` – at most N content sentences are scored per document (default 1,500)
+
+The two caps bound the work per document (linear in the capped size), so a pathological
+page (e.g. a megabyte of repeated headings) costs no more than a long report.
 
 Fills ``record.themes`` (assigned themes, each with ≥ 1 evidence sentence) and
 ``record.theme_candidates`` (the rest that showed any signal, for review).
 ``Theme.score`` is calibrated per theme so that its threshold maps to 0.5:
 assigned themes score ≥ 0.5, candidates < 0.5. See :mod:`pipeline.themes.model` for how lexicon, learned
-model and section context are combined.
+model and section context are combined, and :mod:`pipeline.themes.calibrate` for the document-level
+calibration fitted on real labelled pages.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,13 +28,70 @@ from ..paths import repo_path
 from ..record import Evidence, Record, Theme
 from ..stages import register
 from ..sections import split_sections
-from .model import (SentenceModel, doc_features, linear_params, programme_area_of,  # noqa: F401
-                    score_document, sigmoid)
+from .model import (ALL_FEATURES, FEATURES, Scored, SentenceModel, doc_features, linear_params,  # noqa: F401
+                    programme_area_of, score_document, sigmoid, title_hits)
 from .taxonomy import Taxonomy, load_taxonomy
-from .text import assign_sections, split_sentences
+from .text import Sent, assign_sections, split_sentences
 
 DEFAULT_TAXONOMY = "configs/themes.yaml"
 DEFAULT_MODEL = "models/themes/model.joblib"
+MAX_CHARS = 100_000
+MAX_SENTENCES = 1_500
+
+
+@dataclass
+class Analysis:
+    """Everything the stage computes for one document before deciding (shared with training)."""
+
+    content: list[Sent]  # content sentences scored (after the caps)
+    sc: Scored
+    X_full: np.ndarray  # (n_themes, len(ALL_FEATURES)) lexicon + model
+    e_full: np.ndarray  # (n_sents, n_themes)
+    X_lex: np.ndarray  # lexicon only (themes the model does not know)
+    e_lex: np.ndarray
+    n_chars: int  # characters read
+    n_sentences: int  # sentences split (before the sentence cap)
+
+
+def analyse(text: str, sections, programme_area: str | None, taxonomy: Taxonomy, smodel, bmodel=None,
+            max_chars: int = MAX_CHARS, max_sentences: int = MAX_SENTENCES) -> Analysis:
+    """Split, score and featurise one document; work is bounded by ``max_chars``/``max_sentences``."""
+    text = text[:max_chars]
+    if sections:
+        sections = [s for s in sections if s.start < len(text)]
+    else:
+        sections = split_sections(text)
+    sents = split_sentences(text)
+    assign_sections(sents, sections)
+    content = [s for s in sents if not s.heading][:max_sentences]
+    sc = score_document(text, content, taxonomy, smodel, bmodel=bmodel)
+    po = programme_area_of(text, programme_area)
+    th = title_hits(text, taxonomy)
+    X_full, e_full = doc_features(sc, taxonomy, sc.known, po, th)
+    if sc.known.all():  # no config-only themes: the lexicon-only path is not needed
+        X_lex, e_lex = X_full, e_full
+    else:
+        X_lex, e_lex = doc_features(sc, taxonomy, np.zeros_like(sc.known), po, th)
+    return Analysis(content, sc, X_full, e_full, X_lex, e_lex, len(text), len(sents))
+
+
+def calibration_of(bundle: dict) -> dict:
+    """The bundle's document-level calibration; older bundles (synthetic combiners only) are mapped to it."""
+    if "calibration" in bundle:
+        return bundle["calibration"]
+    w_f, b_f = linear_params(bundle["combiner_full"])
+    w_l, b_l = linear_params(bundle["combiner_lex"])
+    return {"features": list(bundle.get("features", FEATURES)), "full": (w_f, b_f), "lex": (w_l, b_l),
+            "theme_bias": {}, "thresholds": dict(bundle.get("thresholds", {})),
+            "threshold_full": bundle.get("threshold_full", 0.5), "threshold_lex": bundle.get("threshold_lex", 0.5)}
+
+
+def calibrated_probs(cal: dict, X: np.ndarray, theme_ids: list[str], which: str) -> np.ndarray:
+    """P(theme applies) per theme row of ``X`` (columns :data:`ALL_FEATURES`)."""
+    idx = [ALL_FEATURES.index(f) for f in cal["features"]]
+    w, b = cal[which]
+    bias = np.array([cal["theme_bias"].get(t, 0.0) if which == "full" else 0.0 for t in theme_ids])
+    return sigmoid(X[:, idx] @ w + b + bias)
 
 
 def load_bundle(path) -> dict:
@@ -53,48 +117,59 @@ def _calibrate(prob: float, thr: float) -> float:
 
 @register("themes")
 class ThemeTagger:
-    def __init__(self, config: dict[str, Any] | None = None):
+    def __init__(self, config: dict[str, Any] | None = None, bundle: dict | None = None,
+                 taxonomy: Taxonomy | None = None):
         config = config or {}
-        self.taxonomy: Taxonomy = load_taxonomy(config.get("taxonomy", DEFAULT_TAXONOMY))
-        self.bundle = load_bundle(config.get("model", DEFAULT_MODEL))
+        self.taxonomy: Taxonomy = taxonomy or load_taxonomy(config.get("taxonomy", DEFAULT_TAXONOMY))
+        self.bundle = bundle if bundle is not None else load_bundle(config.get("model", DEFAULT_MODEL))
         self.smodel: SentenceModel = self.bundle["sentence_model"]
         self.bmodel = self.bundle.get("boilerplate_model")
         d = self.taxonomy.defaults
         self.max_evidence = int(config.get("max_evidence", d.get("max_evidence", 3)))
         self.min_candidate = float(config.get("min_candidate_score", d.get("min_candidate_score", 0.15)))
-        self.threshold_new = float(d.get("threshold_new", self.bundle.get("threshold_lex", 0.5)))
         rule = d.get("section_rule") or {}
         self.sec_min_n = int(rule.get("min_concrete", 2))
         self.sec_min_topic = int(rule.get("min_topic", 5))
         self.sec_min_e = float(rule.get("min_evidence", 0.5))
         self.sec_max_boiler = float(rule.get("max_boilerplate", 0.5))
-        self._full = linear_params(self.bundle["combiner_full"])
-        self._lex = linear_params(self.bundle["combiner_lex"])
+        self.cal = calibration_of(self.bundle)
+        self.max_chars = int(config.get("max_chars", MAX_CHARS))
+        self.max_sentences = int(config.get("max_sentences", MAX_SENTENCES))
+        self.threshold_new = float(d.get("threshold_new", self.cal.get("threshold_lex", 0.5)))
+
+    @classmethod
+    def from_bundle(cls, bundle: dict, taxonomy: Taxonomy, config: dict[str, Any] | None = None) -> "ThemeTagger":
+        """A tagger from an in-memory bundle (training, evaluation)."""
+        return cls(config, bundle=bundle, taxonomy=taxonomy)
 
     # ------------------------------------------------------------------ api
+    def analyse(self, text: str, sections, programme_area: str | None = None) -> Analysis:
+        return analyse(text, sections, programme_area, self.taxonomy, self.smodel, self.bmodel,
+                       self.max_chars, self.max_sentences)
+
     def score(self, text: str, sections, programme_area: str | None = None) -> list[dict]:
         """All themes with score, threshold, assigned flag and evidence (no Record needed)."""
-        if not sections:
-            sections = split_sections(text)
-        sents = split_sentences(text)
-        assign_sections(sents, sections)
-        content = [s for s in sents if not s.heading]
-        sc = score_document(text, content, self.taxonomy, self.smodel, bmodel=self.bmodel)
-        po = programme_area_of(text, programme_area)
-        X_full, e_full = doc_features(sc, self.taxonomy, sc.known, po)
-        if sc.known.all():  # no config-only themes: the lexicon-only path is not needed
-            X_lex, e_lex = X_full, e_full
-        else:
-            X_lex, e_lex = doc_features(sc, self.taxonomy, np.zeros_like(sc.known), po)
-        thresholds = self.bundle.get("thresholds", {})
-        p_full = sigmoid(X_full @ self._full[0] + self._full[1])
-        p_lex = sigmoid(X_lex @ self._lex[0] + self._lex[1])
+        return self.decide(self.analyse(text, sections, programme_area))
+
+    def decide(self, a: Analysis, cal: dict | None = None) -> list[dict]:
+        """Scores, thresholds, evidence and the assign decision per theme, from an :class:`Analysis`.
+
+        ``cal`` replaces the bundle's calibration (used by out-of-fold evaluation).
+        """
+        cal = cal or self.cal
+        content, sc, e_full, e_lex = a.content, a.sc, a.e_full, a.e_lex
+        ids = self.taxonomy.ids
+        thresholds = cal.get("thresholds", {})
+        p_full = calibrated_probs(cal, a.X_full, ids, "full")
+        p_lex = calibrated_probs(cal, a.X_lex, ids, "lex")
+        # fragments (< 5 words, e.g. list items) are evidence only as a last resort
+        short = np.array([len(s.text.split()) < 5 for s in content], dtype=bool)
         out = []
         for j, th in enumerate(self.taxonomy.themes):
             if sc.known[j]:
                 prob = float(p_full[j])
                 e = e_full[:, j]
-                thr = thresholds.get(th.id, self.bundle.get("threshold_full", 0.5))
+                thr = thresholds.get(th.id, cal.get("threshold_full", 0.5))
             else:
                 prob = float(p_lex[j])
                 e = e_lex[:, j]
@@ -103,8 +178,7 @@ class ThemeTagger:
                 thr = float(th.threshold)
             has_lex = sc.strong[:, j] > 0
             model_ok = np.nan_to_num(sc.p[:, j], nan=0.0) >= 0.5
-            # rank evidence by score; fragments (< 5 words, e.g. list items) only as a last resort
-            short = np.array([len(s.text.split()) < 5 for s in content], dtype=bool)
+            # rank evidence by score, fragments last
             order = np.argsort(-(e - 0.25 * short), kind="stable")
             ev = []
             for i in order:

@@ -39,6 +39,12 @@ FEATURES = [
     "core_max_e", "own_section_max_e", "own_section_log_n", "own_section_boiler", "dominance", "log_spread",
     "programme_prior", "context_share",
 ]
+# Extra features (computed always; a bundle names the ones its combiner uses, so older bundles keep working):
+# lead_max_e: best evidence among the first LEAD_SENTS content sentences (real pages say what the project
+# is about first); density: share of content sentences with e >= 0.3; title_hit: the title names the theme.
+EXTRA_FEATURES = ["lead_max_e", "density", "title_hit"]
+ALL_FEATURES = FEATURES + EXTRA_FEATURES
+LEAD_SENTS = 4
 # Sign constraints for the combiner: more evidence never lowers a score; a
 # boilerplate-only own section never raises it.
 FEATURE_SIGN = {"own_section_boiler": -1, "context_share": -1}
@@ -305,8 +311,8 @@ def evidence_scores(sc: Scored, use_model: np.ndarray, own: np.ndarray | None = 
 
 
 def doc_features(sc: Scored, taxonomy: Taxonomy, use_model: np.ndarray,
-                 programme_area: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Theme-agnostic features, one row per theme. Returns (X, e)."""
+                 programme_area: str | None = None, title_hit: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Theme-agnostic features (:data:`ALL_FEATURES`), one row per theme. Returns (X, e)."""
     secs = [s.section for s in sc.sents]
     own_m = np.zeros((len(secs), len(taxonomy.themes)), dtype=np.float32)
     for j, th in enumerate(taxonomy.themes):
@@ -314,7 +320,7 @@ def doc_features(sc: Scored, taxonomy: Taxonomy, use_model: np.ndarray,
             own_m[:, j] = [s in th.sections for s in secs]
     e = evidence_scores(sc, use_model, own_m)
     n, T = e.shape
-    X = np.zeros((T, len(FEATURES)), dtype=np.float32)
+    X = np.zeros((T, len(ALL_FEATURES)), dtype=np.float32)
     if n == 0:
         return X, e
     core = np.array([(s in CORE_SECTIONS) for s in secs], dtype=bool)
@@ -350,8 +356,20 @@ def doc_features(sc: Scored, taxonomy: Taxonomy, use_model: np.ndarray,
             math.log1p(spread),
             prior,
             ctx,
+            float(col[:LEAD_SENTS].max()),
+            float((col >= 0.3).mean()),
+            float(title_hit[j]) if title_hit is not None else 0.0,
         ]
     return X, e
+
+
+def title_hits(text: str, taxonomy: Taxonomy) -> np.ndarray:
+    """(n_themes,) 1 where the document's first line (its title) has a lexicon term of the theme."""
+    first = next((ln for ln in text[:2000].split("\n") if ln.strip()), "")[:300]
+    out = np.zeros(len(taxonomy.themes), dtype=np.float32)
+    for _, _, j, _, _ in taxonomy.matcher.find(first.lower()):
+        out[j] = 1.0
+    return out
 
 
 _PO = re.compile(r"programområde\s*:?\s*(?:programområde\s*)?(\d)", re.IGNORECASE)

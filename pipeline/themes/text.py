@@ -6,6 +6,8 @@ point back into ``Record.text``.
 """
 from __future__ import annotations
 
+import bisect
+import heapq
 import re
 from dataclasses import dataclass
 
@@ -16,6 +18,14 @@ _BULLET = re.compile(r"^[\s\-–—•*·▪●◦]+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _END_PUNCT = re.compile(r"[.!?:;…]\s*$")
 _PARA_SPLIT = re.compile(r"\n[ \t\u00a0]*\n")
+# A table-of-contents run flattened into one line: "Sammanfattning...3 Bakgrund 5 Syfte och mål 7".
+_TOC_ENTRY = re.compile(r"(?:[^\W\d_)]\s+|\.{2,}\s*)\d{1,3}(?=\s+[A-ZÅÄÖ0-9]|\s*$)")
+TOC_MIN_ENTRIES = 3
+
+
+def is_toc(text: str) -> bool:
+    """Does the text look like (part of) a table of contents: >= 3 "heading page-number" entries?"""
+    return len(_TOC_ENTRY.findall(text)) >= TOC_MIN_ENTRIES
 
 
 @dataclass
@@ -52,13 +62,21 @@ def _noise_spans(text: str) -> list[tuple[int, int]]:
                 qs, qe = paras[i - 2]
                 if len(text[qs:qe]) < 300:
                     spans.append((qs, qe))
-    return spans
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def split_sentences(text: str) -> list[Sent]:
     """Split ``text`` into sentences (each line is at least one unit)."""
     sents: list[Sent] = []
-    noise = _noise_spans(text)
+    noise = _noise_spans(text)  # sorted, non-overlapping after merge below
+    noise_starts = [a for a, _ in noise]
     pos = 0
     for line in text.split("\n"):
         line_start = pos
@@ -70,7 +88,8 @@ def split_sentences(text: str) -> list[Sent]:
         body = line[offset:]
         if not body.strip():
             continue
-        in_noise = any(s <= line_start < e for s, e in noise)
+        k = bisect.bisect_right(noise_starts, line_start) - 1
+        in_noise = k >= 0 and line_start < noise[k][1]
         # a bulleted item is content unless it is a bare one- or two-word entry (e.g. a municipality list)
         heading_line = len(_WORD.findall(body)) <= 2 if offset else _is_heading_like(body)
         cur = 0
@@ -88,20 +107,32 @@ def _emit(out: list[Sent], piece: str, start: int, heading: bool, noise: bool) -
     if not piece_s:
         return
     s = start + lstrip
-    out.append(Sent(start=s, end=s + len(piece_s), text=piece_s, heading=heading or noise))
+    out.append(Sent(start=s, end=s + len(piece_s), text=piece_s, heading=heading or noise or is_toc(piece_s)))
 
 
 def assign_sections(sents: list[Sent], sections) -> None:
-    """Set ``Sent.section`` to the canonical key of the innermost section containing it."""
+    """Set ``Sent.section`` to the canonical key of the innermost section containing it.
+
+    One sweep over sentences and sections in start order with a heap of open sections
+    keyed by length: O((n + m) log m), so a page with thousands of headings stays cheap.
+    """
     if not sections:
         return
     heads = {(s.heading or "").strip().lower() for s in sections}
-    for st in sents:
-        best = None
-        for sec in sections:
-            if sec.start <= st.start < sec.end and (best is None or sec.end - sec.start < best.end - best.start):
-                best = sec
-        st.section = best.key if best is not None else None
+    secs = sorted(sections, key=lambda s: s.start)
+    order = sorted(range(len(sents)), key=lambda i: sents[i].start)
+    heap: list[tuple[int, int, int]] = []  # (length, index, end)
+    k = 0
+    for i in order:
+        st = sents[i]
+        while k < len(secs) and secs[k].start <= st.start:
+            heapq.heappush(heap, (secs[k].end - secs[k].start, k, secs[k].end))
+            k += 1
+        # drop sections that ended before this sentence (sentences come in start order, so for good);
+        # the smallest open one is the innermost
+        while heap and heap[0][2] <= st.start:
+            heapq.heappop(heap)
+        st.section = secs[heap[0][1]].key if heap else None
         if st.text.strip().lower() in heads:
             st.heading = True
 

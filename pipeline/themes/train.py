@@ -8,8 +8,12 @@ Steps
    scores fold-k documents → out-of-fold document features → combiners
    (``full`` with model, ``lex`` lexicon-only) are fitted on those.
 4. Final sentence model on all train sentences.
-5. Thresholds per theme calibrated on dev documents (max F1, shrunk towards
-   the global best threshold to avoid over-fitting small counts).
+5. Thresholds per theme calibrated on the synthetic dev documents (kept as a
+   fallback calibration when no real labelled pages are given).
+6. With real labelled pages (``dev_dir``, the shared dev set): the document-level
+   calibration (:mod:`pipeline.themes.calibrate`) is fitted on all of them plus the
+   synthetic dev documents, after a 5-fold out-of-fold run whose figures are
+   stored in the bundle (``oof``) and printed.
 """
 from __future__ import annotations
 
@@ -87,8 +91,9 @@ def doc_matrix(docs, taxonomy: Taxonomy, smodel: SentenceModel, dropout_seed: in
         content = [s for s in sents if not s.heading]
         sc = score_document(d["text"], content, taxonomy, smodel, dropout, bmodel)
         po = programme_area_of(d["text"])
-        xf, _ = doc_features(sc, taxonomy, sc.known, po)
-        xl, _ = doc_features(sc, taxonomy, np.zeros_like(sc.known), po)
+        nf = len(FEATURES)  # the synthetic-document combiners use the original feature set
+        xf = doc_features(sc, taxonomy, sc.known, po)[0][:, :nf]
+        xl = doc_features(sc, taxonomy, np.zeros_like(sc.known), po)[0][:, :nf]
         labels = set(d["labels"])
         for j, tid in enumerate(ids):
             Xf.append(xf[j]); Xl.append(xl[j]); ys.append(int(tid in labels)); di.append(k); ti.append(j)
@@ -116,7 +121,7 @@ def _fit_combiner(X, y, l2: float):
 
 def train(out: str = "models/themes/model.joblib", taxonomy_path: str = "configs/themes.yaml",
           n_per_fold: int = 150, n_dev: int = 200, seed: int = 7, write_docs: bool = True, log=print,
-          l2: float = 200.0) -> dict:
+          l2: float = 200.0, dev_dir: str | Path | None = None, cal_params: dict | None = None) -> dict:
     import joblib
 
     taxonomy = load_taxonomy(taxonomy_path)
@@ -197,6 +202,8 @@ def train(out: str = "models/themes/model.joblib", taxonomy_path: str = "configs
         "n_dev_docs": len(dev_docs),
         "n_sentences": len(texts),
     }
+    if dev_dir is not None:
+        bundle["calibration"], bundle["oof"] = calibrate_on_real(bundle, taxonomy, dev_dir, dev_docs, cal_params, log)
     p = repo_path(out)
     Path(p).parent.mkdir(parents=True, exist_ok=True)
     smodel._W = None  # recomputed at load time; keeps the file small
@@ -206,3 +213,29 @@ def train(out: str = "models/themes/model.joblib", taxonomy_path: str = "configs
         ", ".join(f"{n}={w:+.2f}" for n, w in zip(FEATURES, w_full)))
     log(f"saved {p} ({Path(p).stat().st_size // 1024} KiB)")
     return bundle
+
+
+def calibrate_on_real(bundle: dict, taxonomy: Taxonomy, dev_dir, synthetic_docs, params=None, log=print):
+    """Out-of-fold run, then the calibration fitted on all real labelled pages (+ written documents)."""
+    from . import ThemeTagger
+    from .calibrate import fit_calibration, load_dev, out_of_fold, rows, score_decisions, DevDoc
+
+    tagger = ThemeTagger.from_bundle(bundle, taxonomy)
+    ids = taxonomy.ids
+    docs = load_dev(dev_dir)
+    analyses = [tagger.analyse(d.text, d.sections, d.programme_area) for d in docs]
+    syn = [tagger.analyse(d["text"], split_sections(d["text"]), None) for d in synthetic_docs]
+    sdocs = [DevDoc(d["id"], "written", "", [], None, set(d["labels"]), set()) for d in synthetic_docs]
+    eXf, eXl, ey, _, eti, _ = rows(syn, sdocs, ids)
+    extra = (eXf, eXl, ey, eti)
+    decisions, _ = out_of_fold(tagger, docs, 5, extra, params, analyses)
+    oof = {"ignore_borderline": score_decisions(decisions, docs, ids, True),
+           "borderline_as_fp": score_decisions(decisions, docs, ids, False), "n_docs": len(docs), "folds": 5}
+    m, s = oof["ignore_borderline"]["micro"], oof["borderline_as_fp"]["micro"]
+    log(f"real pages: {len(docs)}; out-of-fold micro P {m['p']:.3f} R {m['r']:.3f} F1 {m['f1']:.3f} "
+        f"(borderline predictions as false positives: P {s['p']:.3f} F1 {s['f1']:.3f})")
+    Xf, Xl, y, keep, ti, _ = rows(analyses, docs, ids)
+    cal = fit_calibration(Xf, Xl, y, keep, ti, ids, extra, params)
+    log(f"calibration on all {len(docs)} pages: global threshold {cal['threshold_full']}, lexicon-only "
+        f"{cal['threshold_lex']}")
+    return cal, oof
