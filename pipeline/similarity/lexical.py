@@ -1,4 +1,4 @@
-"""Lexical side of the hybrid: hashed counts of Snowball-stemmed Swedish words.
+"""Lexical side of the index: hashed counts of Snowball stems and of character n-grams.
 
 Raw counts are stored per document (a sparse row in a 2**20-column hashed
 space), so documents can be added or replaced one at a time; the TF-IDF
@@ -6,11 +6,18 @@ weighting (sublinear tf, smoothed idf, L2 norm, as scikit-learn's
 ``TfidfVectorizer(sublinear_tf=True)``) is recomputed from the stored counts
 whenever the index is loaded, so IDF always reflects the current corpus and
 never needs a separate refit.
+
+Memory per document is bounded by design: every text is cut to
+``MAX_TEXT_CHARS`` and every token to ``MAX_TOKEN_CHARS`` before it is
+tokenised (:func:`cap_text`), so a pasted megabyte of base64 costs no more
+than a page of prose.
 """
 from __future__ import annotations
 
+import re
 import zlib
 from collections import Counter
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,27 +26,64 @@ from .text import stems
 
 N_FEATURES = 1 << 20
 _MASK = N_FEATURES - 1
+MAX_TOKEN_CHARS = 30
+MAX_TEXT_CHARS = 40_000
+CHAR_NGRAMS = (3, 5)
+_LONG_TOKEN = re.compile(r"\S{%d,}" % (MAX_TOKEN_CHARS + 1))
+
+
+def cap_text(text: str, max_chars: int = MAX_TEXT_CHARS, max_token: int = MAX_TOKEN_CHARS) -> str:
+    """The first ``max_chars`` characters, every whitespace-free run cut to ``max_token`` characters.
+
+    The text is cut before the token pass (a bounded amount of work), and once more after it.
+    """
+    text = text[: max_chars * 2]
+    if max_token == MAX_TOKEN_CHARS:
+        text = _LONG_TOKEN.sub(lambda m: m.group(0)[:max_token], text)
+    else:
+        text = re.sub(r"\S{%d,}" % (max_token + 1), lambda m: m.group(0)[:max_token], text)
+    return text[:max_chars]
 
 
 def _feature(stem: str) -> int:
     return zlib.crc32(stem.encode("utf-8")) & _MASK
 
 
-def count_rows(texts: list[str]) -> sp.csr_matrix:
-    """Hashed stem counts, one CSR row per text."""
+def _csr(counters: list[Counter]) -> sp.csr_matrix:
     indptr = [0]
     indices: list[int] = []
-    data: list[int] = []
-    for t in texts:
-        c = Counter(_feature(s) for s in stems(t))
+    data: list[float] = []
+    for c in counters:
         keys = sorted(c)
         indices.extend(keys)
         data.extend(c[k] for k in keys)
         indptr.append(len(indices))
     return sp.csr_matrix(
         (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
-        shape=(len(texts), N_FEATURES),
+        shape=(len(counters), N_FEATURES),
     )
+
+
+def count_rows(texts: list[str]) -> sp.csr_matrix:
+    """Hashed stem counts, one CSR row per text (texts capped by :func:`cap_text`)."""
+    return _csr([Counter(_feature(s) for s in stems(cap_text(t))) for t in texts])
+
+
+@lru_cache(maxsize=1)
+def _char_vectoriser():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    # char n-grams inside word boundaries: Swedish compounds share their parts
+    # ("arbetsmarknadsinsats" ~ "arbetsmarknaden"); counts, no norm (tf-idf is applied at load)
+    return HashingVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, n_features=N_FEATURES,
+                             alternate_sign=False, norm=None, lowercase=True, dtype=np.float32)
+
+
+def char_rows(texts: list[str]) -> sp.csr_matrix:
+    """Hashed character n-gram (3-5, within words) counts, one CSR row per text (capped by :func:`cap_text`)."""
+    m = _char_vectoriser().transform([cap_text(t) for t in texts]).tocsr()
+    m.sort_indices()
+    return m.astype(np.float32)
 
 
 def idf_from_counts(counts: sp.csr_matrix) -> np.ndarray:
