@@ -41,7 +41,7 @@ EXIT_LOCKED = 4     # another run is writing to the same output folder
 
 PROCESS_HELP = f"""Process documents into OUT/records.jsonl (one record per document) and OUT/errors.jsonl (one line per failed or unsupported file). Re-running skips unchanged documents and replaces changed ones.
 
-A document is known by its absolute path, however it was spelled. Other files in the input folders get an unsupported_type line in errors.jsonl (hidden files are ignored). Records whose source file is gone are counted in the summary and kept unless --prune is given.
+A document is known by its absolute path, however it was spelled. Other files in the input folders get an unsupported_type line in errors.jsonl and are counted as unsupported, not failed (hidden files and the output folder are left out); a file named on the command line that is not supported counts as failed. Records whose source file is gone are counted in the summary and kept unless --prune is given.
 
 Exit status: {EXIT_OK} all documents done; {EXIT_STOPPED} the run stopped (what was finished is kept; run again to continue); {EXIT_USAGE} usage error or input not found; {EXIT_FAILED} some documents failed (0 with --allow-failures); {EXIT_LOCKED} another run is writing to OUT."""
 

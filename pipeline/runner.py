@@ -25,6 +25,7 @@
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -318,7 +319,9 @@ def output_lock(out_dir: str | Path) -> Iterator[None]:
     try:
         try:
             _lock_fd(fd)
-        except OSError:
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
+                raise OutputLocked(f"cannot lock {display_path(path)}: {exc.strerror or exc}") from exc
             try:
                 holder = path.read_text(encoding="utf-8", errors="replace").strip()
             except OSError:

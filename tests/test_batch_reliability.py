@@ -307,6 +307,7 @@ def test_unsupported_files_are_reported_and_hidden_files_ignored(tmp_path, cfg):
     assert {e["error"] for e in errs.values()} == {"unsupported_type"}
     assert ".docx" in errs["gammal.doc"]["message"]  # ingest's advice on what to do
     assert s.processed == 1 and again.skipped == 1
+    assert s.failed == 1  # only the file named on the command line counts as failed
 
 
 def test_empty_input_is_said(tmp_path, cfg):
