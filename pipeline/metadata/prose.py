@@ -72,7 +72,7 @@ _NUMBER = re.compile(r"\b(?:[Dd]iarienummer|[Pp]rojektnummer|[Dd]nr)\s*:?\s*(?P<
 _ORG_NOUN = (r"(?:kommun|stad|stift|läns?|region|landsting|kommunalförbund|samordningsförbund|förbund|förening|"
              r"folkhögskola|högskola|universitet|församling|pastorat|stiftelse|AB|HB|ek\.\s?för\.)")
 _CAP = r"[A-ZÅÄÖ][\w&.'’-]*"
-ORG = (rf"(?P<org>{_CAP}(?:\s+(?:{_CAP}|{_ORG_NOUN}\b|(?:och|i|för)\s+(?={_CAP}){_CAP}))*"
+ORG = (rf"(?P<org>{_CAP}(?:\s+[\wåäö-]+){{1,5}}?\s+\([A-ZÅÄÖ]{{2,8}}\)|{_CAP}(?:\s+(?:{_CAP}|{_ORG_NOUN}\b|(?:och|i|för)\s+(?={_CAP}){_CAP}))*"
        rf"(?:\s+\([A-ZÅÄÖ][\w-]{{1,12}}\))?(?:,\s+[a-zåäö]+(?:förvaltningen|nämnden|enheten|avdelningen|kontoret|sektionen))?)")
 _OWNER_STRONG = [re.compile(p) for p in (
     rf"(?i:projektägare(?:n)?|huvudman(?:nen)?)\s+(?:för\s+(?:projektet|satsningen)\s+)?(?:är|var|blir|blev)\s+{ORG}",
@@ -80,7 +80,7 @@ _OWNER_STRONG = [re.compile(p) for p in (
     rf"(?:[Mm]ed|[Dd]är)\s+{ORG}\s+som\s+(?:projektägare|huvudman)\b",
     rf"{ORG}\s+(?:fick|har|hade)\s+rollen\s+som\s+projektägare",
     rf"(?:projektägaren|huvudmannen)\s+{ORG}",
-    rf"\b(?:drivs|ägs|leds)\s+(?:(?:av\s+)|(?:\w+\s+av\s+)){ORG}",
+    rf"\b(?:drivs|ägs|leds)\s+(?:(?:nu|också|även|sedan|fortsatt)\s+)?av\s+{ORG}",
     rf"{ORG}\s+(?:som\s+)?(?:driver|äger)\s+(?:projektet|satsningen|förstudien)\b",
 )]
 _OWNER_GRANT = re.compile(
@@ -240,7 +240,7 @@ class ProseExtractor:
             return False
         if " och " in cand and "(" not in cand:
             left, right = cand.split(" och ", 1)
-            if self._org_like(left) and self._org_like(right):
+            if (self._org_like(left) and self._org_like(right)) or right in self.municipalities:
                 return False  # two organisations: no single owner
         cue = bool(re.search(rf"\b{_ORG_NOUN}\b", cand) or _ORG_SUFFIX.search(words[0]) or _ORG_SUFFIX.search(words[-1])
                    or any(w in self.organisations for w in (cand, words[0])) or cand.split(" (")[0] in self.organisations)

@@ -214,6 +214,7 @@ def _rows(record: Record, now: str) -> tuple[dict, dict[Any, list[dict]]]:
         period_start=md.period_start,
         period_end=md.period_end,
         start_year=md.period_start.year if md.period_start else None,
+        **S.join_columns(md),
         owner_norm=norm(md.owner),
         region_norm=norm(md.region),
         updated_at=now,
@@ -277,7 +278,7 @@ class Store:
                     conn.execute(insert(S.store_info), [{"key": "schema_version", "value": S.STORE_SCHEMA_VERSION}])
             except IntegrityError:  # another process created the store at the same moment
                 pass
-        if found is not None and found != S.STORE_SCHEMA_VERSION:
+        if found is not None and found != S.STORE_SCHEMA_VERSION and not S.migrate(self.engine, found):
             self.engine.dispose()
             raise RuntimeError(
                 f"store {self!r} has table layout v{found}, this version needs v{S.STORE_SCHEMA_VERSION}: "

@@ -25,8 +25,9 @@ from sqlalchemy import (
 
 metadata_obj = MetaData()
 
-# Bump when the tables change; open_store refuses a store of another version.
-STORE_SCHEMA_VERSION = "1"
+# Bump when the tables change; open_store migrates an older store (MIGRATIONS) and
+# refuses one of an unknown version.
+STORE_SCHEMA_VERSION = "2"
 
 store_info = Table(
     "store_info",
@@ -61,6 +62,11 @@ projects = Table(
     Column("period_start", Date),
     Column("period_end", Date),
     Column("start_year", Integer),
+    # keys a registry joins on (store layout v2)
+    Column("organisation_number", String(32)),
+    Column("fund", String(16)),
+    Column("nuts2", String(16)),
+    Column("cci", String(32)),
     # case-folded copies for case-insensitive filters (SQLite lower() is ASCII-only)
     Column("owner_norm", Text),
     Column("region_norm", String(255)),
@@ -72,6 +78,7 @@ Index("ix_projects_owner_norm", projects.c.owner_norm)
 Index("ix_projects_total_budget", projects.c.total_budget_sek)
 Index("ix_projects_period", projects.c.period_start, projects.c.period_end)
 Index("ix_projects_start_year", projects.c.start_year)
+Index("ix_projects_organisation_number", projects.c.organisation_number)
 
 # The large parts of a record, kept out of ``projects`` so that filtering and
 # listing read small rows only (SQLite would otherwise walk overflow pages).
@@ -172,3 +179,61 @@ index_entries = Table(
 )
 
 CHILD_TABLES = (documents, project_metadata, sections, entities, entity_counts, themes, evidence)
+
+
+# ----------------------------------------------------------------------------- migrations
+
+JOIN_COLUMNS = ("organisation_number", "fund", "nuts2", "cci")
+
+
+def join_columns(md) -> dict:
+    """The ``projects`` join-key columns of a record's metadata."""
+    return {k: getattr(md, k) for k in JOIN_COLUMNS}
+
+
+def _v1_to_v2(conn) -> None:
+    """Layout v1 -> v2: the join-key columns and their index; stored records (schema
+    1.0.0) are rewritten as the current record schema (they gained optional fields only)."""
+    import json
+
+    from sqlalchemy import select, text, update
+
+    from ..record import Record
+
+    for name, col in (("organisation_number", "VARCHAR(32)"), ("fund", "VARCHAR(16)"), ("nuts2", "VARCHAR(16)"),
+                      ("cci", "VARCHAR(32)")):
+        conn.execute(text(f"ALTER TABLE projects ADD COLUMN {name} {col}"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_projects_organisation_number ON projects (organisation_number)"))
+    d, p = documents.c, projects.c
+    for rid, js in conn.execute(select(d.record_id, d.record_json)).all():
+        record = Record.from_json(json.loads(js))  # reads 1.0.0 as the current version
+        new_js = json.dumps(record.to_json(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        conn.execute(update(documents).where(d.record_id == rid).values(record_json=new_js))
+        conn.execute(update(projects).where(p.id == rid)
+                     .values(schema_version=record.schema_version, **join_columns(record.metadata)))
+
+
+# from-version -> (to-version, step); applied in order until STORE_SCHEMA_VERSION
+MIGRATIONS = {"1": ("2", _v1_to_v2)}
+
+
+def migrate(engine, found: str) -> bool:
+    """Bring a store of layout ``found`` to STORE_SCHEMA_VERSION in one transaction.
+    False when there is no migration path from ``found``."""
+    from sqlalchemy import select, update
+
+    path, v = [], found
+    while v != STORE_SCHEMA_VERSION:
+        if v not in MIGRATIONS:
+            return False
+        v, step = MIGRATIONS[v]
+        path.append(step)
+    c = store_info.c
+    with engine.begin() as conn:
+        # another process may have migrated it meanwhile
+        if conn.execute(select(c.value).where(c.key == "schema_version")).scalar() != found:
+            return True
+        for step in path:
+            step(conn)
+        conn.execute(update(store_info).where(c.key == "schema_version").values(value=STORE_SCHEMA_VERSION))
+    return True
