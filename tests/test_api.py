@@ -505,3 +505,60 @@ def test_personal_data_redacted_by_default(client, redacted_client, records):
         assert red.text[e.start:e.end] == e.text
     slim = redacted_client.get(f"/projects/{rec.id}", params={"include_text": False}).json()
     assert slim["text"] == "" and slim["summary"] == data["summary"]
+
+
+def test_theme_counts_follow_store_changes(tmp_path, records):
+    """/themes and /stats/themes are cached briefly, but a write to the store shows at once."""
+    from pipeline.record import Theme
+
+    st = open_store(tmp_path / "s.sqlite")
+    st.upsert_many(records[:3])
+    server = LiveServer(create_app(str(tmp_path / "s.sqlite")))
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as c:
+            first = c.get("/themes").json()
+            assert first and "nytt_tema" not in {x["theme_id"] for x in first}
+            assert c.get("/themes").json() == first
+            new = records[3].model_copy(update={"themes": [Theme(id="nytt_tema", label="Nytt tema", score=0.9)]})
+            st.upsert(new)
+            assert "nytt_tema" in {x["theme_id"] for x in c.get("/themes").json()}
+            rows = c.get("/stats/themes", params={"by": "region"}).json()["rows"]
+            assert any(x["theme_id"] == "nytt_tema" for x in rows)
+            st.delete(new.id)
+            assert "nytt_tema" not in {x["theme_id"] for x in c.get("/themes").json()}
+    finally:
+        server.stop()
+        st.close()
+
+
+def test_serve_workers_and_show_personal(tmp_path, records):
+    """`serve --workers 2` answers with redacted records; `--show-personal` with full ones."""
+    db = tmp_path / "s.sqlite"
+    rec = next(r for r in records if r.metadata.email)
+    with open_store(db) as st:
+        st.upsert_many([rec])
+    code = (
+        "import sys, typer; sys.path.insert(0, %r)\n"
+        "from pipeline.store.cli import serve\n"
+        "app = typer.Typer(); app.command('serve')(serve); app.command('noop')(lambda: None)\n"
+        "app()\n" % str(ROOT)
+    )
+    for extra, shown in ((["--workers", "2"], False), (["--show-personal"], True)):
+        port = _free_port()
+        proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--store", str(db), "--port", str(port), *extra],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+        try:
+            deadline = time.time() + 60
+            while True:
+                try:
+                    r = httpx.get(f"http://127.0.0.1:{port}/projects/{quote(rec.id, safe='/~')}", timeout=2)
+                    break
+                except httpx.TransportError:
+                    assert proc.poll() is None, proc.stderr.read().decode()
+                    assert time.time() < deadline, "serve did not come up"
+                    time.sleep(0.2)
+            assert r.status_code == 200
+            assert (rec.metadata.email in r.text) is shown, extra
+        finally:
+            proc.terminate()
+            proc.wait(10)

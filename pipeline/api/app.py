@@ -24,12 +24,14 @@ search (the answer says ``"truncated": true``).
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import json
 import logging
 import os
 import threading
+import time
 from datetime import date
 from typing import Any, Literal, Optional, Protocol
 
@@ -54,6 +56,8 @@ MAX_BUDGET = 10**15  # SEK; also keeps every value inside a 64-bit database inte
 MAX_TEXT_CHARS = 20_000  # POST /similar accepts this much free text ...
 QUERY_TEXT_CHARS = 5_000  # ... and searches with the first QUERY_TEXT_CHARS of it
 MAX_ID_CHARS = 512
+CACHE_TTL_S = 2.0  # /themes and /stats/themes answers are reused this long (SQLite: until the store changes)
+CACHE_SIZE = 512
 # Ids are whatever the pipeline made (project numbers with "/", "NUMBER~hash", slugs,
 # stated numbers with spaces): anything but control characters.
 ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
@@ -205,6 +209,21 @@ def _error_list(exc: RequestValidationError) -> list[dict]:
     return out
 
 
+def _dumps(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _json(data: Any) -> Response:
+    """A JSON response written directly (the response models document the shapes;
+    validating every answer against them again would double the work per request)."""
+    return Response(_dumps(data), media_type="application/json")
+
+
+def _theme_row(r: dict) -> dict:
+    return {"theme_id": r["theme_id"], "label": r["label"], "count": int(r["count"]),
+            "region": r.get("region"), "year": r.get("year")}
+
+
 _PLAIN = Redactor()  # no names: e-mail addresses and phone numbers only
 
 
@@ -290,6 +309,40 @@ def create_app(
             raise HTTPException(503, index_error)
         return app.state.index
 
+    # Aggregates (/themes, /stats/themes) are cached for a short time, keyed by the
+    # filters and, for SQLite, by the database files' size and mtime (a `process` run
+    # that writes the store changes them); at most CACHE_TTL_S seconds stale.
+    cache: collections.OrderedDict = collections.OrderedDict()
+    cache_lock = threading.Lock()
+    db_path = st.engine.url.database if st.backend == "sqlite" else None
+
+    def _store_version() -> Any:
+        if not db_path:
+            return None
+        out = []
+        for suffix in ("", "-wal"):
+            try:
+                s_ = os.stat(db_path + suffix)
+                out.append((s_.st_mtime_ns, s_.st_size))
+            except OSError:
+                out.append(None)
+        return tuple(out)
+
+    def _cached(key: Any, compute) -> Response:
+        now = time.monotonic()
+        key = (key, _store_version())
+        with cache_lock:
+            hit = cache.get(key)
+            if hit is not None and now - hit[0] < CACHE_TTL_S:
+                cache.move_to_end(key)
+                return Response(hit[1], media_type="application/json")
+        body = compute()
+        with cache_lock:
+            cache[key] = (now, body)
+            while len(cache) > CACHE_SIZE:
+                cache.popitem(last=False)
+        return Response(body, media_type="application/json")
+
     @functools.lru_cache(maxsize=256)
     def _redacted_json(raw: str, include_text: bool) -> bytes:
         """A stored record (canonical JSON) redacted; cached by its exact content."""
@@ -300,8 +353,9 @@ def create_app(
         return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
     @app.get("/health", response_model=Health, tags=["meta"])
-    def health() -> Health:
-        return Health(status="ok", projects=st.count(), backend=st.backend, similarity_index=app.state.index is not None)
+    def health() -> Any:
+        return _json({"status": "ok", "projects": st.count(), "backend": st.backend,
+                      "similarity_index": app.state.index is not None, "schema_version": SCHEMA_VERSION})
 
     @app.get("/projects", response_model=ProjectPage, tags=["projects"], summary="List and filter projects")
     def list_projects(
@@ -309,14 +363,14 @@ def create_app(
         q: Optional[str] = Query(None, min_length=1, max_length=200, description="Free text: substring of title, owner, summary or text"),
         limit: int = Query(20, ge=1, le=MAX_LIMIT),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
-    ) -> ProjectPage:
+    ) -> Any:
         flt.q = q
         total, items = st.list_projects(flt, limit=limit, offset=offset)
         if not show_personal:
             for it in items:
                 for key in ("title", "owner"):
                     it[key] = _plain(it.get(key))
-        return ProjectPage(total=total, limit=limit, offset=offset, items=items)
+        return _json({"total": total, "limit": limit, "offset": offset, "items": items})
 
     def _index_filters(flt: ProjectFilter) -> Optional[dict]:
         """Filters for the index: ours, plus ``period`` as a (first, last) year pair,
@@ -328,7 +382,7 @@ def create_app(
                            flt.period_to.year if flt.period_to else 9999)
         return f or None
 
-    def _similar(run, k: int, flt: ProjectFilter, exclude: set[str]) -> list[SimilarItem]:
+    def _similar(run, k: int, flt: ProjectFilter, exclude: set[str]) -> list[dict]:
         filters = _index_filters(flt)
         want = k + len(exclude)
         hits: list[dict] = []
@@ -347,7 +401,7 @@ def create_app(
         out = []
         for x in hits[:k]:
             title = x.get("title") or titles.get(str(x["id"]))
-            out.append(SimilarItem(id=str(x["id"]), title=title if show_personal else _plain(title), score=float(x["score"])))
+            out.append({"id": str(x["id"]), "title": title if show_personal else _plain(title), "score": float(x["score"])})
         return out
 
     # declared before /projects/{project_id:path}, which would swallow ".../similar"
@@ -357,7 +411,7 @@ def create_app(
         project_id: str = Path(pattern=ID_PATTERN, max_length=MAX_ID_CHARS),
         k: int = Query(10, ge=1, le=MAX_K),
         flt: ProjectFilter = Depends(project_filters),
-    ) -> SimilarResponse:
+    ) -> Any:
         idx = need_index()
         if not st.exists(project_id):
             raise HTTPException(404, f"no project {project_id!r}")
@@ -365,7 +419,7 @@ def create_app(
             items = _similar(lambda n, f: idx.query_ids([project_id], k=n, filters=f), k, flt, {project_id})
         except KeyError:
             raise HTTPException(404, f"project {project_id!r} is not in the similarity index") from None
-        return SimilarResponse(query={"id": project_id, "k": k, "filters": flt.active()}, items=items)
+        return _json({"query": {"id": project_id, "k": k, "filters": flt.active()}, "items": items})
 
     @app.get(
         "/projects/{project_id:path}", response_model=Record, tags=["projects"],
@@ -398,24 +452,24 @@ def create_app(
         text: str = Query(..., min_length=1, max_length=2000, description="Free text (longer texts: POST /similar)"),
         k: int = Query(10, ge=1, le=MAX_K),
         flt: ProjectFilter = Depends(project_filters),
-    ) -> SimilarResponse:
+    ) -> Any:
         idx = need_index()
         items = _similar(lambda n, f: idx.query_text(text, k=n, filters=f), k, flt, set())
-        return SimilarResponse(query={"text": text, "k": k, "filters": flt.active()}, items=items)
+        return _json({"query": {"text": text, "k": k, "filters": flt.active()}, "items": items})
 
     @app.post("/similar", response_model=SimilarResponse, tags=["similarity"],
               summary="Projects similar to a (long) text; read-only")
-    def similar_to_text_post(body: SimilarTextRequest) -> SimilarResponse:
+    def similar_to_text_post(body: SimilarTextRequest) -> Any:
         idx = need_index()
         flt = make_filter("body", **body.model_dump(exclude={"text", "k"}))
         text, echo = _text_query(body.text)
         items = _similar(lambda n, f: idx.query_text(text, k=n, filters=f), body.k, flt, set())
-        return SimilarResponse(query={**echo, "k": body.k, "filters": flt.active()}, items=items)
+        return _json({"query": {**echo, "k": body.k, "filters": flt.active()}, "items": items})
 
     @app.get("/themes", response_model=list[ThemeCount], tags=["themes"],
              summary="Assigned themes with the number of projects (filterable)")
-    def themes(flt: ProjectFilter = Depends(project_filters)) -> list[ThemeCount]:
-        return [ThemeCount(**r) for r in st.theme_counts(flt, by=())]
+    def themes(flt: ProjectFilter = Depends(project_filters)) -> Any:
+        return _cached(("themes", repr(flt)), lambda: _dumps([_theme_row(r) for r in st.theme_counts(flt, by=())]))
 
     @app.get("/stats/themes", response_model=ThemeStats, tags=["themes"],
              summary="Theme counts per region and/or period (year the project starts)")
@@ -423,8 +477,20 @@ def create_app(
         by: list[Literal["region", "year", "period"]] = Query(["region"], max_length=3,
                                                               description="Group by region, year (alias period), or both"),
         flt: ProjectFilter = Depends(project_filters),
-    ) -> ThemeStats:
+    ) -> Any:
         keys = tuple(dict.fromkeys("year" if b == "period" else b for b in by))
-        return ThemeStats(by=list(keys), rows=[ThemeCount(**r) for r in st.theme_counts(flt, by=keys)])
+        return _cached(("stats", keys, repr(flt)),
+                       lambda: _dumps({"by": list(keys), "rows": [_theme_row(r) for r in st.theme_counts(flt, by=keys)]}))
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """An app configured by environment variables, for multi-process servers
+    (``uvicorn --factory pipeline.api:app_from_env``, ``serve --workers N``):
+    ``ESF_API_STORE`` (required), ``ESF_API_INDEX``, ``ESF_API_SHOW_PERSONAL=1``."""
+    store = os.environ.get("ESF_API_STORE")
+    if not store:
+        raise RuntimeError("ESF_API_STORE is not set")
+    return create_app(store, index_dir=os.environ.get("ESF_API_INDEX") or None,
+                      show_personal=os.environ.get("ESF_API_SHOW_PERSONAL") == "1")

@@ -150,6 +150,7 @@ def serve(
     index: Annotated[Optional[Path], typer.Option(help="Similarity index directory (enables /similar endpoints)")] = None,
     host: Annotated[str, typer.Option(help="Bind address (default: localhost only)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes (each answers requests; use up to the number of cores)")] = 1,
     show_personal: Annotated[bool, typer.Option("--show-personal", help="Serve contact names, e-mails, phone numbers and person names (default: redacted, as export --redact-personal)")] = False,
 ) -> None:
     """Serve the read-only registry API (OpenAPI docs at /docs). Personal data is redacted
@@ -166,5 +167,13 @@ def serve(
         typer.echo(f"warning: binding to {host}: the API is reachable from other machines", err=True)
     if show_personal and not loopback:
         typer.echo("warning: --show-personal on a non-local address serves personal data to other machines", err=True)
-    app = create_app(_open_or_exit(store), index_dir=str(index) if index else None, show_personal=show_personal)
+    st = _open_or_exit(store)
+    if workers > 1:  # each worker process builds its own app (pipeline.api.app_from_env)
+        st.close()
+        os.environ["ESF_API_STORE"] = store
+        os.environ["ESF_API_INDEX"] = str(index) if index else ""
+        os.environ["ESF_API_SHOW_PERSONAL"] = "1" if show_personal else ""
+        uvicorn.run("pipeline.api:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info")
+        return
+    app = create_app(st, index_dir=str(index) if index else None, show_personal=show_personal)
     uvicorn.run(app, host=host, port=port, log_level="info")
