@@ -162,32 +162,36 @@ def schema() -> None:
 
 @app.command()
 def validate(records: Path = typer.Argument(..., exists=True, dir_okay=False, help="A records.jsonl file.")) -> None:
-    """Validate every line of a records.jsonl file against the record schema."""
+    """Validate every line of a records.jsonl file against the record schema. A line that is
+    not JSON is reported with its number; a file whose first line is not JSON stops at once."""
     from .schema import validate_record
 
-    problems = []
+    problems: list[str] = []
+    seen_json = False
     with open(records, "rb") as fh:
         for n, raw in enumerate(fh, 1):
             if not raw.strip():
                 continue
             try:
-                line = raw.decode("utf-8")
+                obj = json.loads(raw.decode("utf-8"))
             except UnicodeDecodeError as exc:
-                problems.append(f"line {n}: not UTF-8 text (byte {exc.start + 1} of the line); not a JSON lines file?")
-                continue
-            try:
-                obj = json.loads(line)
+                problems.append(f"line {n}: not JSON (not UTF-8 text at byte {exc.start + 1} of the line)")
             except json.JSONDecodeError as exc:
-                problems.append(f"line {n}: not JSON ({exc.msg} at column {exc.colno}); not a JSON lines file?")
+                problems.append(f"line {n}: not JSON ({exc.msg} at column {exc.colno})")
+            else:
+                seen_json = True
+                if isinstance(obj, dict):
+                    problems.extend(f"line {n}: {p}" for p in validate_record(obj))
+                else:
+                    problems.append(f"line {n}: a JSON {type(obj).__name__}, not a record object")
                 continue
-            if not isinstance(obj, dict):
-                problems.append(f"line {n}: a JSON {type(obj).__name__}, not a record object")
-                continue
-            problems.extend(f"line {n}: {p}" for p in validate_record(obj))
-    for p in problems[:200]:
+            if not seen_json:
+                problems[-1] += "; this is not a JSON lines file (one JSON record per line)"
+                break
+    for p in problems[:50]:
         typer.echo(f"{records}: {p}", err=True)
-    if len(problems) > 200:
-        typer.echo(f"{records}: … and {len(problems) - 200} more problems", err=True)
+    if len(problems) > 50:
+        typer.echo(f"{records}: … and {len(problems) - 50} more problems", err=True)
     if problems:
         raise typer.Exit(1)
     typer.echo(f"{records}: all records valid")

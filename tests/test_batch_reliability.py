@@ -356,6 +356,11 @@ def test_validate_reports_non_jsonl_with_its_line(tmp_path):
     binary.write_bytes(b'{"a": 1}\n\xff\xfe\x00garbage\n')
     res = _cli("validate", str(binary))
     assert res.returncode == 1 and "Traceback" not in res.stderr and "line 2" in res.stderr
+    prose = tmp_path / "notes.md"
+    prose.write_text("# Anteckningar\n\nInte JSON.\n\nInte heller detta.\n", encoding="utf-8")
+    res = _cli("validate", str(prose))
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert res.stderr.count("\n") == 1 and "line 1" in res.stderr and "not a JSON lines file" in res.stderr
     arr = tmp_path / "c.jsonl"
     arr.write_text("[1, 2]\n", encoding="utf-8")
     res = _cli("validate", str(arr))
