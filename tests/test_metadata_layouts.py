@@ -201,6 +201,8 @@ def test_owner_value_ends_at_the_sentence(ex):
     ("Piteå kommun har fått 4,5 miljoner kronor från Europeiska socialfonden för projektet.", "Piteå kommun"),
     ("Satsningen är möjlig eftersom Härnösands stift har tilldelats 12 miljoner kronor från ESF.", None),
     ("Arbetet leds av Cecilia Ström på Region Gotland som driver projektet.", "Region Gotland"),
+    ("Bakom satsningen står Coompanion Gävleborg.", "Coompanion Gävleborg"),
+    ("Förstudien genomförs i regi av Sollefteå kommun.", "Sollefteå kommun"),
     ("IMpuls var ett projekt med RFSU som projektägare. Det togs fram av Riksförbundet för sexuell "
      "upplysning (RFSU) som också var projektägare.", "Riksförbundet för sexuell upplysning (RFSU)"),
 ])
@@ -235,6 +237,8 @@ def test_owner_saknas_stops_prose(ex):
     ("Projektet får omkring sex miljoner kronor från Europeiska socialfonden.", None, None),  # hedged
     ("Totalt fördelade ESF 84 miljoner kronor till tolv olika projekt i regionen.", None, None),  # not this project
     ("Den totala budgeten uppgår till 25 miljoner varav ESF bidrar med 47%.", None, 25_000_000),
+    ("Projektet har beviljats 3,2 miljoner kronor i ESF-stöd och kostar totalt 6,4 miljoner kronor.",
+     3_200_000, 6_400_000),
 ])
 def test_money_in_prose(ex, sentence, esf, total):
     m = meta(ex, sentence)
@@ -251,6 +255,7 @@ def test_cofinancing_in_prose(ex):
     ("Satsningen kommer att pågå från den 1 september i år till 31 december 2022.", None, dt.date(2022, 12, 31)),
     ("Projektet pågår till den 28 februari 2023.", None, dt.date(2023, 2, 28)),
     ("Projektet startade den 3 mars 2019 och pågick i två år.", dt.date(2019, 3, 3), None),
+    ("Projektet pågick mellan 1 mars 2016 och 28 februari 2019.", dt.date(2016, 3, 1), dt.date(2019, 2, 28)),
     ("Projektet startar i januari 2024 och pågår under 2024 och 2025.", None, None),  # months and years are no dates
 ])
 def test_period_in_prose(ex, sentence, start, end):
@@ -262,6 +267,7 @@ def test_period_in_prose(ex, sentence, start, end):
     ("340 deltagare ska delta i projektets aktiviteter.", 340),
     ("25 ungdomar kommer att delta i projektet.", 25),
     ("Projektet var tänkt att omfatta 150 personer under hela projekttiden.", 150),
+    ("Projektet riktar sig till 90 unga som varken arbetar eller studerar.", 90),
     ("Omkring 60 personer kommer att få möjlighet att delta.", None),         # hedged
     ("I slutet av projektet hade 412 deltagare deltagit i aktiviteterna.", None),  # actual, not planned
     ("Målet var att 25 personer skulle få anställning.", None),              # an outcome target
@@ -276,6 +282,10 @@ def test_planned_participants_in_prose(ex, sentence, count):
     ("Kommunerna Nora och Lindesberg har beviljats fem miljoner kronor till projektet.", ["Nora", "Lindesberg"]),
     ("Projektet drivs av de samordningsförbund som verkar i Kiruna, Gällivare och Pajala kommuner.",
      ["Kiruna", "Gällivare", "Pajala"]),
+    ("Ung framtid fanns i Kiruna, Gällivare och Pajala.", ["Kiruna", "Gällivare", "Pajala"]),
+    ("Region Norrbotten driver projektet tillsammans med Kiruna, Gällivare och Pajala.",
+     ["Kiruna", "Gällivare", "Pajala"]),
+    ("Verksamheten fanns i Kiruna och Pajala.", None),                                # two places: too few
     ("Styrgruppen har representanter från kommunerna Simrishamn och Ystad.", None),  # not about the project
     ("Projektet genomförs i kommunerna Simrishamn och Österlenby.", None),            # not all municipalities
 ])
@@ -288,6 +298,10 @@ def test_contact_block_in_any_order(ex):
             "Andreas Holm\nProjektledare\n070-123 45 67\n")
     m = meta(ex, text)
     assert (m.contact_person, m.email, m.phone) == ("Andreas Holm", "andreas.holm@kommun.example.se", "070-123 45 67")
+
+
+def test_contact_in_prose_with_role(ex):
+    assert meta(ex, "Kontakta gärna projektledaren Nils Ek om du vill veta mer.").contact_person == "Nils Ek"
 
 
 def test_contact_in_prose(ex):
@@ -321,7 +335,7 @@ def test_giant_owner_line_is_rejected(ex):
     ("owner", "Hylte kommun", True), ("owner", "x" * 201, False),
     ("contact_person", "[email protected]", False), ("contact_person", "Eva Lind", True),
     ("contact_person", "Ring 070-123 45 67", False),
-    ("esf_support_sek", 4_000_000, True), ("esf_support_sek", 10**13, False),
+    ("esf_support_sek", 4_000_000, True), ("esf_support_sek", 10**13, False), ("total_budget_sek", 1, False),
     ("planned_participants", 10**7, False), ("municipalities", ["Ale"] * 401, False),
     ("municipalities", ["Ale", "x" * 300], False), ("project_number", "2019/00133", True),
 ])

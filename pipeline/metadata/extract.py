@@ -41,6 +41,7 @@ MAX_LEN = {
 MAX_ITEM_LEN = 120  # one list item (municipality, organisation, theme)
 MAX_ITEMS = 400
 MAX_MONEY = 10_000_000_000  # SEK; no ESF project comes near
+MIN_MONEY = 1_000  # SEK; "1" under a budget label is a stray figure, not a budget
 MAX_PARTICIPANTS = 1_000_000
 
 
@@ -107,8 +108,9 @@ def plausible(field: str, value: object) -> bool:
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
-        limit = MAX_PARTICIPANTS if field == "planned_participants" else MAX_MONEY
-        return 0 <= value <= limit
+        if field == "planned_participants":
+            return 0 <= value <= MAX_PARTICIPANTS
+        return MIN_MONEY <= value <= MAX_MONEY
     if isinstance(value, str):
         if not value.strip() or len(value) > MAX_LEN.get(field, 200):
             return False

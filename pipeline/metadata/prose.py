@@ -46,6 +46,8 @@ _ESF_PATTERNS = [re.compile(p, re.I) for p in (
     rf"tilldelat|tilldelar|står\s+för)\s+(?:projektet\s+|satsningen\s+|(?:ett\s+)?(?:stöd|bidrag)\s+(?:på|om)\s+)?{AMT}",
     # "ESF-stöd på 4,2 miljoner", "stöd från ESF om 43,1 miljoner kronor"
     rf"ESF\+?-(?:stöd|medel|bidrag)(?:et)?\s+(?:på|om|är|var|uppgår\s+till|uppgick\s+till)\s+{AMT}",
+    # "3,2 miljoner kronor i ESF-stöd", "fem miljoner i socialfondsmedel"
+    rf"{AMT}\s+(?:kronor\s+)?i\s+(?:ESF\+?-(?:stöd|medel|bidrag)|socialfondsmedel|socialfondsstöd)\b",
     rf"(?:stöd|bidrag|medel|finansiering)(?:et)?\s+från\s+{ESF}\s+(?:på|om|med|uppgår\s+till|uppgick\s+till)\s+{AMT}",
 )]
 # A grant verb and an amount, in a sentence that names the fund.
@@ -55,7 +57,8 @@ _TOTAL_PATTERNS = [re.compile(p, re.I) for p in (
     rf"(?:total(?:a)?\s+budget(?:en)?|totalbudget(?:en)?|budget(?:en)?|projektets\s+(?:totala\s+)?kostnad(?:er)?|"
     rf"(?:den\s+)?totala\s+kostnaden|totalkostnad(?:en)?|omslutning(?:en)?)\s+(?:för\s+(?:hela\s+)?(?:projektet|satsningen)\s+)?"
     rf"(?:är|var|blir|uppgår\s+till|uppgick\s+till|landar\s+på|beräknas\s+till|på|om)\s+(?:totalt\s+|sammanlagt\s+)?{AMT}",
-    rf"(?:projektet|satsningen)\s+omsluter\s+(?:totalt\s+|sammanlagt\s+)?{AMT}",
+    rf"(?:(?:projektet|satsningen)\s+(?:omsluter|kostar)\s+(?:totalt\s+|sammanlagt\s+)?|"
+    rf"\b(?:omsluter|kostar)\s+(?:totalt|sammanlagt)\s+){AMT}",
     rf"{AMT}\s+i\s+total(?:\s+|a\s+)?budget",
 )]
 _NOT_GRANT_BEFORE = re.compile(r"(?:sök|ansök|söker|ansökt|sökte|sökt)\w*\b[^.]{0,40}$", re.I)
@@ -81,7 +84,9 @@ _OWNER_STRONG = [re.compile(p) for p in (
     rf"{ORG}\s+(?:fick|har|hade)\s+rollen\s+som\s+projektägare",
     rf"(?:projektägaren|huvudmannen)\s+{ORG}",
     rf"\b(?:drivs|ägs|leds)\s+(?:(?:nu|också|även|sedan|fortsatt)\s+)?av\s+{ORG}",
-    rf"{ORG}\s+(?:som\s+)?(?:driver|äger)\s+(?:projektet|satsningen|förstudien)\b",
+    rf"{ORG}\s+(?:som\s+)?(?:driver|äger|står\s+bakom)\s+(?:projektet|satsningen|förstudien)\b",
+    rf"[Bb]akom\s+(?:projektet|satsningen|förstudien)\s+står\s+{ORG}",
+    rf"\bi\s+(?:\w+\s+)?regi\s+av\s+{ORG}",
 )]
 _OWNER_GRANT = re.compile(
     rf"(?:^|\batt\s+){ORG}\s+(?:har\s+|hade\s+)?(?:nu\s+)?(?:tillsammans\s+med\s+[^,.]{{0,80}}?\s+)?(?:blivit\s+)?"
@@ -109,6 +114,7 @@ _PERIOD_CUE = re.compile(r"\b(?:pågår|pågick|pågått|pågå|löper|löpte|va
                          r"genomförandeperiod(?:en)?|perioden)\b", re.I)
 _RANGE = re.compile(rf"(?:från\s+(?:och\s+med\s+)?(?:den\s+)?)?(?P<a>{_DATE})\s*(?:till(?:\s+och\s+med)?|t\.o\.m\.?|–|-|—)\s*"
                     rf"(?:den\s+)?(?P<b>{_DATE})", re.I)
+_BETWEEN = re.compile(rf"\bmellan\s+(?:den\s+)?(?P<a>{_DATE})\s+och\s+(?:den\s+)?(?P<b>{_DATE})", re.I)
 _FROM = re.compile(rf"\bfrån\s+(?:och\s+med\s+)?(?:den\s+)?(?P<a>{_DATE})", re.I)
 _UNTIL = re.compile(rf"\b(?:till(?:\s+och\s+med)?|t\.o\.m\.?|fram\s+till)\s+(?:den\s+)?(?P<b>{_DATE})", re.I)
 _START = re.compile(rf"\b(?:startar|startade|inleds|inleddes|påbörjas|påbörjades|drog\s+igång|drar\s+igång|"
@@ -124,6 +130,7 @@ _PART = [re.compile(p, re.I) for p in (
     rf"(?:att\s+)?(?:\w+\s+){{0,3}}?(?:delta|ingå|medverka|deltaga|omfattas|skrivas\s+in)\b",
     rf"(?:ska|skall|skulle|kommer\s+att|planeras|beräknas|var\s+tänkt\s+att|är\s+tänkt\s+att)\s+(?:att\s+)?"
     rf"(?:omfatta|nå|involvera|rekrytera|skriva\s+in)\s+(?:\w+\s+){{0,2}}?(?P<n>\d{{1,3}}(?:[ \u00a0]\d{{3}})*)\s+{_PEOPLE}",
+    rf"(?:riktar|vänder)\s+sig\s+till\s+(?P<n>\d{{1,3}}(?:[ \u00a0]\d{{3}})*)\s+{_PEOPLE}",
     rf"planerat\s+antal\s+deltagare\s+(?:är|var)\s+(?P<n>\d{{1,3}}(?:[ \u00a0]\d{{3}})*)",
 )]
 
@@ -133,6 +140,9 @@ _LIST = rf"(?P<list>{_NAME}(?:\s*,\s*{_NAME})*\s*,?\s+(?:och|samt)\s+{_NAME})"
 _MUNI = [re.compile(p) for p in (
     rf"\b[Kk]ommunerna\s+(?:i\s+)?{_LIST}",
     rf"\b(?:i|inom)\s+{_LIST}\s+kommuner\b",
+    # where the project runs, or with whom: "fanns i Boden, Kalix och Luleå", "tillsammans med Boden, Kalix och Luleå"
+    rf"\b(?:finns|fanns|pågår|pågick|bedrivs|bedrevs|genomförs|genomfördes|verkar|verkade)\s+i\s+{_LIST}(?=[\s.,;]|$)",
+    rf"\btillsammans\s+med\s+{_LIST}(?=[\s.,;]|$)",
     rf"\b(?:[Dd]eltagande|[Mm]edverkande|[Bb]erörda|[Ss]amverkande|[Ii]ngående)\s+kommuner\s*(?:är|var|:)\s*{_LIST}",
 )]
 
@@ -142,7 +152,8 @@ _PROJECT_CUE = re.compile(r"\b(?:[Pp]rojekt\w*|[Ss]atsning\w*|[Ff]örstudie\w*|E
 _CONTACT_HEAD = re.compile(r"^(?:kontakt|kontaktperson(?:er)?|kontaktuppgifter|mer\s+information|"
                            r"för\s+mer\s+information|frågor|vill\s+du\s+veta\s+mer\??)\s*:?$", re.I)
 _PERSON = r"(?P<name>[A-ZÅÄÖ][a-zåäöéü-]+(?:\s+[A-ZÅÄÖ]\.?)?(?:\s+[A-ZÅÄÖ][a-zåäöéü-]+){1,2})"
-_CONTACT_PROSE = re.compile(rf"\b(?:[Kk]ontakta|[Kk]ontaktperson\s+(?:är|för\s+projektet\s+är))\s+{_PERSON}")
+_CONTACT_PROSE = re.compile(rf"\b(?:[Kk]ontakta(?:\s+gärna)?(?:\s+(?:projektledare|projektledaren|samordnaren|"
+                            rf"samordnare|projektsamordnaren))?|[Kk]ontaktperson\s+(?:är|för\s+projektet\s+är))\s+{_PERSON}")
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[\"”–A-ZÅÄÖ0-9])")
 
 
@@ -319,7 +330,7 @@ class ProseExtractor:
         for s in sentences:
             cue = _PERIOD_CUE.search(s)
             if cue:
-                m = _RANGE.search(s, cue.start())
+                m = _RANGE.search(s, cue.start()) or _BETWEEN.search(s, cue.start())
                 if m:
                     a, b = n.parse_date(m.group("a")), n.parse_date(m.group("b"))
                     if a and b and a <= b:
@@ -354,16 +365,20 @@ class ProseExtractor:
     # -- municipalities ---------------------------------------------------------------------------
     def _municipalities(self, sentences: list[str]) -> Optional[list[str]]:
         for s in sentences:
-            if not _PROJECT_CUE.search(s):
-                continue  # a list about something else (a steering group, the applicants)
-            for pat in _MUNI:
+            cue = bool(_PROJECT_CUE.search(s))
+            for k, pat in enumerate(_MUNI):
                 m = pat.search(s)
+                # A list about something else (a steering group, the applicants) is not the
+                # project's coverage: the sentence must be about the project (only "fanns i
+                # A, B och C" may go without), and a list of places or partners needs three names.
+                if not m or (not cue and k != 2):
+                    continue
                 if m:
                     items = [x.strip() for x in re.split(r"\s*,\s*|\s+och\s+|\s+samt\s+", m.group("list")) if x.strip()]
                     # "... Stenungsund och Tjörns kommuner": the last name in the genitive
                     if items and items[-1] not in self.municipalities and items[-1].endswith("s"):
                         items[-1] = items[-1][:-1]
-                    if len(items) >= 2 and all(x in self.municipalities for x in items):
+                    if len(items) >= (3 if k >= 2 else 2) and all(x in self.municipalities for x in items):
                         return items
         return None
 
