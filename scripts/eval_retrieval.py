@@ -11,9 +11,10 @@ Relevant = same focus, as in ``../shared/dev/score.py``:
 
 Prints, in one run: the baseline (TF-IDF over character 3-5-grams of the cleaned text,
 scikit-learn), the shipped configuration (whole set), each signal alone, and the out-of-fold
-figure of the weight choice: the signal weights are picked from a small grid on k-1 folds of
-the pages (and of the queries) and measured on the held-out fold, so the figure does not
-profit from having looked at the pages it is measured on.
+figure of the settings' choice: signal weights, ``index.query_max_features`` and
+``hybrid.hubness`` are picked from a small grid on k-1 folds of the pages (and of the queries)
+and measured on the held-out fold, so the figure does not profit from having looked at the
+pages it is measured on.
 """
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ from pipeline.record import Record  # noqa: E402
 from pipeline.similarity.index import SIGNALS, SimilarIndex, load_config, update_index  # noqa: E402
 
 GRID = {"chars": (1.0,), "words": (0.0, 0.25, 0.5), "themes": (0.0, 0.1, 0.25, 0.5, 1.0), "dense": (0.0,)}
+PRUNE = (0, 150, 300)  # index.query_max_features
+HUBNESS = (0.0, 0.25, 0.5)  # hybrid.hubness
 
 
 def load_dev(dev: Path, records: Path | None) -> tuple[list[Record], list[str], list[dict]]:
@@ -112,37 +115,52 @@ def main() -> None:
                            for i, res in enumerate(idx.query_ids([r.id for r in recs], k=5))])
         ship_tx = np.mean([np.mean([focus_l[idx.row_of[x["id"]]] == q["focus"] for x in idx.query_text(q["text"], k=3)])
                            for q in queries])
-        mats = signal_matrices(idx, qtexts)
+        mats_by_prune = {}
+        for m in PRUNE:
+            idx.config["index"]["query_max_features"] = m
+            mats_by_prune[m] = signal_matrices(idx, qtexts)
+        mats = mats_by_prune[PRUNE[0]]
 
     print(f"\n| what | P@5 by id | P@3 by free text |\n|---|---|---|")
-    print(f"| baseline: TF-IDF char 3-5-grams of the cleaned text | {base_id:.3f} | {base_tx:.3f} |")
+    print(f"| baseline: TF-IDF char 3-5-grams of the cleaned text (scikit-learn) | {base_id:.3f} | {base_tx:.3f} |")
     for sig, (S, Q) in mats.items():
-        print(f"| {sig} alone (content text) | {per_query(S, focus, focus, 5, True).mean():.3f} | "
+        print(f"| {sig} alone (content text, all features) | {per_query(S, focus, focus, 5, True).mean():.3f} | "
               f"{per_query(Q, focus, qfocus, 3, False).mean():.3f} |")
     w = cfg["hybrid"]["weights"]
     print(f"| shipped: {', '.join(f'{k} {v:g}' for k, v in w.items() if v)} (whole set) | {ship_id:.3f} | {ship_tx:.3f} |")
 
-    # out of fold: weights picked on the other folds (pages for by-id, queries for free text)
+    # out of fold: settings picked on the other folds (pages for by-id, queries for free text)
     names = [s for s in SIGNALS if s in mats]
     combos = [c for c in itertools.product(*(GRID[s] for s in names)) if sum(c) > 0]
+    settings = [(c, m, b) for c in combos for m in PRUNE for b in HUBNESS]
     pid, ptx = {}, {}
-    for c in combos:
-        S = sum(wt * mats[s][0] for wt, s in zip(c, names))
-        Q = sum(wt * mats[s][1] for wt, s in zip(c, names))
-        pid[c], ptx[c] = per_query(S, focus, focus, 5, True), per_query(Q, focus, qfocus, 3, False)
+    k_hub = int(cfg["hybrid"].get("hubness_k", 10))
+    for m in PRUNE:
+        mm = mats_by_prune[m]
+        for c in combos:
+            S = sum(wt * mm[s][0] for wt, s in zip(c, names)) / sum(c)
+            Q = sum(wt * mm[s][1] for wt, s in zip(c, names)) / sum(c)
+            T = S.copy()
+            np.fill_diagonal(T, -np.inf)
+            hub = np.sort(T, axis=1)[:, -k_hub:].mean(axis=1)
+            hub -= hub.mean()
+            for b in HUBNESS:
+                pid[(c, m, b)] = per_query(S - b * hub[None, :], focus, focus, 5, True)
+                ptx[(c, m, b)] = per_query(Q - b * hub[None, :], focus, qfocus, 3, False)
     rng = np.random.RandomState(0)
     fd = rng.permutation(np.arange(len(recs)) % a.folds)
     fq = rng.permutation(np.arange(len(queries)) % a.folds)
     oof_id, oof_tx, picks = np.zeros(len(recs)), np.zeros(len(queries)), []
+    simple = lambda st: (-sum(st[0]), -st[2])  # ties: fewer/lighter signals, less correction
     for f in range(a.folds):
-        best = max(combos, key=lambda c: (pid[c][fd != f].mean() + ptx[c][fq != f].mean(), -sum(c)))
+        best = max(settings, key=lambda st: (pid[st][fd != f].mean() + ptx[st][fq != f].mean(), simple(st)))
         picks.append(best)
         oof_id[fd == f] = pid[best][fd == f]
         oof_tx[fq == f] = ptx[best][fq == f]
-    print(f"| weights picked on {a.folds - 1}/{a.folds} folds, out of fold | {oof_id.mean():.3f} | {oof_tx.mean():.3f} |")
-    print(f"\npicked per fold ({', '.join(names)}): {picks}")
-    top = sorted(combos, key=lambda c: -(pid[c].mean() + ptx[c].mean()))[:3]
-    print("best on the whole set: " + "; ".join(f"{c} -> {pid[c].mean():.3f} / {ptx[c].mean():.3f}" for c in top))
+    print(f"| settings picked on {a.folds - 1}/{a.folds} folds, out of fold | {oof_id.mean():.3f} | {oof_tx.mean():.3f} |")
+    print(f"\npicked per fold ((weights {', '.join(names)}), query_max_features, hubness): {picks}")
+    top = sorted(settings, key=lambda st: -(pid[st].mean() + ptx[st].mean()))[:5]
+    print("best on the whole set: " + "; ".join(f"{st} -> {pid[st].mean():.3f} / {ptx[st].mean():.3f}" for st in top))
 
 
 if __name__ == "__main__":

@@ -135,3 +135,25 @@ def test_summaries_contain_no_broken_fragments_on_samples():
         out = stage(s.to_record()).summary
         _assert_readable(out)
         assert not re.search(r"\b(och|att|som|med|för)\.$", out)
+
+
+def test_lists_of_organisations_are_not_summary_sentences():
+    assert not is_good_sentence("I styrgruppen sitter Arbetsförmedlingen, Försäkringskassan, Region Norrbotten, Luleå kommun och Piteå kommun.")
+    assert not is_good_sentence("Projektet omfattar kommunerna Alvesta, Ljungby, Markaryd, Tingsryd och Växjö samt regionen.")
+    assert is_good_sentence("Projektet ska ge unga, nyanlända och långtidsarbetslösa stöd i Luleå, Piteå och Boden.")
+    text = ("Projektet Nya steg ska ge långtidsarbetslösa vuxna praktik och handledning hos lokala arbetsgivare.\n"
+            "Deltagarna får en personlig coach och en plan för vägen till arbete.\n"
+            "I partnerskapet ingår Arbetsförmedlingen, Försäkringskassan, Region Gotland, Gotlands kommun och Företagarna.\n")
+    out = Summarizer({"metadata_sentence": False}).summarise(Record(id="n", source="n", sha256="-", format="txt", text=text))
+    assert "Försäkringskassan" not in out and "praktik" in out
+
+
+def test_sentence_weights_come_from_the_config():
+    text = ("Projektet Gröna jobb ska ge unga arbetslösa praktik inom skog och lantbruk i kommunen.\n"
+            "Projektet startade 2019 och bygger på en förstudie som kommunen gjorde året innan.\n"
+            "Deltagarna får handledning, körkortsteori och en yrkesutbildning som leder till arbete.\n")
+    rec = Record(id="w", source="w", sha256="-", format="txt", title="Gröna jobb", text=text)
+    plain = Summarizer({"metadata_sentence": False, "max_sentences": 2}).summarise(rec)
+    assert "startade 2019" in plain  # early, names the project
+    tuned = Summarizer({"metadata_sentence": False, "max_sentences": 2, "weights": {"history": -2.0}}).summarise(rec)
+    assert "startade 2019" not in tuned and "handledning" in tuned  # the project's history is penalised

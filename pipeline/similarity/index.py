@@ -6,7 +6,7 @@ furniture or metadata block (label lines, contact details, short menu lines are
 left out, and so are the horizontal-principle sections named in ``text.skip_sections``).
 Three signals are computed from that content text:
 
-* ``chars``  TF-IDF over character n-grams (3-5, within words) — Swedish compounds
+* ``chars``  TF-IDF over character 4-grams (within words) — Swedish compounds
   share their parts ("arbetsmarknadsinsats" ~ "arbetsmarknaden");
 * ``words``  TF-IDF over Snowball-stemmed content words;
 * ``themes`` the theme-lexicon profile (``themevec.py``): how much the text speaks of each
@@ -68,7 +68,7 @@ SIGNALS = ("chars", "words", "themes", "dense")
 DEFAULT_CONFIG: dict[str, Any] = {
     "encoder": {"type": "none", "path": "models/embeddings/sv-e5-static", "max_words": 120},
     "hybrid": {"weights": {"chars": 1.0, "words": 0.0, "themes": 0.25, "dense": 0.0},
-               "center": True, "hubness": 0.0, "hubness_k": 10},
+               "center": True, "hubness": 0.25, "hubness_k": 10},
     "text": {
         "min_line_words": 6,
         "max_words": 1500,
@@ -76,7 +76,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "skip_sections": ["accessibility", "gender_equality", "transnational"],
     },
     "themes": {"taxonomy": "configs/themes.yaml"},
-    "index": {"exact_max": 20000, "candidates": 300, "hnsw": {"M": 32, "ef_construction": 200, "ef": 400}},
+    "index": {"exact_max": 20000, "candidates": 300, "query_max_features": 150,
+              "hnsw": {"M": 32, "ef_construction": 200, "ef": 400}},
 }
 
 
@@ -450,14 +451,18 @@ class SimilarIndex:
             pass  # read-only index folder: keep it in memory
         return hub
 
+    def _pruned(self, m: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
+        k = int(self.config["index"].get("query_max_features", 0) or 0)
+        return sp.vstack([lexical.prune_row(m[int(r)], k) for r in rows]).tocsr() if len(rows) else m[rows]
+
     def _block(self, rows: np.ndarray) -> np.ndarray:
-        """(len(rows), n) similarities of stored documents to all documents."""
+        """(len(rows), n) scores of stored documents (as queries by id, before hubness) to all documents."""
         w = self.weights
         s = np.zeros((len(rows), len(self.docs)), np.float32)
         if "chars" in w:
-            s += w["chars"] * (self.chars[rows] @ self.chars_t).toarray()
+            s += w["chars"] * (self._pruned(self.chars, rows) @ self.chars_t).toarray()
         if "words" in w:
-            s += w["words"] * (self.lex[rows] @ self.lex_t).toarray()
+            s += w["words"] * (self._pruned(self.lex, rows) @ self.lex_t).toarray()
         if "themes" in w:
             s += w["themes"] * (self.themes[rows] @ self.themes.T)
         if "dense" in w:
@@ -599,7 +604,8 @@ class SimilarIndex:
         return out
 
     def _row_query(self, r: int) -> dict:
-        return {"chars": self.chars[r], "words": self.lex[r], "themes": self.themes[r],
+        m = int(self.config["index"].get("query_max_features", 0) or 0)
+        return {"chars": lexical.prune_row(self.chars[r], m), "words": lexical.prune_row(self.lex[r], m), "themes": self.themes[r],
                 "dense": self.dense[r] if self.w > 0 else None}
 
     def query_ids(self, ids: list[str], k: int = 5, filters: Optional[dict] = None) -> list[list[dict]]:

@@ -1,4 +1,4 @@
-"""Lexical side of the index: hashed counts of Snowball stems and of character n-grams.
+"""Lexical side of the index: hashed counts of Snowball stems and of character 4-grams.
 
 Raw counts are stored per document (a sparse row in a 2**20-column hashed
 space), so documents can be added or replaced one at a time; the TF-IDF
@@ -28,7 +28,7 @@ N_FEATURES = 1 << 20
 _MASK = N_FEATURES - 1
 MAX_TOKEN_CHARS = 30
 MAX_TEXT_CHARS = 40_000
-CHAR_NGRAMS = (3, 5)
+CHAR_NGRAMS = (4, 4)
 _LONG_TOKEN = re.compile(r"\S{%d,}" % (MAX_TOKEN_CHARS + 1))
 
 
@@ -73,14 +73,14 @@ def count_rows(texts: list[str]) -> sp.csr_matrix:
 def _char_vectoriser():
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    # char n-grams inside word boundaries: Swedish compounds share their parts
+    # char 4-grams inside word boundaries: Swedish compounds share their parts
     # ("arbetsmarknadsinsats" ~ "arbetsmarknaden"); counts, no norm (tf-idf is applied at load)
     return HashingVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, n_features=N_FEATURES,
                              alternate_sign=False, norm=None, lowercase=True, dtype=np.float32)
 
 
 def char_rows(texts: list[str]) -> sp.csr_matrix:
-    """Hashed character n-gram (3-5, within words) counts, one CSR row per text (capped by :func:`cap_text`)."""
+    """Hashed character 4-gram (within words) counts, one CSR row per text (capped by :func:`cap_text`)."""
     m = _char_vectoriser().transform([cap_text(t) for t in texts]).tocsr()
     m.sort_indices()
     return m.astype(np.float32)
@@ -99,3 +99,18 @@ def tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sp.diags(1.0 / norms).dot(m).tocsr()
+
+
+def prune_row(row: sp.csr_matrix, max_features: int) -> sp.csr_matrix:
+    """Keep the ``max_features`` largest weights of a 1-row tf-idf vector, re-normalised to unit length.
+
+    The rarest, most telling features of a document carry most of its cosine to others; a pruned
+    query touches fewer postings, which keeps queries by id fast on large indexes.
+    """
+    if max_features <= 0 or row.nnz <= max_features:
+        return row
+    keep = np.argpartition(-row.data, max_features - 1)[:max_features]
+    keep.sort()
+    data = row.data[keep]
+    data = data / (np.sqrt((data**2).sum()) or 1.0)
+    return sp.csr_matrix((data.astype(np.float32), row.indices[keep], np.array([0, len(keep)])), shape=row.shape)

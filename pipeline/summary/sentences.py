@@ -127,7 +127,16 @@ def is_good_sentence(s: str, min_words: int = 6, max_words: int = 45) -> bool:
         return False  # a heading run into the text (PDF transcripts)
     if _QUOTE_RE.search(s):
         return False  # quote attributed to a speaker (news)
+    if is_name_list(s):
+        return False  # a list of organisations, municipalities or people
     return True
+
+
+def is_name_list(s: str) -> bool:
+    """'..., Ale, Alingsås, Göteborg, Härryda och Tjörn ...': four or more comma-separated capitalised names."""
+    items = [x.strip() for x in re.split(r",|\boch\b|\bsamt\b", s)]
+    names = sum(1 for x in items[1:] if x[:1].isupper())
+    return names >= 4 and names >= 0.5 * (len(items) - 1)
 
 
 _GLUED_LABEL_RE = re.compile(

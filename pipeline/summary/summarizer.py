@@ -74,6 +74,43 @@ def _stem_set(text: str) -> set[str]:
     return set(stem_words(content_words(text)))
 
 
+# Sentence score = sum of weight * feature (weights: FEATURE_WEIGHTS, overridable by ``weights`` in
+# configs/summary.yaml, where scripts/eval_summary.py --fit writes the weights it learns).
+FEATURE_WEIGHTS: dict[str, float] = {
+    "section": 1.0, "position": 1.0, "centrality": 0.8, "title": 0.6, "subject": 0.45, "purpose_first": 0.45,
+    **{f"cue{i}": w for i, (_, w) in enumerate(_CUES)},
+    **{f"neg{i}": -w for i, (_, w) in enumerate(_NEG)},
+    "history": 0.0, "length": 0.0,
+}
+# the project's history, dates and applications are rarely what a summary says
+_HISTORY_RE = re.compile(r"\b(?:har pågått|pågick|pågår sedan|baseras på|bygger på|förprojekter\w*|avser att ansöka|"
+                         r"ansökt? om|beviljades|startade|avslutades|(?:19|20)\d\d)\b", re.I)
+
+
+def sentence_features(s: Sentence, st: set[str], top: set[str], title_stems: set[str],
+                      section_weights: dict) -> dict[str, float]:
+    """Named features of one candidate sentence (see FEATURE_WEIGHTS)."""
+    f: dict[str, float] = {
+        "section": float(section_weights.get(s.section, section_weights.get("other", 0.5))),
+        "position": (0.5 if s.section else 0.3) / (1 + s.index_in_section),  # early in its section
+        "centrality": len(st & top) / (len(st) ** 0.5 + 1),
+        "title": len(st & title_stems) / len(title_stems) if title_stems else 0.0,
+        "subject": 0.0,
+        "purpose_first": 0.0,
+        "history": 1.0 if _HISTORY_RE.search(s.text) else 0.0,
+        "length": min(len(s.text.split()), 45) / 30.0,
+    }
+    if _SUBJECT_RE.match(s.text) or (title_stems and _stem_set(" ".join(s.text.split()[:4])) & title_stems):
+        f["subject"] = 1.0  # the project itself is the subject
+    elif s.section == "purpose" and s.index_in_section == 0:
+        f["purpose_first"] = 1.0  # the purpose statement ("Att ..." under "Syfte")
+    for i, (rx, _) in enumerate(_CUES):
+        f[f"cue{i}"] = 1.0 if rx.search(s.text) else 0.0
+    for i, (rx, _) in enumerate(_NEG):
+        f[f"neg{i}"] = 1.0 if rx.search(s.text) else 0.0
+    return f
+
+
 class Summarizer:
     def __init__(self, config: dict[str, Any] | None = None):
         cfg = dict(DEFAULTS)
@@ -83,6 +120,7 @@ class Summarizer:
             else:
                 cfg[k] = v
         self.cfg = cfg
+        self.weights = {**FEATURE_WEIGHTS, **(cfg.get("weights") or {})}
 
     # ------------------------------------------------------------------
     def candidates(self, text: str, sections: list[Section]) -> list[Sentence]:
@@ -138,26 +176,13 @@ class Summarizer:
         sent_stems = [_stem_set(s.text) for s in cands]
         freq = Counter(x for st in sent_stems for x in st)
         top = {w for w, c in freq.most_common(25) if c > 1}
-        weights = cfg["section_weights"]
+        w = self.weights
         scored = []
         for s, st in zip(cands, sent_stems):
             if not st:
                 continue
-            sc = float(weights.get(s.section, weights.get("other", 0.5)))
-            sc += (0.5 if s.section else 0.3) / (1 + s.index_in_section)  # early in its section
-            sc += 0.8 * len(st & top) / (len(st) ** 0.5 + 1)
-            sc += 0.6 * len(st & title_stems) / len(title_stems) if title_stems else 0.0
-            for rx, w in _CUES:
-                if rx.search(s.text):
-                    sc += w
-            if _SUBJECT_RE.match(s.text) or (title_stems and _stem_set(" ".join(s.text.split()[:4])) & title_stems):
-                sc += 0.45  # the project itself is the subject
-            elif s.section == "purpose" and s.index_in_section == 0:
-                sc += 0.45  # the purpose statement ("Att ..." under "Syfte")
-            for rx, w in _NEG:
-                if rx.search(s.text):
-                    sc -= w
-            scored.append((sc, s, st))
+            f = sentence_features(s, st, top, title_stems, cfg["section_weights"])
+            scored.append((sum(w.get(k, 0.0) * v for k, v in f.items()), s, st))
         scored.sort(key=lambda x: -x[0])
 
         chosen: list[tuple[Sentence, set[str]]] = [(s, _stem_set(s.text)) for s in own]
