@@ -37,6 +37,8 @@ def _content_paragraphs(raw: str, stop: str | None = None) -> list[str]:
         lines = p.split("\n")
         if "cookies" in p:
             continue  # the cookie notice is furniture
+        if re.match(r"(?i)innehåll(sförteckning)?\b", p):
+            continue  # the table of contents is removed
         if len(p.split()) >= 12 and sum(len(x) < 60 for x in lines) <= len(lines) // 2:
             out.append(p)  # prose, not a label block or a list
     return out
@@ -126,3 +128,58 @@ def test_read_more_links_inside_text_do_not_cut_content(rules):
     assert "Läs mer" not in text
     for part in ("Första stycket", "Andra stycket", "Tredje stycket", "Fjärde stycket"):
         assert part in text
+
+
+@pytest.mark.shared
+def test_seed_report_table_of_contents_removed(rules):
+    text = clean_text(seed_path("002").read_text(encoding="utf-8"), rules)
+    assert not re.search(r"(?im)^innehåll", text)
+    assert "syfte... 4" not in text and "Kramfors...8" not in text
+    assert text.split("\n\n")[3].startswith("Bakgrund Projektet")  # page 4, its page number gone too
+
+
+REPORT_PAGES = [
+    "Slutrapport för projektet Gröna spår i Bergslagen",
+    "{toc}",
+    "Sammanfattning Projektet har gett fyrtio unga en väg in i skogsnäringen genom praktik och kurser.",
+    "Bakgrund Många unga i Bergslagen saknar gymnasieexamen och har svårt att få sitt första jobb.",
+    "Resultat Trettio av deltagarna hade arbete eller studerade ett halvår efter projektet.",
+]
+
+
+@pytest.mark.parametrize("toc", [
+    "Innehåll Sammanfattning... 3 Bakgrund... 4 Resultat... 5",
+    "Innehållsförteckning Sammanfattning 3 Bakgrund och behov 4 Genomförande 4-5 Resultat 5 Bilagor 7",
+    "INNEHÅLLSFÖRTECKNING 1. Sammanfattning 3 2. Bakgrund 4 2.1 Målgrupp 4 3. Resultat 5",
+])
+def test_one_line_table_of_contents_of_a_pdf_transcript_removed(rules, toc):
+    pages = [f"{i} {p}" for i, p in enumerate([p.format(toc=toc) for p in REPORT_PAGES], start=1)]
+    text = clean_text("\n\n".join(pages), rules)
+    assert text.split("\n\n") == [p.format(toc="") for p in REPORT_PAGES if p != "{toc}"]
+
+
+def test_table_of_contents_continued_on_the_next_page_removed(rules):
+    raw = ("Utvärdering av Gröna spår\n\n"
+           "Innehåll Inledning 3 Uppdraget 4 Metod 6 Deltagarna 8 Handledarna 11\n\n"
+           "Resultat för deltagarna 14 Resultat för företagen 17 Slutsatser 21 Bilagor 24\n\n"
+           "Inledning Utvärderingen har följt projektet under tre år och bygger på intervjuer och enkäter.")
+    assert clean_text(raw, rules).split("\n\n") == [
+        "Utvärdering av Gröna spår",
+        "Inledning Utvärderingen har följt projektet under tre år och bygger på intervjuer och enkäter."]
+
+
+def test_table_of_contents_as_heading_and_entry_lines_removed(rules):
+    raw = ("Slutrapport\n\nInnehåll\nSammanfattning .......... 3\nBakgrund .......... 4\n1.2 Syfte 5\n\n"
+           "Sammanfattning\nProjektet gav fyrtio unga praktik i skogsnäringen under två år.")
+    assert clean_text(raw, rules).split("\n\n") == [
+        "Slutrapport", "Sammanfattning\nProjektet gav fyrtio unga praktik i skogsnäringen under två år."]
+
+
+@pytest.mark.parametrize("para", [
+    "Innehållet i utbildningen bestämdes tillsammans med företagen 2019 och 2020 i tre steg, 4 dagar var.",
+    "Innehåll Kursen omfattar 12 veckor. Deltagarna läser 3 moduler. Sedan följer 6 veckors praktik hos 4 företag.",
+    "Sammanfattning... 3 Bakgrund... 4 Resultat... 5",  # entries without a heading are kept (excerpts)
+])
+def test_content_that_only_looks_like_a_table_of_contents_is_kept(rules, para):
+    raw = f"Rapport om Gröna spår\n\n{para}\n\nEn vanlig mening om projektet som är lång nog att vara innehåll."
+    assert para in clean_text(raw, rules)

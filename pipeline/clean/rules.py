@@ -60,6 +60,7 @@ def clean_text(text: str, rules: CleanRules) -> str:
     paragraphs = _paragraphs(lines)
     paragraphs = [p for p in paragraphs if not any(r.search(p) for r in rules.furniture_paragraphs)]
     paragraphs = _strip_page_numbers(paragraphs)
+    paragraphs = _drop_toc_paragraphs(paragraphs, rules.toc_heading)
     paragraphs = _dedupe(paragraphs, rules.dedupe_min_words)
     return "\n\n".join(paragraphs).strip()
 
@@ -147,27 +148,65 @@ def _drop_repeated_lines(lines: list[str], min_count: int) -> list[str]:
 
 
 _TOC_ENTRY = re.compile(r"(\.{2,}|…)\s*\d+\s*$|\s\d{1,3}$")
+_LEAD_PAGE = re.compile(r"^\d{1,3} (?=\S)")
+_LEADER_ENTRY = re.compile(r"(?:\.{3,}|…)\s*\d{1,3}\b")
+# a page number in a one-paragraph table of contents: "Inledning 5", "Genomförande 4-6"
+_TOC_NUM = re.compile(r"(?<![\d.,/:-])(\d{1,3})(?:-\d{1,3})?(?![\d%/]|[.,]\d)")
+
+
+def _toc_like(body: str, min_entries: int = 3) -> bool:
+    """A run of entries with page numbers: dot leaders, or numbers every few words
+    that mostly go up ("Inledning 5 Metod 7 Resultat 11 ...")."""
+    if len(_LEADER_ENTRY.findall(body)) >= 2:
+        return True
+    nums = [int(n) for n in _TOC_NUM.findall(body)]
+    words = len(body.split())
+    if len(nums) < min_entries or words > 12 * len(nums):
+        return False
+    rising = sum(1 for a, b in zip(nums, nums[1:]) if b >= a)
+    sentences = len(re.findall(r"[a-zåäö]{2}[.!?] [A-ZÅÄÖ]", body))
+    return rising >= 0.6 * (len(nums) - 1) and sentences <= max(1, len(nums) // 4)
 
 
 def _drop_toc(lines: list[str], heading: re.Pattern) -> list[str]:
+    """A table of contents laid out as a heading line followed by entry lines."""
     out: list[str] = []
     i = 0
     while i < len(lines):
         line = lines[i]
-        if heading.match(line):
-            rest = line[heading.match(line).end():]
-            if len(re.findall(r"\.{3,}|…", rest)) >= 2:  # one-paragraph TOC with dot leaders
-                i += 1
+        m = heading.match(line)
+        if m and not line[m.end():].strip():
+            j = i + 1
+            while j < len(lines) and lines[j] and _TOC_ENTRY.search(lines[j]):
+                j += 1
+            if j - i > 2:
+                i = j
                 continue
-            if not rest.strip():
-                j = i + 1
-                while j < len(lines) and lines[j] and _TOC_ENTRY.search(lines[j]):
-                    j += 1
-                if j - i > 2:
-                    i = j
-                    continue
         out.append(line)
         i += 1
+    return out
+
+
+def _drop_toc_paragraphs(paragraphs: list[str], heading: re.Pattern) -> list[str]:
+    """Tables of contents of PDF transcripts (one line per page): a line
+    "[page] Innehåll entry... 4 entry 5 ..." and the entry lines that continue it
+    on the next page. Entries without such a heading are kept: in a short excerpt
+    they may be all there is of the report's content."""
+    out: list[str] = []
+    in_toc = False  # the previous line was a dropped table of contents
+    for p in paragraphs:
+        kept = []
+        for line in p.split("\n"):
+            bare = _LEAD_PAGE.sub("", line, count=1)
+            m = heading.match(bare)
+            if ((m and bare[m.end():].strip() and _toc_like(bare[m.end():]))
+                    or (in_toc and _toc_like(bare, min_entries=4))):
+                in_toc = True
+                continue
+            in_toc = False
+            kept.append(line)
+        if kept:
+            out.append("\n".join(kept))
     return out
 
 
