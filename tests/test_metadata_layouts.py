@@ -216,6 +216,9 @@ def test_owner_in_prose(ex, sentence, owner):
     "Länsstyrelsen är huvudman och samordnare.",                    # no name: one of many
     "Kommunerna Boden och Luleå har beviljats 9 miljoner kronor från ESF.",  # two owners
     "Projektet drivs gemensamt av Region Norrbotten och Luleå tekniska universitet.",
+    "Projektet drivs av Nordkalk och Boliden.",                      # two organisations
+    "Badhuset i Åmål drivs av Åmåls Fritidsbolag.",                   # not the project
+    "Lekebergs kommun har fått ett kulturpris från EU för sitt bibliotek.",  # a prize, not a grant
 ])
 def test_not_an_owner(ex, sentence):
     assert meta(ex, sentence).owner is None
@@ -236,6 +239,8 @@ def test_owner_saknas_stops_prose(ex):
     ("Kommunen sökte 30 miljoner kronor från ESF men beviljades 22 miljoner kronor från ESF.", 22_000_000, None),
     ("Projektet får omkring sex miljoner kronor från Europeiska socialfonden.", None, None),  # hedged
     ("Totalt fördelade ESF 84 miljoner kronor till tolv olika projekt i regionen.", None, None),  # not this project
+    ("Svenska ESF-rådet har beviljat 55 miljoner kronor till projekt i Mellersta Norrland.", None, None),
+    ("Mässan har en budget på 12 miljoner kronor i år.", None, None),  # not a project's budget
     ("Den totala budgeten uppgår till 25 miljoner varav ESF bidrar med 47%.", None, 25_000_000),
     ("Projektet har beviljats 3,2 miljoner kronor i ESF-stöd och kostar totalt 6,4 miljoner kronor.",
      3_200_000, 6_400_000),

@@ -62,8 +62,9 @@ _TOTAL_PATTERNS = [re.compile(p, re.I) for p in (
     rf"{AMT}\s+i\s+total(?:\s+|a\s+)?budget",
 )]
 _NOT_GRANT_BEFORE = re.compile(r"(?:sök|ansök|söker|ansökt|sökte|sökt)\w*\b[^.]{0,40}$", re.I)
-_NOT_PROJECT_AFTER = re.compile(r"^\s*(?:\S+\s+){0,3}?(?:per|i\s+månaden|om\s+året|/år|/månad|till\s+(?:\d+|\w+)\s+"
+_NOT_PROJECT_AFTER = re.compile(r"^\s*(?:\S+\s+){0,3}?(?:per|i\s+månaden|om\s+året|/år|/månad|till\s+(?:(?:\d+|\w+)\s+)?"
                                 r"(?:olika\s+)?(?:projekt|satsningar|kommuner|organisationer|insatser)\b)", re.I)
+_AMT_RE = re.compile(AMT, re.I)
 _COFIN = re.compile(rf"{ESF}\s+(?:bidrar|står\s+för|finansierar|täcker|medfinansierar)\s+(?:med\s+)?"
                     rf"(?P<pct>\d+(?:,\d+)?)\s?(?:%|procent)", re.I)
 
@@ -83,7 +84,8 @@ _OWNER_STRONG = [re.compile(p) for p in (
     rf"(?:[Mm]ed|[Dd]är)\s+{ORG}\s+som\s+(?:projektägare|huvudman)\b",
     rf"{ORG}\s+(?:fick|har|hade)\s+rollen\s+som\s+projektägare",
     rf"(?:projektägaren|huvudmannen)\s+{ORG}",
-    rf"\b(?:drivs|ägs|leds)\s+(?:(?:nu|också|även|sedan|fortsatt)\s+)?av\s+{ORG}",
+    rf"(?:[Pp]rojekt\w*|[Ss]atsning\w*|[Ff]örstudie\w*)\b[^.]{{0,80}}?\b(?:drivs|ägs|leds)\s+"
+    rf"(?:(?:nu|också|även|sedan|fortsatt)\s+)?av\s+{ORG}",
     rf"{ORG}\s+(?:som\s+)?(?:driver|äger|står\s+bakom)\s+(?:projektet|satsningen|förstudien)\b",
     rf"[Bb]akom\s+(?:projektet|satsningen|förstudien)\s+står\s+{ORG}",
     rf"\bi\s+(?:\w+\s+)?regi\s+av\s+{ORG}",
@@ -219,7 +221,9 @@ class ProseExtractor:
             if v:
                 out["esf_support_sek"] = v
         if want("total_budget_sek"):
-            v = self._first_amount(sentences, _TOTAL_PATTERNS)
+            # the budget of the project, not of a festival: the sentence names the project or the fund
+            v = self._first_amount([s for s in sentences if _PROJECT_CUE.search(s) or ESF_RE.search(s)],
+                                   _TOTAL_PATTERNS)
             if v:
                 out["total_budget_sek"] = v
         if want("cofinancing_rate"):
@@ -249,10 +253,8 @@ class ProseExtractor:
             return False
         if words[0].lower().strip(",.") in _STOP_FIRST or _FUNDER.search(cand):
             return False
-        if " och " in cand and "(" not in cand:
-            left, right = cand.split(" och ", 1)
-            if (self._org_like(left) and self._org_like(right)) or right in self.municipalities:
-                return False  # two organisations: no single owner
+        if " och " in cand and "(" not in cand and cand not in self.organisations:
+            return False  # "Eon och Fortum": two organisations, no single owner
         cue = bool(re.search(rf"\b{_ORG_NOUN}\b", cand) or _ORG_SUFFIX.search(words[0]) or _ORG_SUFFIX.search(words[-1])
                    or any(w in self.organisations for w in (cand, words[0])) or cand.split(" (")[0] in self.organisations)
         if len(words) == 1:
@@ -262,10 +264,6 @@ class ProseExtractor:
         if not cue and words[0] in self.first_names and len(words) <= 3:
             return False  # "Anna Berg" is a person, not the owner
         return True
-
-    def _org_like(self, part: str) -> bool:
-        w = part.split()
-        return len(w) >= 2 or bool(re.search(rf"\b{_ORG_NOUN}\b", part) or _ORG_SUFFIX.search(part))
 
     def _owner(self, sentences: list[str]) -> Optional[str]:
         found: list[str] = []
@@ -284,7 +282,9 @@ class ProseExtractor:
             return first
         for s in sentences:
             m = _OWNER_GRANT.search(s)
-            if m and (ESF_RE.search(s) or re.search(r"\bEU[-:]|\bEU\b", s)):
+            # a grant from the fund (or the EU), of money: "har fått 500 000 kronor i EU-bidrag"
+            if (m and (ESF_RE.search(s) or re.search(r"\bEU[-:]|\bEU\b", s))
+                    and (_AMT_RE.search(s) or re.search(r"(?i)bidrag|stöd|medel|pengar", s))):
                 cand = m.group("org").strip(" ,.")
                 if self._org_ok(cand, strong=False):
                     return cand
