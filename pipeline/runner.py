@@ -137,15 +137,19 @@ class Discovery:
 
 
 def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+    """Hidden files and folders (``.name``) and Office owner files (``~$name.docx``,
+    left beside documents that are open in Word)."""
+    parts = path.relative_to(root).parts
+    return any(part.startswith(".") for part in parts) or parts[-1].startswith("~$")
 
 
 def discover(inputs: Iterable[str | Path], exclude: Optional[Path] = None) -> Discovery:
     """Expand files and folders into a sorted, de-duplicated list of supported
     files, and the unsupported ones. Missing paths raise FileNotFoundError.
 
-    Inside folders, hidden files and folders (name starting with ``.``) and
-    anything under ``exclude`` (the output folder) are left out."""
+    Inside folders, hidden files and folders (name starting with ``.``), Office
+    owner files (``~$…``) and anything under ``exclude`` (the output folder) are
+    left out."""
     found = Discovery()
     seen: set[Path] = set()
     taken: dict[str, Path] = {}

@@ -290,6 +290,7 @@ def test_unsupported_files_are_reported_and_hidden_files_ignored(tmp_path, cfg):
     (inp / ".git").mkdir(parents=True)
     (inp / ".git" / "config").write_text("[core]\n", encoding="utf-8")
     (inp / ".DS_Store").write_bytes(b"\x00\x01")
+    (inp / "~$ansokan.docx").write_bytes(b"\x00owner")  # Word's owner file beside an open document
     (inp / "bild.png").write_bytes(b"\x89PNG")
     (inp / "anteckningar.xyz").write_text("x", encoding="utf-8")
     (inp / "gammal.doc").write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 64)
