@@ -203,6 +203,9 @@ def test_owner_value_ends_at_the_sentence(ex):
     ("Arbetet leds av Cecilia Ström på Region Gotland som driver projektet.", "Region Gotland"),
     ("Bakom satsningen står Coompanion Gävleborg.", "Coompanion Gävleborg"),
     ("Förstudien genomförs i regi av Sollefteå kommun.", "Sollefteå kommun"),
+    ("Det är Bodens kommuns projekt Ny start som ska ge stöd till unga i hela länet.", "Bodens kommun"),
+    ("Inledning Vetlanda kommun har i samverkan mellan socialtjänsten, Arbetsförmedlingen och Försäkringskassan "
+     "ansökt om och beviljats medel från Europeiska socialfonden.", "Vetlanda kommun"),
     ("IMpuls var ett projekt med RFSU som projektägare. Det togs fram av Riksförbundet för sexuell "
      "upplysning (RFSU) som också var projektägare.", "Riksförbundet för sexuell upplysning (RFSU)"),
 ])
@@ -241,6 +244,9 @@ def test_owner_saknas_stops_prose(ex):
     ("Totalt fördelade ESF 84 miljoner kronor till tolv olika projekt i regionen.", None, None),  # not this project
     ("Svenska ESF-rådet har beviljat 55 miljoner kronor till projekt i Mellersta Norrland.", None, None),
     ("Mässan har en budget på 12 miljoner kronor i år.", None, None),  # not a project's budget
+    ("Omsorgen fick ett bidrag på 2,4 miljoner kronor av Europeiska socialfonden till ett projekt om språk.",
+     2_400_000, None),
+    ("Fakta: EU-stöd genom Europeiska socialfonden, 9 miljoner kronor.", 9_000_000, None),
     ("Den totala budgeten uppgår till 25 miljoner varav ESF bidrar med 47%.", None, 25_000_000),
     ("Projektet har beviljats 3,2 miljoner kronor i ESF-stöd och kostar totalt 6,4 miljoner kronor.",
      3_200_000, 6_400_000),
@@ -261,6 +267,8 @@ def test_cofinancing_in_prose(ex):
     ("Projektet pågår till den 28 februari 2023.", None, dt.date(2023, 2, 28)),
     ("Projektet startade den 3 mars 2019 och pågick i två år.", dt.date(2019, 3, 3), None),
     ("Projektet pågick mellan 1 mars 2016 och 28 februari 2019.", dt.date(2016, 3, 1), dt.date(2019, 2, 28)),
+    ("Bild på deltagare\n\nLyftet Norr\n\n2022-03-01 till 2023-02-28. Projektet Lyftet Norr ska ...",
+     dt.date(2022, 3, 1), dt.date(2023, 2, 28)),
     ("Projektet startar i januari 2024 och pågår under 2024 och 2025.", None, None),  # months and years are no dates
 ])
 def test_period_in_prose(ex, sentence, start, end):
@@ -291,6 +299,10 @@ def test_planned_participants_in_prose(ex, sentence, count):
     ("Region Norrbotten driver projektet tillsammans med Kiruna, Gällivare och Pajala.",
      ["Kiruna", "Gällivare", "Pajala"]),
     ("Verksamheten fanns i Kiruna och Pajala.", None),                                # two places: too few
+    ("Fem kommuner har deltagit i projektet: Tranås, Eksjö stad, Aneby, Nässjö och Vetlanda.",
+     ["Tranås", "Eksjö", "Aneby", "Nässjö", "Vetlanda"]),
+    ("I Kalix, Överkalix och Haparanda arbetar kommunerna tillsammans med Arbetsförmedlingen.",
+     ["Kalix", "Överkalix", "Haparanda"]),
     ("Styrgruppen har representanter från kommunerna Simrishamn och Ystad.", None),  # not about the project
     ("Projektet genomförs i kommunerna Simrishamn och Österlenby.", None),            # not all municipalities
 ])
@@ -303,6 +315,16 @@ def test_contact_block_in_any_order(ex):
             "Andreas Holm\nProjektledare\n070-123 45 67\n")
     m = meta(ex, text)
     assert (m.contact_person, m.email, m.phone) == ("Andreas Holm", "andreas.holm@kommun.example.se", "070-123 45 67")
+
+
+def test_press_contact_is_not_the_project_contact(ex):
+    text = "Projektet avslutades i våras.\n\nFör mer information\nPer Nyström\nper.nystrom@kommun.example.se\n"
+    assert meta(ex, text).contact_person is None
+
+
+def test_label_with_parenthesis(ex):
+    m = meta(ex, "Projektfakta\n\nProjektets totala budget (inklusive medfinansiering): 12 400 000 kronor\n")
+    assert m.total_budget_sek == 12_400_000
 
 
 def test_contact_in_prose_with_role(ex):

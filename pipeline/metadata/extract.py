@@ -30,6 +30,7 @@ TITLE_LINE = re.compile(r"^((?:19|20)\d{2}/\d{3,5}|\d{2}-\d{3}-S\d{2})\s+[-–]\
 LIST_SPLIT = re.compile(r"\s*(?:,|;|\boch\b|\bsamt\b|&)\s*")
 SENTENCE_END = re.compile(r"(?<![A-ZÅÄÖ])\.\s+(?=[A-ZÅÄÖ])")
 SECONDARY = re.compile(r"^Sekundärtema\s*[-–:]\s*(.+?)\s*:\s*(ja|nej)?\s*$", re.I)
+_PAREN_COLON = re.compile(r"\s*\([^()]{1,60}\)\s*:")
 GENERIC_LABEL = re.compile(r"(?<![\w-])[A-ZÅÄÖ][\wåäöÅÄÖ-]{2,30}:(?=\s|$)")
 
 # Longest plausible value per field (characters); longer values are not that field.
@@ -193,6 +194,9 @@ class MetadataExtractor:
         rest = line[m.end():]
         if rest.startswith(":") or rest.startswith(" :"):
             return field, rest.split(":", 1)[1].strip(), True
+        paren = _PAREN_COLON.match(rest)  # "Projektets totala budget (inklusive medfinansiering): ..."
+        if paren:
+            return field, rest[paren.end():].strip(), True
         if not rest.strip():
             return field, "", False
         if field == "project_number" and n.ANY_PROJECT_NUMBER.match(rest.strip()):

@@ -48,7 +48,8 @@ _ESF_PATTERNS = [re.compile(p, re.I) for p in (
     rf"ESF\+?-(?:stöd|medel|bidrag)(?:et)?\s+(?:på|om|är|var|uppgår\s+till|uppgick\s+till)\s+{AMT}",
     # "3,2 miljoner kronor i ESF-stöd", "fem miljoner i socialfondsmedel"
     rf"{AMT}\s+(?:kronor\s+)?i\s+(?:ESF\+?-(?:stöd|medel|bidrag)|socialfondsmedel|socialfondsstöd)\b",
-    rf"(?:stöd|bidrag|medel|finansiering)(?:et)?\s+från\s+{ESF}\s+(?:på|om|med|uppgår\s+till|uppgick\s+till)\s+{AMT}",
+    rf"(?:stöd|bidrag|medel|finansiering)(?:et)?\s+(?:från|genom|via)\s+{ESF}(?:\s+(?:på|om|med|uppgår\s+till|uppgick\s+till)|"
+    rf"\s*[,:])\s+{AMT}",
 )]
 # A grant verb and an amount, in a sentence that names the fund.
 _GRANT_AMT = re.compile(rf"(?:beviljades|beviljats|beviljat|tilldelats|tilldelades|blivit\s+beviljade?)\s+"
@@ -62,7 +63,7 @@ _TOTAL_PATTERNS = [re.compile(p, re.I) for p in (
     rf"{AMT}\s+i\s+total(?:\s+|a\s+)?budget",
 )]
 _NOT_GRANT_BEFORE = re.compile(r"(?:sök|ansök|söker|ansökt|sökte|sökt)\w*\b[^.]{0,40}$", re.I)
-_NOT_PROJECT_AFTER = re.compile(r"^\s*(?:\S+\s+){0,3}?(?:per|i\s+månaden|om\s+året|/år|/månad|till\s+(?:(?:\d+|\w+)\s+)?"
+_NOT_PROJECT_AFTER = re.compile(r"^\s*(?:\S+\s+){0,3}?(?:per|i\s+månaden|om\s+året|/år|/månad|till\s+(?:(?!ett\b|en\b|det\b|detta\b)(?:\d+|\w+)\s+)?"
                                 r"(?:olika\s+)?(?:projekt|satsningar|kommuner|organisationer|insatser)\b)", re.I)
 _AMT_RE = re.compile(AMT, re.I)
 _COFIN = re.compile(rf"{ESF}\s+(?:bidrar|står\s+för|finansierar|täcker|medfinansierar)\s+(?:med\s+)?"
@@ -91,8 +92,20 @@ _OWNER_STRONG = [re.compile(p) for p in (
     rf"\bi\s+(?:\w+\s+)?regi\s+av\s+{ORG}",
 )]
 _OWNER_GRANT = re.compile(
-    rf"(?:^|\batt\s+){ORG}\s+(?:har\s+|hade\s+)?(?:nu\s+)?(?:tillsammans\s+med\s+[^,.]{{0,80}}?\s+)?(?:blivit\s+)?"
+    rf"(?:^|\batt\s+){ORG}\s+(?:har\s+|hade\s+)?(?:nu\s+)?(?:(?:tillsammans\s+med|i\s+samverkan\s+(?:med|mellan))\s+[^.]{{0,200}}?\s+)?"
+    rf"(?:ansökt\s+om\s+och\s+)?(?:blivit\s+)?"
     rf"(?:får|fått|fick|tilldelats|tilldelades|beviljats|beviljades|beviljas|beviljade)\b")
+# "Det är Växjö kommuns projekt ...": a named municipality or region's project
+_OWNER_GENITIVE = re.compile(r"(?P<org>(?:[A-ZÅÄÖ][\wåäö-]+\s+(?:kommun|stad)|Region\s+[A-ZÅÄÖ][\wåäö-]+))s\s+(?:projekt|ESF-projekt)\b")
+# Section headings that PDF transcripts run into the next sentence ("Inledning Falkenbergs kommun har ...").
+_HEADING_WORD = re.compile(r"^(?:Inledning|Sammanfattning|Bakgrund|Syfte|Förord|Beskrivning|Resultat|Slutsatser|"
+                           r"Projektbeskrivning|Om projektet)\s+(?=[A-ZÅÄÖ])")
+
+
+def _unhead(text: str) -> str:
+    return _HEADING_WORD.sub("", text, count=1)
+
+
 _STOP_FIRST = {
     "projektet", "projekt", "det", "den", "de", "dessa", "detta", "denna", "vi", "man", "hon", "han", "nu", "här",
     "även", "i", "under", "sedan", "efter", "inom", "genom", "med", "för", "alla", "flera", "många", "kommunen",
@@ -137,7 +150,7 @@ _PART = [re.compile(p, re.I) for p in (
 )]
 
 # -- municipalities -----------------------------------------------------------------------------
-_NAME = r"[A-ZÅÄÖ][\wåäöé-]+(?:\s[A-ZÅÄÖ][\wåäöé-]+)?"
+_NAME = r"[A-ZÅÄÖ][\wåäöé-]+(?:\s[A-ZÅÄÖ][\wåäöé-]+)?(?:\s(?:stad|kommun))?"
 _LIST = rf"(?P<list>{_NAME}(?:\s*,\s*{_NAME})*\s*,?\s+(?:och|samt)\s+{_NAME})"
 _MUNI = [re.compile(p) for p in (
     rf"\b[Kk]ommunerna\s+(?:i\s+)?{_LIST}",
@@ -145,14 +158,18 @@ _MUNI = [re.compile(p) for p in (
     # where the project runs, or with whom: "fanns i Boden, Kalix och Luleå", "tillsammans med Boden, Kalix och Luleå"
     rf"\b(?:finns|fanns|pågår|pågick|bedrivs|bedrevs|genomförs|genomfördes|verkar|verkade)\s+i\s+{_LIST}(?=[\s.,;]|$)",
     rf"\btillsammans\s+med\s+{_LIST}(?=[\s.,;]|$)",
+    # "I Boden, Kalix och Luleå arbetar kommunerna tillsammans ..."
+    rf"^I\s+{_LIST}\s+\w+\s+kommunerna\b",
+    # "Åtta kommuner har deltagit i projektet: A, B och C", "i fyra medlemskommuner: A, B och C"
+    rf"\w*kommuner(?:na)?\b[^:.]{{0,60}}:\s*{_LIST}",
     rf"\b(?:[Dd]eltagande|[Mm]edverkande|[Bb]erörda|[Ss]amverkande|[Ii]ngående)\s+kommuner\s*(?:är|var|:)\s*{_LIST}",
 )]
 
 _PROJECT_CUE = re.compile(r"\b(?:[Pp]rojekt\w*|[Ss]atsning\w*|[Ff]örstudie\w*|ESF|[Ss]ocialfond\w*)")
 
 # -- contact -------------------------------------------------------------------------------------
-_CONTACT_HEAD = re.compile(r"^(?:kontakt|kontaktperson(?:er)?|kontaktuppgifter|mer\s+information|"
-                           r"för\s+mer\s+information|frågor|vill\s+du\s+veta\s+mer\??)\s*:?$", re.I)
+# The project's contact block (a press contact under "För mer information" is not the project's contact).
+_CONTACT_HEAD = re.compile(r"^(?:kontakt|kontaktperson(?:er)?|kontaktuppgifter)\s*:?$", re.I)
 _PERSON = r"(?P<name>[A-ZÅÄÖ][a-zåäöéü-]+(?:\s+[A-ZÅÄÖ]\.?)?(?:\s+[A-ZÅÄÖ][a-zåäöéü-]+){1,2})"
 _CONTACT_PROSE = re.compile(rf"\b(?:[Kk]ontakta(?:\s+gärna)?(?:\s+(?:projektledare|projektledaren|samordnaren|"
                             rf"samordnare|projektsamordnaren))?|[Kk]ontaktperson\s+(?:är|för\s+projektet\s+är))\s+{_PERSON}")
@@ -270,7 +287,7 @@ class ProseExtractor:
         for s in sentences:
             for pat in _OWNER_STRONG:
                 for m in pat.finditer(s):
-                    cand = m.group("org").strip(" ,.")
+                    cand = _unhead(m.group("org").strip(" ,."))
                     if self._org_ok(cand, strong=True):
                         found.append(cand)
         if found:
@@ -281,7 +298,11 @@ class ProseExtractor:
                     return other
             return first
         for s in sentences:
-            m = _OWNER_GRANT.search(s)
+            m = _OWNER_GENITIVE.search(s)
+            if m and _PROJECT_CUE.search(s) and self._org_ok(m.group("org"), strong=False):
+                return m.group("org")
+        for s in sentences:
+            m = _OWNER_GRANT.search(_unhead(s))
             # a grant from the fund (or the EU), of money: "har fått 500 000 kronor i EU-bidrag"
             if (m and (ESF_RE.search(s) or re.search(r"\bEU[-:]|\bEU\b", s))
                     and (_AMT_RE.search(s) or re.search(r"(?i)bidrag|stöd|medel|pengar", s))):
@@ -327,6 +348,13 @@ class ProseExtractor:
     @staticmethod
     def _period(sentences: list[str]) -> dict[str, object]:
         out: dict[str, object] = {}
+        for s in sentences[:12]:
+            # a lead that is only the period: "2021-01-01 till 2021-06-30."
+            m = _RANGE.fullmatch(s.strip().rstrip("."))
+            if m:
+                a, b = n.parse_date(m.group("a")), n.parse_date(m.group("b"))
+                if a and b and a <= b:
+                    return {"period_start": a, "period_end": b}
         for s in sentences:
             cue = _PERIOD_CUE.search(s)
             if cue:
@@ -371,14 +399,13 @@ class ProseExtractor:
                 # A list about something else (a steering group, the applicants) is not the
                 # project's coverage: the sentence must be about the project (only "fanns i
                 # A, B och C" may go without), and a list of places or partners needs three names.
-                if not m or (not cue and k != 2):
+                if not m or (not cue and k not in (2, 4, 5)):
                     continue
                 if m:
-                    items = [x.strip() for x in re.split(r"\s*,\s*|\s+och\s+|\s+samt\s+", m.group("list")) if x.strip()]
-                    # "... Stenungsund och Tjörns kommuner": the last name in the genitive
-                    if items and items[-1] not in self.municipalities and items[-1].endswith("s"):
-                        items[-1] = items[-1][:-1]
-                    if len(items) >= (3 if k >= 2 else 2) and all(x in self.municipalities for x in items):
+                    items = [re.sub(r"\s+(?:stad|kommun)$", "", x.strip())
+                             for x in re.split(r"\s*,\s*|\s+och\s+|\s+samt\s+", m.group("list")) if x.strip()]
+                    items = [x[:-1] if x not in self.municipalities and x.endswith("s") else x for x in items]
+                    if len(items) >= (3 if k in (2, 3, 5) else 2) and all(x in self.municipalities for x in items):
                         return items
         return None
 
