@@ -48,7 +48,7 @@ Exit status: {EXIT_OK} all documents done; {EXIT_STOPPED} the run stopped (what 
 
 @app.command(help=PROCESS_HELP)
 def process(
-    inputs: List[Path] = typer.Argument(..., help="Files or folders (searched recursively) of .txt, .html/.htm and .pdf documents."),
+    inputs: List[Path] = typer.Argument(..., help="Files or folders (searched recursively) of .txt, .html/.htm, .pdf, .docx, .odt and .rtf documents."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder for records.jsonl, errors.jsonl, the store and the index."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes. Use the number of CPU cores for large batches."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary line on stderr."),
@@ -62,6 +62,8 @@ def process(
     allow_failures: bool = typer.Option(False, "--allow-failures", help=f"Exit {EXIT_OK} even when some documents failed (default: {EXIT_FAILED})."),
 ) -> None:
     from .config import load_config
+    from sqlalchemy.exc import SQLAlchemyError
+
     from .runner import OutputLocked, run
 
     try:
@@ -80,6 +82,10 @@ def process(
         raise typer.Exit(EXIT_LOCKED) from exc
     except RuntimeError as exc:
         typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_STOPPED) from exc
+    except (OSError, SQLAlchemyError) as exc:  # disk full, store unreachable, …
+        typer.echo(f"error: the run stopped: {type(exc).__name__}: {exc}\n"
+                   f"The documents finished so far are kept in {out}; run the same command again to continue.", err=True)
         raise typer.Exit(EXIT_STOPPED) from exc
     if not quiet:
         typer.echo(summary.line(), err=True)

@@ -379,3 +379,16 @@ def test_stages_lists_only_registered_names_in_the_order():
     names = [n.strip() for n in names if n.strip()]
     assert names and set(names) <= set(registered())
     assert any("ingest" in l and "always" in l for l in lines)
+
+
+def test_unreachable_store_stops_the_run_with_a_clear_message(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    _doc(inp / "a.txt")
+    conf = tmp_path / "spine.yaml"
+    conf.write_text("pipeline:\n  stages: [clean, metadata, sections]\n", encoding="utf-8")
+    out = tmp_path / "out"
+    res = _cli("process", str(inp), "--out", str(out), "--no-index", "--config", str(conf),
+               "--store", "postgresql://nobody@127.0.0.1:1/none?connect_timeout=5")
+    assert res.returncode == 1 and "Traceback" not in res.stderr and "run the same command again" in res.stderr
+    assert len(_records(out)) == 1 and (out / JOURNAL).exists()  # kept; the store gets it next time
