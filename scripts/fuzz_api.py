@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import socket
 import statistics
@@ -319,6 +320,26 @@ def load(base: str, ids: list[str], total: int, clients: int) -> dict:
     return out
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of ``pid`` and its children (Linux /proc), else None."""
+    total = 0.0
+    try:
+        pids = [pid] + [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        for p in pids:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
+
+
+def _loadavg() -> str | None:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=500, help="projects in the generated store")
@@ -331,6 +352,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     ap.add_argument("--show-personal", action="store_true", help="serve unredacted records")
     ap.add_argument("--no-fuzz", action="store_true")
+    ap.add_argument("--url", help="test a server already running on 127.0.0.1 (with --store: its store, for the ids)")
     args = ap.parse_args()
 
     if args.store:
@@ -344,8 +366,13 @@ def main() -> None:
 
     with open_store(store) as st:
         ids = st.ids()
-    proc, base = start_server(store, index, args.show_personal, args.workers)
-    report: dict = {"projects": len(ids), "workers": args.workers}
+    if args.url:
+        if httpx.URL(args.url).host not in ("127.0.0.1", "localhost"):
+            raise SystemExit("--url: only a server on 127.0.0.1")
+        proc, base = None, args.url.rstrip("/")
+    else:
+        proc, base = start_server(store, index, args.show_personal, args.workers)
+    report: dict = {"projects": len(ids), "workers": args.workers, "cores": os.cpu_count(), "loadavg_before": _loadavg()}
     failed = False
     try:
         if not args.no_fuzz:
@@ -360,11 +387,18 @@ def main() -> None:
                 print("  " + line)
             failed = bool(bad)
         if args.load_requests:
+            cpu0 = _cpu_seconds(proc.pid) if proc else None
             res = load(base, ids, args.load_requests, args.clients)
+            cpu1 = _cpu_seconds(proc.pid) if proc else None
+            if cpu0 is not None and cpu1 is not None:
+                res["server_cpu_ms_per_request"] = round(1000 * (cpu1 - cpu0) / max(1, res["requests"]), 2)
+            res["loadavg_after"] = _loadavg()
             report["load"] = res
             a = res["all"]
             print(f"load: {res['requests']} mixed requests, {res['clients']} clients, {res['req_per_s']} req/s: "
-                  f"p50 {a['p50_ms']} ms, p95 {a['p95_ms']} ms, p99 {a['p99_ms']} ms")
+                  f"p50 {a['p50_ms']} ms, p95 {a['p95_ms']} ms, p99 {a['p99_ms']} ms "
+                  f"(server CPU {res.get('server_cpu_ms_per_request')} ms/request; load average before "
+                  f"{report['loadavg_before']}, after {res['loadavg_after']})")
             for kind, v in res.items():
                 if isinstance(v, dict) and "n" in v:
                     print(f"  {kind:13s} n={v['n']:4d}  p50 {v['p50_ms']:6.1f}  p95 {v['p95_ms']:6.1f}  p99 {v['p99_ms']:6.1f} ms")
@@ -372,11 +406,12 @@ def main() -> None:
                 print(f"load: unexpected statuses {res['statuses']}")
                 failed = True
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
     print(json.dumps(report, ensure_ascii=False))
     sys.exit(1 if failed else 0)
 

@@ -184,7 +184,7 @@ def make_filter(where: str, theme=None, region=None, owner=None, period_from=Non
     ))
 
 
-def project_filters(
+async def project_filters(
     theme: Optional[list[str]] = Query(None, max_length=128, description="Assigned theme id or label; repeat for any-of (at most 20)"),
     region: Optional[str] = Query(None, max_length=200, description="Region, case-insensitive exact match"),
     owner: Optional[str] = Query(None, max_length=200, description="Project owner, case-insensitive substring"),
@@ -196,6 +196,7 @@ def project_filters(
     min_budget: Optional[int] = Query(None, ge=0, le=MAX_BUDGET, description="Total budget (SEK) at least"),
     max_budget: Optional[int] = Query(None, ge=0, le=MAX_BUDGET, description="Total budget (SEK) at most"),
 ) -> ProjectFilter:
+    # async: pure computation, answered on the event loop without a thread hop
     return make_filter("query", theme, region, owner, period_from, period_to, min_budget, max_budget)
 
 
@@ -268,7 +269,10 @@ def create_app(
         try:
             from ..similarity.index import SimilarIndex  # type: ignore[import-not-found]
 
-            return SimilarIndex.load(index_dir)
+            loaded = SimilarIndex.load(index_dir)
+            if len(loaded):
+                loaded.query_text("uppvärmning", k=1)  # load lazy parts now, not in the first request
+            return loaded
         except Exception as exc:  # keep serving the rest of the API
             index_error = f"similarity index unavailable: {type(exc).__name__}: {exc}"
             log.warning(index_error)
