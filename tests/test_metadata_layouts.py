@@ -247,6 +247,7 @@ def test_owner_saknas_stops_prose(ex):
     ("Omsorgen fick ett bidrag på 2,4 miljoner kronor av Europeiska socialfonden till ett projekt om språk.",
      2_400_000, None),
     ("Fakta: EU-stöd genom Europeiska socialfonden, 9 miljoner kronor.", 9_000_000, None),
+    ("Planen godkändes av ESF som gav oss de 11 miljoner projektet kostat.", 11_000_000, 11_000_000),
     ("Den totala budgeten uppgår till 25 miljoner varav ESF bidrar med 47%.", None, 25_000_000),
     ("Projektet har beviljats 3,2 miljoner kronor i ESF-stöd och kostar totalt 6,4 miljoner kronor.",
      3_200_000, 6_400_000),

@@ -42,8 +42,9 @@ _ESF_PATTERNS = [re.compile(p, re.I) for p in (
     rf"{AMT}\s+(?:(?:i|som)\s+)?(?:(?:EU-|ESF-)?(?:stöd|bidrag|medel|finansiering|pengar)\s+)?(?:(?:har|hade)\s+)?"
     rf"(?:(?:beviljats|beviljades|tilldelats|betalats\s+ut)\s+)?(?:från|av|ur|via)\s+{ESF}",
     # "ESF-rådet har beviljat 25 miljoner kronor", "Europeiska socialfonden delar ut sju miljoner kronor"
-    rf"{ESF}\s+(?:har\s+|hade\s+)?(?:nu\s+)?(?:beviljat|beviljar|beviljade|ger|gav|bidrar\s+med|satsar|delar\s+ut|"
-    rf"tilldelat|tilldelar|står\s+för)\s+(?:projektet\s+|satsningen\s+|(?:ett\s+)?(?:stöd|bidrag)\s+(?:på|om)\s+)?{AMT}",
+    rf"{ESF}\s+(?:som\s+)?(?:har\s+|hade\s+)?(?:nu\s+)?(?:beviljat|beviljar|beviljade|ger|gav|bidrar\s+med|satsar|delar\s+ut|"
+    rf"tilldelat|tilldelar|står\s+för)\s+(?:projektet\s+|satsningen\s+|oss\s+|(?:ett\s+)?(?:stöd|bidrag)\s+(?:på|om)\s+)?"
+    rf"(?:de\s+)?{AMT}",
     # "ESF-stöd på 4,2 miljoner", "stöd från ESF om 43,1 miljoner kronor"
     rf"ESF\+?-(?:stöd|medel|bidrag)(?:et)?\s+(?:på|om|är|var|uppgår\s+till|uppgick\s+till)\s+{AMT}",
     # "3,2 miljoner kronor i ESF-stöd", "fem miljoner i socialfondsmedel"
@@ -61,6 +62,8 @@ _TOTAL_PATTERNS = [re.compile(p, re.I) for p in (
     rf"(?:(?:projektet|satsningen)\s+(?:omsluter|kostar)\s+(?:totalt\s+|sammanlagt\s+)?|"
     rf"\b(?:omsluter|kostar)\s+(?:totalt|sammanlagt)\s+){AMT}",
     rf"{AMT}\s+i\s+total(?:\s+|a\s+)?budget",
+    # "de 23 miljoner projektet kostat"
+    rf"{AMT}\s+(?:som\s+)?(?:projektet|satsningen)\s+(?:har\s+)?(?:kostat|kostade|totalt\s+kostat)\b",
 )]
 _NOT_GRANT_BEFORE = re.compile(r"(?:sök|ansök|söker|ansökt|sökte|sökt)\w*\b[^.]{0,40}$", re.I)
 _NOT_PROJECT_AFTER = re.compile(r"^\s*(?:\S+\s+){0,3}?(?:per|i\s+månaden|om\s+året|/år|/månad|till\s+(?:(?!ett\b|en\b|det\b|detta\b)(?:\d+|\w+)\s+)?"
