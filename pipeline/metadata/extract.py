@@ -15,6 +15,8 @@ in length and checked for plausibility (:func:`plausible`): a value that is not 
 """
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +41,7 @@ MAX_LEN = {
     "programme_area": 200, "specific_objective": 120, "phase": 60, "region": 80, "intervention_type": 60,
     "postcode": 10, "organisation_number": 11, "fund": 4, "nuts2": 5, "cci": 20,
 }
+MAX_INLINE = 40  # "Label: value" pairs read from one line
 MAX_ITEM_LEN = 120  # one list item (municipality, organisation, theme)
 MAX_ITEMS = 400
 MAX_MONEY = 10_000_000_000  # SEK; no ESF project comes near
@@ -211,7 +214,8 @@ class MetadataExtractor:
                 continue
             hit = self.label_of(line)
             first = self._label_re.match(line) if hit else None
-            inline = list(self._inline_re.finditer(line, first.end() if first else 1)) if len(line) > 20 else []
+            inline = (list(itertools.islice(self._inline_re.finditer(line, first.end() if first else 1), MAX_INLINE))
+                      if len(line) > 20 else [])
             if hit and not inline:
                 yield i, *hit, False
                 continue
@@ -220,12 +224,14 @@ class MetadataExtractor:
             # Several "Label: value" pairs on one line: each value runs to the next label
             # (or to any other "Word:" that ends it, e.g. "Datum:").
             starts = ([first] if first else []) + inline
-            ends = sorted({m.start() for m in starts} | {m.start() for m in GENERIC_LABEL.finditer(line)} | {len(line)})
+            stop = inline[-1].end() + MAX_LEN["title"] + 1  # values past the last label are bounded anyway
+            ends = sorted({m.start() for m in starts} | {len(line)}
+                          | {m.start() for m in itertools.islice(GENERIC_LABEL.finditer(line, 0, stop), 4 * MAX_INLINE)})
             for m in starts:
                 field = self._field_of.get(re.sub(r"\s?:$", "", m.group(0)).lower())
                 if field is None:
                     continue
-                end = next(e for e in ends if e > m.start())
+                end = ends[bisect.bisect_right(ends, m.start())]
                 value = line[m.end():end].lstrip(": ").strip()
                 yield i, field, value, True, True
 

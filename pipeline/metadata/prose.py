@@ -69,6 +69,10 @@ _NOT_GRANT_BEFORE = re.compile(r"(?:sök|ansök|söker|ansökt|sökte|sökt)\w*\
 _NOT_PROJECT_AFTER = re.compile(r"^\s*(?:\S+\s+){0,3}?(?:per|i\s+månaden|om\s+året|/år|/månad|till\s+(?:(?!ett\b|en\b|det\b|detta\b)(?:\d+|\w+)\s+)?"
                                 r"(?:olika\s+)?(?:projekt|satsningar|kommuner|organisationer|insatser)\b)", re.I)
 _AMT_RE = re.compile(AMT, re.I)
+# Cheap filters: a sentence without them cannot match the (costlier) patterns below.
+_FUND_HINT = re.compile(r"ESF|socialfond", re.I)
+_MONEY_HINT = re.compile(r"\d|miljon|miljard|halv", re.I)
+_OWNER_HINT = re.compile(r"projektägar|huvudman|drivs|ägs|leds|driver|äger|står|regi\b", re.I)
 _COFIN = re.compile(rf"{ESF}\s+(?:bidrar|står\s+för|finansierar|täcker|medfinansierar)\s+(?:med\s+)?"
                     rf"(?P<pct>\d+(?:,\d+)?)\s?(?:%|procent)", re.I)
 
@@ -288,6 +292,8 @@ class ProseExtractor:
     def _owner(self, sentences: list[str]) -> Optional[str]:
         found: list[str] = []
         for s in sentences:
+            if not _OWNER_HINT.search(s):
+                continue
             for pat in _OWNER_STRONG:
                 for m in pat.finditer(s):
                     cand = _unhead(m.group("org").strip(" ,."))
@@ -326,6 +332,8 @@ class ProseExtractor:
 
     def _esf(self, sentences: list[str]) -> Optional[int]:
         for s in sentences:
+            if not (_MONEY_HINT.search(s) and _FUND_HINT.search(s)):
+                continue
             for pat in _ESF_PATTERNS:
                 for m in pat.finditer(s):
                     v = self._ok_amount(s, m)
@@ -340,6 +348,8 @@ class ProseExtractor:
 
     def _first_amount(self, sentences: list[str], patterns: list[re.Pattern]) -> Optional[int]:
         for s in sentences:
+            if not _MONEY_HINT.search(s):
+                continue
             for pat in patterns:
                 for m in pat.finditer(s):
                     v = self._ok_amount(s, m)
