@@ -135,7 +135,9 @@ class ThemeTagger:
         self.cal = calibration_of(self.bundle)
         self.max_chars = int(config.get("max_chars", MAX_CHARS))
         self.max_sentences = int(config.get("max_sentences", MAX_SENTENCES))
-        self.threshold_new = float(d.get("threshold_new", self.cal.get("threshold_lex", 0.5)))
+        # config-only themes (lexicon path): the config's threshold_new, else the calibrated one
+        tn = d.get("threshold_new")
+        self.threshold_new = float(tn if tn is not None else self.cal.get("threshold_lex", 0.5))
 
     @classmethod
     def from_bundle(cls, bundle: dict, taxonomy: Taxonomy, config: dict[str, Any] | None = None) -> "ThemeTagger":

@@ -41,10 +41,12 @@ FEATURES = [
 ]
 # Extra features (computed always; a bundle names the ones its combiner uses, so older bundles keep working):
 # lead_max_e: best evidence among the first LEAD_SENTS content sentences (real pages say what the project
-# is about first); density: share of content sentences with e >= 0.3; title_hit: the title names the theme.
+# is about first); density: smoothed share of content sentences with e >= 0.3; title_hit: the title names
+# the theme.
 EXTRA_FEATURES = ["lead_max_e", "density", "title_hit"]
 ALL_FEATURES = FEATURES + EXTRA_FEATURES
 LEAD_SENTS = 4
+DENSITY_PRIOR = 8  # density = n(e >= 0.3) / (n + DENSITY_PRIOR): a 4-sentence note is no denser than it looks
 # Sign constraints for the combiner: more evidence never lowers a score; a
 # boilerplate-only own section never raises it.
 FEATURE_SIGN = {"own_section_boiler": -1, "context_share": -1}
@@ -357,7 +359,7 @@ def doc_features(sc: Scored, taxonomy: Taxonomy, use_model: np.ndarray,
             prior,
             ctx,
             float(col[:LEAD_SENTS].max()),
-            float((col >= 0.3).mean()),
+            float((col >= 0.3).sum()) / (n + DENSITY_PRIOR),
             float(title_hit[j]) if title_hit is not None else 0.0,
         ]
     return X, e

@@ -194,6 +194,6 @@ def load_taxonomy(path: str | Path = "configs/themes.yaml") -> Taxonomy:
             programme_areas=[str(x) for x in raw.get("programme_areas") or []],
         )
         themes.append(td)
-    defaults = {"threshold_new": 0.5, "max_evidence": 3, "min_candidate_score": 0.15}
+    defaults = {"threshold_new": None, "max_evidence": 3, "min_candidate_score": 0.15}
     defaults.update(data.get("defaults") or {})
     return Taxonomy(themes=themes, defaults=defaults, matcher=Matcher(themes))

@@ -209,8 +209,13 @@ def train(out: str = "models/themes/model.joblib", taxonomy_path: str = "configs
     smodel._W = None  # recomputed at load time; keeps the file small
     joblib.dump(bundle, p, compress=3)
     w_full = comb_full.steps[-1][1].coef_[0]
-    log("combiner (full) weights on standardised features: " +
+    log("synthetic-document combiner (full) weights on standardised features: " +
         ", ".join(f"{n}={w:+.2f}" for n, w in zip(FEATURES, w_full)))
+    if "calibration" in bundle:
+        cal = bundle["calibration"]
+        log("real-page calibration weights (raw feature scale): " +
+            ", ".join(f"{n}={w:+.2f}" for n, w in zip(cal["features"], cal["full"][0])))
+        log("theme biases: " + ", ".join(f"{t}={b:+.2f}" for t, b in cal["theme_bias"].items()))
     log(f"saved {p} ({Path(p).stat().st_size // 1024} KiB)")
     return bundle
 
