@@ -288,3 +288,18 @@ def test_real_seed_documents_index(tmp_path):
     top = idx.query_id(vk, k=5)
     # the best hit is a varsel project; the other real pages (long reports) share much vocabulary with it
     assert top[0]["id"].startswith("fordon-") and sum(x["id"].startswith("fordon-") for x in top) >= 2
+
+
+def test_hubness_cache_is_reused_for_unchanged_documents(tmp_path):
+    recs = _records(("unga_uvas", "landsbygd"))
+    cfg = load_config(overrides={"hybrid": {"hubness": 0.5, "hubness_k": 10}})
+    update_index(tmp_path, recs, cfg)
+    before = np.load(tmp_path / "hub.npz")["hub"]
+    changed = recs[0].model_copy(update={"text": recs[0].text + "\nProjektet erbjuder också körkortsteori och yrkessvenska för deltagarna.",
+                                         "sha256": "changed"})
+    update_index(tmp_path, [changed] + recs[1:], cfg)  # 1 of 12 changed: only that one is recomputed
+    after = np.load(tmp_path / "hub.npz")["hub"]
+    assert np.array_equal(before[1:], after[1:]) and before[0] != after[0]
+    (tmp_path / "hub.npz").unlink()
+    fresh = SimilarIndex.load(tmp_path)._load_or_compute_hub(10)
+    assert np.isclose(fresh[0], after[0]) and not np.allclose(fresh[1:], after[1:])  # a full recompute moves the others

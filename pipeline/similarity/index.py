@@ -363,6 +363,13 @@ def parse_period(value: str) -> tuple[int, int]:
     return (min(a, b), max(a, b))
 
 
+def _sparse_scores(q: sp.csr_matrix, mat_t: sp.csr_matrix) -> np.ndarray:
+    """Dot products of a 1-row query with every document: only the postings of the query's features are read."""
+    if not q.nnz:
+        return np.zeros(mat_t.shape[1], np.float32)
+    return np.asarray(mat_t[q.indices].T @ q.data).ravel()
+
+
 def _unit_rows(m: np.ndarray) -> np.ndarray:
     m = np.asarray(m, np.float32)
     n = np.linalg.norm(m, axis=1, keepdims=True)
@@ -427,26 +434,38 @@ class SimilarIndex:
 
     # -- hubness correction -------------------------------------------------
     def _load_or_compute_hub(self, k: int) -> np.ndarray:
-        """Each document's mean similarity to its k nearest neighbours (CSLS-style hubness), cached per build."""
+        """Each document's mean score to its k nearest neighbours (CSLS-style hubness), cached in hub.npz.
+
+        The cache is keyed by (id, sha256) per document: after an update that changed at most a tenth
+        of the documents only the new or changed ones are computed (the others' values move little
+        when a few documents join a large index); otherwise all are recomputed.
+        """
         path = self.index_dir / "hub.npz"
         build = str(self.meta.get("build_id", ""))
+        keys = np.array([f"{d['id']}\x00{d['sha256']}" for d in self.docs])
+        n = len(self.docs)
+        hub = np.full(n, np.nan, np.float32)
         if path.exists():
             try:
                 z = np.load(path)
-                if str(z["build_id"]) == build and len(z["hub"]) == len(self.docs) and int(z["k"]) == k:
-                    return z["hub"].astype(np.float32)
+                if int(z["k"]) == k:
+                    if str(z["build_id"]) == build and len(z["hub"]) == n:
+                        return z["hub"].astype(np.float32)
+                    old = dict(zip(z["keys"].tolist(), z["hub"].tolist()))
+                    hub = np.array([old.get(x, np.nan) for x in keys.tolist()], np.float32)
             except Exception:  # noqa: BLE001 - a broken cache is recomputed
-                pass
-        n = len(self.docs)
-        k = max(1, min(k, n - 1))
-        hub = np.zeros(n, np.float32)
-        for a in range(0, n, 256):
-            b = min(n, a + 256)
-            sim = self._block(np.arange(a, b)).astype(np.float32)
-            sim[np.arange(b - a), np.arange(a, b)] = -np.inf
-            hub[a:b] = np.partition(sim, n - k, axis=1)[:, n - k :].mean(axis=1)
+                hub[:] = np.nan
+        todo = np.flatnonzero(np.isnan(hub))
+        if len(todo) > 0.1 * n:
+            todo = np.arange(n)
+        kk = max(1, min(k, n - 1))
+        for a in range(0, len(todo), 256):
+            rows = todo[a : a + 256]
+            sim = self._block(rows).astype(np.float32)
+            sim[np.arange(len(rows)), rows] = -np.inf
+            hub[rows] = np.partition(sim, n - kk, axis=1)[:, n - kk :].mean(axis=1)
         try:
-            _atomic_write(path, lambda p: np.savez(open(p, "wb"), hub=hub, build_id=np.array(build), k=np.array(k)))
+            _atomic_write(path, lambda p: np.savez(open(p, "wb"), hub=hub, keys=keys, build_id=np.array(build), k=np.array(k)))
         except OSError:
             pass  # read-only index folder: keep it in memory
         return hub
@@ -545,10 +564,10 @@ class SimilarIndex:
         n = len(self.docs)
         s = np.zeros(n if rows is None else len(rows), np.float64)
         if "chars" in w:
-            v = np.asarray((q["chars"] @ self.chars_t).todense()).ravel()
+            v = _sparse_scores(q["chars"], self.chars_t)
             s += w["chars"] * (v if rows is None else v[rows])
         if "words" in w:
-            v = np.asarray((q["words"] @ self.lex_t).todense()).ravel()
+            v = _sparse_scores(q["words"], self.lex_t)
             s += w["words"] * (v if rows is None else v[rows])
         if "themes" in w and q.get("themes") is not None:
             t = self.themes if rows is None else self.themes[rows]
@@ -579,7 +598,7 @@ class SimilarIndex:
             labels, _ = self._hnsw.knn_query(q["dense"].reshape(1, -1), k=ncand)
             cand = labels[0].astype(np.int64)
             # lexical candidates too, so strong character/word matches are never lost
-            lex_s = np.asarray((q["chars"] @ self.chars_t).todense()).ravel()
+            lex_s = _sparse_scores(q["chars"], self.chars_t)
             top_lex = np.argpartition(-lex_s, min(ncand, n - 1))[:ncand]
             cand = np.unique(np.concatenate([cand, top_lex]))
             if mask is not None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 import zlib
 from collections import Counter
-from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -69,21 +68,39 @@ def count_rows(texts: list[str]) -> sp.csr_matrix:
     return _csr([Counter(_feature(s) for s in stems(cap_text(t))) for t in texts])
 
 
-@lru_cache(maxsize=1)
-def _char_vectoriser():
-    from sklearn.feature_extraction.text import HashingVectorizer
+_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+_NGRAM_CACHE: dict[str, tuple[int, ...]] = {}
 
-    # char 4-grams inside word boundaries: Swedish compounds share their parts
-    # ("arbetsmarknadsinsats" ~ "arbetsmarknaden"); counts, no norm (tf-idf is applied at load)
-    return HashingVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, n_features=N_FEATURES,
-                             alternate_sign=False, norm=None, lowercase=True, dtype=np.float32)
+
+def _word_ngrams(w: str) -> tuple[int, ...]:
+    """Hashed character n-grams of one word padded with spaces (" word "), as scikit-learn's ``char_wb``."""
+    hit = _NGRAM_CACHE.get(w)
+    if hit is None:
+        p = f" {w} "
+        lo, hi = CHAR_NGRAMS
+        grams = [p[i : i + n] for n in range(lo, hi + 1) for i in range(len(p) - n + 1)] or [p]
+        hit = tuple(zlib.crc32(g.encode("utf-8")) & _MASK for g in grams)
+        if len(_NGRAM_CACHE) > 500_000:
+            _NGRAM_CACHE.clear()
+        _NGRAM_CACHE[w] = hit
+    return hit
 
 
 def char_rows(texts: list[str]) -> sp.csr_matrix:
-    """Hashed character 4-gram (within words) counts, one CSR row per text (capped by :func:`cap_text`)."""
-    m = _char_vectoriser().transform([cap_text(t) for t in texts]).tocsr()
-    m.sort_indices()
-    return m.astype(np.float32)
+    """Hashed character 4-gram (within words) counts, one CSR row per text (capped by :func:`cap_text`).
+
+    Char n-grams inside word boundaries: Swedish compounds share their parts
+    ("arbetsmarknadsinsats" ~ "arbetsmarknaden"). The n-grams of each distinct word are
+    computed once and cached, so a document costs about one dictionary lookup per word.
+    """
+    rows = []
+    for t in texts:
+        c: Counter = Counter()
+        for w, k in Counter(_TOKEN_RE.findall(cap_text(t).lower())).items():
+            for f in _word_ngrams(w):
+                c[f] += k
+        rows.append(c)
+    return _csr(rows)
 
 
 def idf_from_counts(counts: sp.csr_matrix) -> np.ndarray:
