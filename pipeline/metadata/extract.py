@@ -214,8 +214,9 @@ class MetadataExtractor:
                 continue
             hit = self.label_of(line)
             first = self._label_re.match(line) if hit else None
-            inline = (list(itertools.islice(self._inline_re.finditer(line, first.end() if first else 1), MAX_INLINE))
-                      if len(line) > 20 else [])
+            pos = first.end() if first else 1
+            inline = (list(itertools.islice(self._inline_re.finditer(line, pos), MAX_INLINE))
+                      if len(line) > 20 and ":" in line[pos:] else [])
             if hit and not inline:
                 yield i, *hit, False
                 continue

@@ -70,6 +70,9 @@ _NOT_PROJECT_AFTER = re.compile(r"^\s*(?:\S+\s+){0,3}?(?:per|i\s+månaden|om\s+�
                                 r"(?:olika\s+)?(?:projekt|satsningar|kommuner|organisationer|insatser)\b)", re.I)
 _AMT_RE = re.compile(AMT, re.I)
 # Cheap filters: a sentence without them cannot match the (costlier) patterns below.
+_DIGIT = re.compile(r"\d")
+_YEAR_HINT = re.compile(r"(?:19|20)\d\d")
+_MUNI_HINT = re.compile(r"kommun|fanns|finns|pågå|bedriv|genomför|verka|tillsammans", re.I)
 _FUND_HINT = re.compile(r"ESF|socialfond", re.I)
 _MONEY_HINT = re.compile(r"\d|miljon|miljard|halv", re.I)
 _OWNER_HINT = re.compile(r"projektägar|huvudman|drivs|ägs|leds|driver|äger|står|regi\b", re.I)
@@ -252,7 +255,7 @@ class ProseExtractor:
                 out["total_budget_sek"] = v
         if want("cofinancing_rate"):
             for s in sentences:
-                m = _COFIN.search(s)
+                m = _COFIN.search(s) if ("%" in s or "procent" in s) and _FUND_HINT.search(s) else None
                 if m:
                     out["cofinancing_rate"] = round(float(m.group("pct").replace(",", ".")) / 100, 4)
                     break
@@ -369,6 +372,8 @@ class ProseExtractor:
                 if a and b and a <= b:
                     return {"period_start": a, "period_end": b}
         for s in sentences:
+            if not _YEAR_HINT.search(s):
+                continue  # no full date without a year
             cue = _PERIOD_CUE.search(s)
             if cue:
                 m = _RANGE.search(s, cue.start()) or _BETWEEN.search(s, cue.start())
@@ -397,6 +402,8 @@ class ProseExtractor:
     @staticmethod
     def _participants(sentences: list[str]) -> Optional[int]:
         for s in sentences:
+            if not _DIGIT.search(s):
+                continue
             for pat in _PART:
                 m = pat.search(s)
                 if m and not HEDGE.search(s[max(0, m.start("n") - 30):m.start("n")]):
@@ -406,6 +413,8 @@ class ProseExtractor:
     # -- municipalities ---------------------------------------------------------------------------
     def _municipalities(self, sentences: list[str]) -> Optional[list[str]]:
         for s in sentences:
+            if not _MUNI_HINT.search(s):
+                continue
             cue = bool(_PROJECT_CUE.search(s))
             for k, pat in enumerate(_MUNI):
                 m = pat.search(s)
@@ -449,7 +458,7 @@ class ProseExtractor:
                     out["contact_person"] = s
             if "contact_person" in out:
                 return out
-        for s in (x for line in lines for x in _SENT_SPLIT.split(line)):
+        for s in (x for line in lines if "ontakt" in line for x in _SENT_SPLIT.split(line)):
             m = _CONTACT_PROSE.search(s)
             if m and self._is_person(m.group("name")):
                 out = {"contact_person": m.group("name")}
