@@ -301,5 +301,25 @@ def test_hubness_cache_is_reused_for_unchanged_documents(tmp_path):
     after = np.load(tmp_path / "hub.npz")["hub"]
     assert np.array_equal(before[1:], after[1:]) and before[0] != after[0]
     (tmp_path / "hub.npz").unlink()
-    fresh = SimilarIndex.load(tmp_path)._load_or_compute_hub(10)
+    fresh, _ = SimilarIndex.load(tmp_path)._load_or_compute_hub(10)
     assert np.isclose(fresh[0], after[0]) and not np.allclose(fresh[1:], after[1:])  # a full recompute moves the others
+
+
+def test_reciprocal_reranking_mixes_in_neighbourhood_overlap(tmp_path):
+    recs = _records(("unga_uvas", "landsbygd", "varsel_fordon"))
+    lam = 0.5
+    update_index(tmp_path, recs, load_config(overrides={"hybrid": {"reciprocal": lam, "hubness": 0.0}}))
+    idx = SimilarIndex.load(tmp_path)
+    plain = SimilarIndex.load(tmp_path, config={"hybrid": {"reciprocal": 0.0}})
+    assert idx.nbr is not None and plain.nbr is None
+    z = np.load(tmp_path / "hub.npz")
+    row = {k: i for i, k in enumerate(z["keys"].tolist())}
+    sets = {i: {row[x] for x in z["nbr_keys"][i].tolist() if x} | {i} for i in range(len(recs))}
+    q = idx.row_of["uvas-1"]
+    base = {x["id"]: x["score"] for x in plain.query_id("uvas-1", k=len(recs))}
+    for x in idx.query_id("uvas-1", k=5):
+        d = idx.row_of[x["id"]]
+        jac = len(sets[q] & sets[d]) / len(sets[q] | sets[d])
+        assert x["score"] == pytest.approx((1 - lam) * base[x["id"]] + lam * jac, abs=2e-4)
+    res = idx.query_text("omställning för varslade inom fordonsindustrin", k=3)
+    assert all(0.0 <= r["score"] <= 1.0 for r in res) and res[0]["id"].startswith("fordon")

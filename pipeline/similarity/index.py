@@ -17,7 +17,11 @@ Three signals are computed from that content text:
 
 ``score = sum_k w_k * cos_k / sum_k w_k`` over the signals with a weight
 (``hybrid.weights``; every cosine is between 0 and 1, so the score is too: 1 = the same
-content, 0 = nothing in common), minus an optional hubness correction, clipped to [0, 1].
+content, 0 = nothing in common), minus an optional hubness correction; then k-reciprocal
+re-ranking: ``(1 - r) * score + r * jaccard(N(q), N(d))`` with ``r = hybrid.reciprocal`` and
+``N(x)`` a document's ``hybrid.hubness_k`` nearest neighbours plus itself (for a free-text
+query: its own k best), so projects that share their neighbourhood with the query rise;
+clipped to [0, 1].
 
 Layout of ``index_dir``::
 
@@ -28,7 +32,8 @@ Layout of ``index_dir``::
     themes.npy   float32 (n, n_themes) theme-lexicon profiles
     dense.npy    float32 (n, dim), L2-normalised dense vectors (only with an encoder)
     hnsw.bin     hnswlib graph over dense.npy, only with an encoder and n > index.exact_max
-    hub.npz      per-document hubness, cached per build (only when hybrid.hubness > 0)
+    hub.npz      per-document nearest neighbours and hubness, cached per document (id, sha256)
+                 (only when hybrid.hubness or hybrid.reciprocal > 0)
 
 Updates are incremental: a record whose (id, sha256) is already stored is not
 re-embedded (its metadata is refreshed); new or changed records are embedded
@@ -68,7 +73,7 @@ SIGNALS = ("chars", "words", "themes", "dense")
 DEFAULT_CONFIG: dict[str, Any] = {
     "encoder": {"type": "none", "path": "models/embeddings/sv-e5-static", "max_words": 120},
     "hybrid": {"weights": {"chars": 1.0, "words": 0.0, "themes": 0.25, "dense": 0.0},
-               "center": True, "hubness": 0.25, "hubness_k": 10},
+               "center": True, "hubness": 0.0, "hubness_k": 10, "reciprocal": 0.1},
     "text": {
         "min_line_words": 6,
         "max_words": 1500,
@@ -320,8 +325,13 @@ def update_index(
     _atomic_write(index_dir / "themes.npy", lambda p: np.save(open(p, "wb"), np.asarray(themes, np.float32)))
     _update_hnsw(index_dir, dense, changed_rows, cfg, rebuild=meta is None)
     _atomic_write(index_dir / "meta.json", lambda p: p.write_text(json.dumps(out_meta, ensure_ascii=False), encoding="utf-8"))
-    if float(cfg["hybrid"].get("hubness", 0) or 0) > 0 and docs:
+    if _uses_neighbours(cfg) and docs:
         SimilarIndex.load(index_dir, encoder=encoder)  # computes and saves hub.npz for this build
+
+
+def _uses_neighbours(cfg: dict) -> bool:
+    h = cfg["hybrid"]
+    return float(h.get("hubness", 0) or 0) > 0 or float(h.get("reciprocal", 0) or 0) > 0
 
 
 def _update_hnsw(index_dir: Path, dense: np.ndarray, changed: list[int], cfg: dict, rebuild: bool) -> None:
@@ -427,14 +437,28 @@ class SimilarIndex:
             self._hnsw.load_index(str(self.index_dir / "hnsw.bin"))
             self._hnsw.set_ef(int(config["index"]["hnsw"]["ef"]))
         self.beta = float(config["hybrid"].get("hubness", 0.0) or 0.0)
+        self.lam = float(config["hybrid"].get("reciprocal", 0.0) or 0.0)
+        self.k_nbr = max(1, int(config["hybrid"].get("hubness_k", 10)))
         self.hub = np.zeros(len(self.docs), np.float32)
-        if self.beta > 0 and len(self.docs) > 1:
-            hub = self._load_or_compute_hub(int(config["hybrid"].get("hubness_k", 10)))
-            self.hub = (hub - hub.mean()).astype(np.float32)  # relative: ranks unchanged, scores stay cosine-like
+        self.nbr: sp.csr_matrix | None = None
+        if (self.beta > 0 or self.lam > 0) and len(self.docs) > 1:
+            hub, nbrs = self._load_or_compute_hub(self.k_nbr)
+            self.hub = (hub - hub.mean()).astype(np.float32) if self.beta > 0 else self.hub  # relative: ranks unchanged
+            if self.lam > 0:
+                n = len(self.docs)
+                rows = np.repeat(np.arange(n), nbrs.shape[1])
+                cols = nbrs.ravel()
+                ok = cols >= 0
+                m = sp.csr_matrix((np.ones(int(ok.sum()), np.float32), (rows[ok], cols[ok])), shape=(n, n))
+                self.nbr = (m + sp.identity(n, dtype=np.float32, format="csr")).tocsr()  # a document is in its own set
+                self.nbr.data[:] = 1.0
+                self.nbr_t = self.nbr.T.tocsr()
+                self.nbr_size = np.asarray(self.nbr.sum(axis=1)).ravel()
 
     # -- hubness correction -------------------------------------------------
-    def _load_or_compute_hub(self, k: int) -> np.ndarray:
-        """Each document's mean score to its k nearest neighbours (CSLS-style hubness), cached in hub.npz.
+    def _load_or_compute_hub(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each document's k nearest neighbours (row numbers, -1 = none) and its mean score to them
+        (CSLS-style hubness), cached in hub.npz.
 
         The cache is keyed by (id, sha256) per document: after an update that changed at most a tenth
         of the documents only the new or changed ones are computed (the others' values move little
@@ -444,31 +468,46 @@ class SimilarIndex:
         build = str(self.meta.get("build_id", ""))
         keys = np.array([f"{d['id']}\x00{d['sha256']}" for d in self.docs])
         n = len(self.docs)
+        kk = max(1, min(k, n - 1))
         hub = np.full(n, np.nan, np.float32)
+        nbrs = np.full((n, kk), -1, np.int64)
         if path.exists():
             try:
                 z = np.load(path)
-                if int(z["k"]) == k:
+                if int(z["k"]) == k and "nbr_keys" in z and z["nbr_keys"].shape[1:] == (kk,):
                     if str(z["build_id"]) == build and len(z["hub"]) == n:
-                        return z["hub"].astype(np.float32)
-                    old = dict(zip(z["keys"].tolist(), z["hub"].tolist()))
-                    hub = np.array([old.get(x, np.nan) for x in keys.tolist()], np.float32)
+                        row = {x: i for i, x in enumerate(keys.tolist())}
+                        return z["hub"].astype(np.float32), np.vectorize(lambda x: row.get(x, -1), otypes=[np.int64])(z["nbr_keys"])
+                    row = {x: i for i, x in enumerate(keys.tolist())}
+                    old = {x: (h, nk) for x, h, nk in zip(z["keys"].tolist(), z["hub"].tolist(), z["nbr_keys"].tolist())}
+                    for i, x in enumerate(keys.tolist()):
+                        if x in old:
+                            hub[i] = old[x][0]
+                            nbrs[i] = [row.get(y, -1) for y in old[x][1]]
             except Exception:  # noqa: BLE001 - a broken cache is recomputed
                 hub[:] = np.nan
         todo = np.flatnonzero(np.isnan(hub))
         if len(todo) > 0.1 * n:
             todo = np.arange(n)
-        kk = max(1, min(k, n - 1))
         for a in range(0, len(todo), 256):
             rows = todo[a : a + 256]
             sim = self._block(rows).astype(np.float32)
             sim[np.arange(len(rows)), rows] = -np.inf
-            hub[rows] = np.partition(sim, n - kk, axis=1)[:, n - kk :].mean(axis=1)
+            top = np.argpartition(-sim, kk - 1, axis=1)[:, :kk]
+            hub[rows] = np.take_along_axis(sim, top, axis=1).mean(axis=1)
+            nbrs[rows] = top
+        nbr_keys = np.where(nbrs >= 0, keys[np.clip(nbrs, 0, None)], "")
         try:
-            _atomic_write(path, lambda p: np.savez(open(p, "wb"), hub=hub, keys=keys, build_id=np.array(build), k=np.array(k)))
+            _atomic_write(path, lambda p: np.savez(open(p, "wb"), hub=hub, keys=keys, nbr_keys=nbr_keys,
+                                                   build_id=np.array(build), k=np.array(k)))
         except OSError:
             pass  # read-only index folder: keep it in memory
-        return hub
+        return hub, nbrs
+
+    def _reciprocal(self, members: np.ndarray, size: int) -> np.ndarray:
+        """Jaccard overlap of a query's neighbour set (``members``) with every document's neighbour set."""
+        inter = np.asarray(self.nbr_t[members].sum(axis=0)).ravel()
+        return inter / np.maximum(size + self.nbr_size - inter, 1.0)
 
     def _pruned(self, m: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
         k = int(self.config["index"].get("query_max_features", 0) or 0)
@@ -578,6 +617,15 @@ class SimilarIndex:
             s += w["dense"] * np.einsum("ij,j->i", d, q["dense"])
         if self.beta > 0:
             s -= self.beta * (self.hub if rows is None else self.hub[rows])
+        if self.lam > 0 and self.nbr is not None:
+            # k-reciprocal re-ranking: documents whose nearest neighbours are the query's count extra
+            members = q.get("nbr")
+            if members is None:  # a free-text query: its own k best are its neighbour set
+                kk = min(self.k_nbr, len(s))
+                top = np.argpartition(-s, kk - 1)[:kk]
+                members = top if rows is None else rows[top]
+            j = self._reciprocal(np.asarray(members), len(members))
+            s = (1.0 - self.lam) * s + self.lam * (j if rows is None else j[rows])
         return s
 
     def _search(self, q: dict, k: int, exclude: Optional[int], filters: Optional[dict]) -> list[dict]:
@@ -625,6 +673,7 @@ class SimilarIndex:
     def _row_query(self, r: int) -> dict:
         m = int(self.config["index"].get("query_max_features", 0) or 0)
         return {"chars": lexical.prune_row(self.chars[r], m), "words": lexical.prune_row(self.lex[r], m), "themes": self.themes[r],
+                "nbr": self.nbr[r].indices if self.nbr is not None else None,
                 "dense": self.dense[r] if self.w > 0 else None}
 
     def query_ids(self, ids: list[str], k: int = 5, filters: Optional[dict] = None) -> list[list[dict]]:
