@@ -117,6 +117,9 @@ def main() -> None:
                            for i, res in enumerate(idx.query_ids([r.id for r in recs], k=5))])
         ship_tx = np.mean([np.mean([focus_l[idx.row_of[x["id"]]] == q["focus"] for x in idx.query_text(q["text"], k=3)])
                            for q in queries])
+    with tempfile.TemporaryDirectory() as tmp:  # every signal computed, for the per-signal figures and the grid
+        update_index(Path(tmp), recs, load_config(overrides={"hybrid": {"weights": {"words": 0.5}}}))
+        idx = SimilarIndex.load(tmp)
         mats_by_prune = {}
         for m in PRUNE:
             idx.config["index"]["query_max_features"] = m

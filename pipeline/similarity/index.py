@@ -139,7 +139,10 @@ def content_text(record: Record, config: dict) -> str:
     max_words = int(t.get("max_words", 1500))
     skip = set(t.get("skip_sections") or [])
     spans = sorted((s.start, s.end) for s in record.sections if s.key in skip)
-    text = record.text[: lexical.MAX_TEXT_CHARS * 4]
+    # capped once (long tokens cut; same length, so offsets of the sections still hold before the cut)
+    text = lexical.cap_text(record.text, max_chars=lexical.MAX_TEXT_CHARS * 4)
+    if len(text) != len(record.text[: lexical.MAX_TEXT_CHARS * 4]):
+        spans = []  # tokens were cut: section offsets no longer apply
     parts = [lexical.cap_text(record_title(record), 300)]
     n_words = 0
     pos = 0
@@ -147,7 +150,6 @@ def content_text(record: Record, config: dict) -> str:
         start, pos = pos, pos + len(line) + 1
         if spans and any(a <= start < b for a, b in spans):
             continue
-        line = lexical.cap_text(line)
         ws = line.split()
         if len(ws) < min_words:
             continue
@@ -180,10 +182,16 @@ def _doc_meta(record: Record) -> dict[str, Any]:
     }
 
 
+def _with_words(cfg: dict) -> bool:
+    """Stem counts are computed only when the words signal has a weight (they cost ~1.5 ms per document)."""
+    return float((cfg["hybrid"].get("weights") or {}).get("words", 0) or 0) > 0
+
+
 def _signature(encoder: Encoder | None, profiler: ThemeProfiler, cfg: dict) -> str:
     text = json.dumps(cfg["text"], sort_keys=True)
     return "|".join([encoder.signature if encoder is not None else "none", profiler.signature,
-                     f"chars{lexical.CHAR_NGRAMS}", hashlib.sha256(text.encode()).hexdigest()[:8]])
+                     f"chars{lexical.CHAR_NGRAMS}", "words" if _with_words(cfg) else "nowords",
+                     hashlib.sha256(text.encode()).hexdigest()[:8]])
 
 
 # --------------------------------------------------------------------------- update
@@ -278,7 +286,7 @@ def update_index(
         texts = [content_text(r, cfg) for r in recs]
         new_dense = (encoder.encode([truncate_words(t, int(cfg["text"].get("dense_max_words", 400))) for t in texts])
                      if encoder is not None else np.zeros((len(recs), 0), np.float32))
-        new_counts = lexical.count_rows(texts)
+        new_counts = lexical.count_rows(texts) if _with_words(cfg) else sp.csr_matrix((len(texts), lexical.N_FEATURES), dtype=np.float32)
         new_chars = lexical.char_rows(texts)
         new_themes = profiler.profile(texts)
         replace = [(row_of[r.id], j) for j, r in enumerate(recs) if r.id in row_of]

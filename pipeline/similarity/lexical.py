@@ -93,14 +93,22 @@ def char_rows(texts: list[str]) -> sp.csr_matrix:
     ("arbetsmarknadsinsats" ~ "arbetsmarknaden"). The n-grams of each distinct word are
     computed once and cached, so a document costs about one dictionary lookup per word.
     """
-    rows = []
-    for t in texts:
-        c: Counter = Counter()
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[int] = []
+    for r, t in enumerate(texts):
         for w, k in Counter(_TOKEN_RE.findall(cap_text(t).lower())).items():
-            for f in _word_ngrams(w):
-                c[f] += k
-        rows.append(c)
-    return _csr(rows)
+            f = _word_ngrams(w)
+            cols.extend(f)
+            vals.extend([k] * len(f))
+            rows.extend([r] * len(f))
+    m = sp.csr_matrix((np.asarray(vals, np.float32), (np.asarray(rows, np.int64), np.asarray(cols, np.int64))),
+                      shape=(len(texts), N_FEATURES))  # duplicates (an n-gram in several words) are summed
+    m.sum_duplicates()
+    m.sort_indices()
+    m.indices = m.indices.astype(np.int32)
+    m.indptr = m.indptr.astype(np.int64)
+    return m
 
 
 def idf_from_counts(counts: sp.csr_matrix) -> np.ndarray:
