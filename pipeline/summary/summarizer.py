@@ -82,9 +82,10 @@ FEATURE_WEIGHTS: dict[str, float] = {
     **{f"neg{i}": -w for i, (_, w) in enumerate(_NEG)},
     "history": 0.0, "length": 0.0,
 }
-# the project's history, dates and applications are rarely what a summary says
-_HISTORY_RE = re.compile(r"\b(?:har pågått|pågick|pågår sedan|baseras på|bygger på|förprojekter\w*|avser att ansöka|"
-                         r"ansökt? om|beviljades|startade|avslutades|(?:19|20)\d\d)\b", re.I)
+# the project's history, dates and application process are rarely what a summary says
+_HISTORY_RE = re.compile(r"\b(?:har pågått|pågick|pågår sedan|baseras på|bygger på|inspirerats av|förprojekter\w*|"
+                         r"avser att ansöka|ansöka\w*|ansökan|ansökt|har utarbetats|beviljades|startade|avslutades|"
+                         r"(?:19|20)\d\d)\b", re.I)
 
 
 def sentence_features(s: Sentence, st: set[str], top: set[str], title_stems: set[str],
