@@ -323,3 +323,11 @@ def test_reciprocal_reranking_mixes_in_neighbourhood_overlap(tmp_path):
         assert x["score"] == pytest.approx((1 - lam) * base[x["id"]] + lam * jac, abs=2e-4)
     res = idx.query_text("omställning för varslade inom fordonsindustrin", k=3)
     assert all(0.0 <= r["score"] <= 1.0 for r in res) and res[0]["id"].startswith("fordon")
+
+
+def test_text_query_with_nothing_in_common_scores_zero(built):
+    d, _ = built
+    idx = SimilarIndex.load(d)
+    assert idx.lam > 0
+    res = idx.query_text("qqqq zzzz", k=3)
+    assert [r["score"] for r in res] == [0.0, 0.0, 0.0]

@@ -631,9 +631,11 @@ class SimilarIndex:
             if members is None:  # a free-text query: its own k best are its neighbour set
                 kk = min(self.k_nbr, len(s))
                 top = np.argpartition(-s, kk - 1)[:kk]
+                top = top[s[top] > 0]  # a query that matches nothing has no neighbours
                 members = top if rows is None else rows[top]
-            j = self._reciprocal(np.asarray(members), len(members))
-            s = (1.0 - self.lam) * s + self.lam * (j if rows is None else j[rows])
+            if len(members):
+                j = self._reciprocal(np.asarray(members), len(members))
+                s = (1.0 - self.lam) * s + self.lam * (j if rows is None else j[rows])
         return s
 
     def _search(self, q: dict, k: int, exclude: Optional[int], filters: Optional[dict]) -> list[dict]:
