@@ -222,9 +222,26 @@ def test_owner_in_prose(ex, sentence, owner):
     "Projektet drivs av Nordkalk och Boliden.",                      # two organisations
     "Badhuset i Åmål drivs av Åmåls Fritidsbolag.",                   # not the project
     "Lekebergs kommun har fått ett kulturpris från EU för sitt bibliotek.",  # a prize, not a grant
+    "Vägen Vidare har beviljats 4 miljoner kronor från ESF.",         # a name without an organisation word
 ])
 def test_not_an_owner(ex, sentence):
     assert meta(ex, sentence).owner is None
+
+
+def test_project_name_is_not_its_owner(ex):
+    text = "Framtidsskolan Norr\n\nFramtidsskolan Norr har fått 3 miljoner kronor från Europeiska socialfonden."
+    assert meta(ex, text).owner is None
+    assert meta(ex, "Nyheter\n\n" + text.split("\n\n")[1]).owner == "Framtidsskolan Norr"
+
+
+@pytest.mark.parametrize("sentence,field", [
+    ("Utlysningen pågår från 1 mars 2019 till 30 april 2019 och projekt kan söka.", "period_start"),
+    ("Anmälan till konferensen om projektet är öppen till den 15 maj 2019.", "period_end"),
+    ("300 personer ska delta i konferensen i Umeå.", "planned_participants"),
+    ("För pressfrågor, kontakta Eva Sund, presschef, 070-111 22 33.", "contact_person"),
+])
+def test_not_the_projects(ex, sentence, field):
+    assert getattr(meta(ex, sentence), field) is None
 
 
 def test_owner_saknas_stops_prose(ex):

@@ -276,7 +276,8 @@ class MetadataExtractor:
             known = {**dict.fromkeys(stated_missing, None), **found}
             if "period" in stated_missing:
                 known.update(period_start=None, period_end=None)
-            for field, value in self.prose.extract(text, known).items():
+            title = found.get("title") or self._title(lines, title_hint)
+            for field, value in self.prose.extract(text, known, title).items():
                 if field not in found and plausible(field, value):
                     found[field] = value
         title = found.pop("title", None) or self._title(lines, title_hint)

@@ -135,6 +135,8 @@ _ORG_SUFFIX = re.compile(r"(?:förbundet|förvaltningen|kassan|förmedlingen|ver
 
 # -- period -----------------------------------------------------------------------------------
 _DATE = r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)\s+\d{4})"
+_NOT_PROJECT_EVENT = re.compile(r"utlysning|ansökningsomgång|ansökan|ansöka|anmälan|anmäl|sista\s+dag|seminari|"
+                                r"konferens|webbinari|mötet|möte\s", re.I)
 _PERIOD_CUE = re.compile(r"\b(?:pågår|pågick|pågått|pågå|löper|löpte|varar|varade|projektperiod(?:en)?|projekttid(?:en)?|"
                          r"genomförandeperiod(?:en)?|perioden)\b", re.I)
 _RANGE = re.compile(rf"(?:från\s+(?:och\s+med\s+)?(?:den\s+)?)?(?P<a>{_DATE})\s*(?:till(?:\s+och\s+med)?|t\.o\.m\.?|–|-|—)\s*"
@@ -229,8 +231,9 @@ class ProseExtractor:
         return cls(_load_names(municipalities), _load_names(organisations), _load_names(first_names))
 
     # -- entry point --------------------------------------------------------------------------
-    def extract(self, text: str, known: dict) -> dict[str, object]:
-        """Fields stated in prose that ``known`` (the labelled fields) does not have yet."""
+    def extract(self, text: str, known: dict, title: Optional[str] = None) -> dict[str, object]:
+        """Fields stated in prose that ``known`` (the labelled fields) does not have yet;
+        ``title`` (the project's name) is never taken for its owner."""
         text = text[:MAX_CHARS]
         sentences = [s for line in text.split("\n") for s in _SENT_SPLIT.split(line.strip()) if s]
         out: dict[str, object] = {}
@@ -240,7 +243,7 @@ class ProseExtractor:
             if m:
                 out["project_number"] = m.group("num")
         if want("owner"):
-            owner = self._owner(sentences)
+            owner = self._owner(sentences, title)
             if owner:
                 out["owner"] = owner
         if want("esf_support_sek"):
@@ -274,16 +277,20 @@ class ProseExtractor:
         return out
 
     # -- owner --------------------------------------------------------------------------------
-    def _org_ok(self, cand: str, strong: bool) -> bool:
+    def _org_ok(self, cand: str, strong: bool, title: Optional[str] = None) -> bool:
         words = cand.split()
         if not words or len(cand) > 120 or len(words) > 10:
             return False
+        if title and title.casefold().startswith(cand.casefold()) and len(title.split()) <= len(words) + 2:
+            return False  # "Ung Arena får 27 miljoner" under the title "Ung Arena 9.0": the project, not its owner
         if words[0].lower().strip(",.") in _STOP_FIRST or _FUNDER.search(cand):
             return False
         if " och " in cand and "(" not in cand and cand not in self.organisations:
             return False  # "Eon och Fortum": two organisations, no single owner
         cue = bool(re.search(rf"\b{_ORG_NOUN}\b", cand) or _ORG_SUFFIX.search(words[0]) or _ORG_SUFFIX.search(words[-1])
                    or any(w in self.organisations for w in (cand, words[0])) or cand.split(" (")[0] in self.organisations)
+        if not strong and not cue:
+            return False  # a grant's recipient must read as an organisation ("Hylte kommun", "Lunds stift")
         if len(words) == 1:
             if cand.lower() in _GENERIC_ORG:
                 return False  # "Länsstyrelsen" alone: one of many, no name
@@ -292,7 +299,7 @@ class ProseExtractor:
             return False  # "Anna Berg" is a person, not the owner
         return True
 
-    def _owner(self, sentences: list[str]) -> Optional[str]:
+    def _owner(self, sentences: list[str], title: Optional[str] = None) -> Optional[str]:
         found: list[str] = []
         for s in sentences:
             if not _OWNER_HINT.search(s):
@@ -300,7 +307,7 @@ class ProseExtractor:
             for pat in _OWNER_STRONG:
                 for m in pat.finditer(s):
                     cand = _unhead(m.group("org").strip(" ,."))
-                    if self._org_ok(cand, strong=True):
+                    if self._org_ok(cand, strong=True, title=title):
                         found.append(cand)
         if found:
             first = found[0]
@@ -311,7 +318,7 @@ class ProseExtractor:
             return first
         for s in sentences:
             m = _OWNER_GENITIVE.search(s)
-            if m and _PROJECT_CUE.search(s) and self._org_ok(m.group("org"), strong=False):
+            if m and _PROJECT_CUE.search(s) and self._org_ok(m.group("org"), strong=False, title=title):
                 return m.group("org")
         for s in sentences:
             m = _OWNER_GRANT.search(_unhead(s))
@@ -319,7 +326,7 @@ class ProseExtractor:
             if (m and (ESF_RE.search(s) or re.search(r"\bEU[-:]|\bEU\b", s))
                     and (_AMT_RE.search(s) or re.search(r"(?i)bidrag|stöd|medel|pengar", s))):
                 cand = m.group("org").strip(" ,.")
-                if self._org_ok(cand, strong=False):
+                if self._org_ok(cand, strong=False, title=title):
                     return cand
         return None
 
@@ -374,6 +381,8 @@ class ProseExtractor:
         for s in sentences:
             if not _YEAR_HINT.search(s):
                 continue  # no full date without a year
+            if not _PROJECT_CUE.search(s) or _NOT_PROJECT_EVENT.search(s):
+                continue  # the dates of a call, an application or a meeting are not the project's
             cue = _PERIOD_CUE.search(s)
             if cue:
                 m = _RANGE.search(s, cue.start()) or _BETWEEN.search(s, cue.start())
@@ -402,8 +411,8 @@ class ProseExtractor:
     @staticmethod
     def _participants(sentences: list[str]) -> Optional[int]:
         for s in sentences:
-            if not _DIGIT.search(s):
-                continue
+            if not _DIGIT.search(s) or not _PROJECT_CUE.search(s):
+                continue  # "300 personer ska delta i konferensen" is not the project's count
             for pat in _PART:
                 m = pat.search(s)
                 if m and not HEDGE.search(s[max(0, m.start("n") - 30):m.start("n")]):
@@ -460,9 +469,10 @@ class ProseExtractor:
                 return out
         for s in (x for line in lines if "ontakt" in line for x in _SENT_SPLIT.split(line)):
             m = _CONTACT_PROSE.search(s)
-            if m and self._is_person(m.group("name")):
+            tail = s[m.end():m.end() + 160] if m else ""
+            # the project's contact (a role or sentence about the project), not a press officer
+            if m and self._is_person(m.group("name")) and re.search(r"(?i)projekt", s[:m.end()] + tail[:60]):
                 out = {"contact_person": m.group("name")}
-                tail = s[m.end():m.end() + 160]
                 email, phone = n.parse_email(tail), n.parse_phone(tail)
                 if email:
                     out["email"] = email
