@@ -1,6 +1,7 @@
 """Cleaning on the real seeds: furniture out, every content paragraph kept."""
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -19,6 +20,12 @@ FURNITURE = [
 @pytest.fixture(scope="module")
 def rules():
     return CleanRules.from_files("configs/clean.yaml", "configs/labels.yaml")
+
+
+@pytest.fixture(scope="module")
+def short_rules(rules):
+    """The rules with tables of contents removed whatever follows them (short test texts)."""
+    return dataclasses.replace(rules, toc_min_following=0)
 
 
 def _norm(s: str) -> str:
@@ -152,18 +159,24 @@ REPORT_PAGES = [
     "Innehållsförteckning Sammanfattning 3 Bakgrund och behov 4 Genomförande 4-5 Resultat 5 Bilagor 7",
     "INNEHÅLLSFÖRTECKNING 1. Sammanfattning 3 2. Bakgrund 4 2.1 Målgrupp 4 3. Resultat 5",
 ])
-def test_one_line_table_of_contents_of_a_pdf_transcript_removed(rules, toc):
+def test_one_line_table_of_contents_of_a_pdf_transcript_removed(rules, short_rules, toc):
     pages = [f"{i} {p}" for i, p in enumerate([p.format(toc=toc) for p in REPORT_PAGES], start=1)]
-    text = clean_text("\n\n".join(pages), rules)
+    text = clean_text("\n\n".join(pages), short_rules)
     assert text.split("\n\n") == [p.format(toc="") for p in REPORT_PAGES if p != "{toc}"]
+    # in a short excerpt the table of contents may be all there is of the chapters: kept
+    assert toc in clean_text("\n\n".join(pages), rules)
+    # a whole report goes on long enough to hold them: removed
+    rest = "Trettio av fyrtio deltagare hade arbete eller studerade ett halvår efter projektet. " * 8
+    text = clean_text("\n\n".join(pages + [f"{i} {rest}" for i in range(6, 12)]), rules)
+    assert toc.split()[0] not in text and REPORT_PAGES[3] in text
 
 
-def test_table_of_contents_continued_on_the_next_page_removed(rules):
+def test_table_of_contents_continued_on_the_next_page_removed(short_rules):
     raw = ("Utvärdering av Gröna spår\n\n"
            "Innehåll Inledning 3 Uppdraget 4 Metod 6 Deltagarna 8 Handledarna 11\n\n"
            "Resultat för deltagarna 14 Resultat för företagen 17 Slutsatser 21 Bilagor 24\n\n"
            "Inledning Utvärderingen har följt projektet under tre år och bygger på intervjuer och enkäter.")
-    assert clean_text(raw, rules).split("\n\n") == [
+    assert clean_text(raw, short_rules).split("\n\n") == [
         "Utvärdering av Gröna spår",
         "Inledning Utvärderingen har följt projektet under tre år och bygger på intervjuer och enkäter."]
 
@@ -183,3 +196,62 @@ def test_table_of_contents_as_heading_and_entry_lines_removed(rules):
 def test_content_that_only_looks_like_a_table_of_contents_is_kept(rules, para):
     raw = f"Rapport om Gröna spår\n\n{para}\n\nEn vanlig mening om projektet som är lång nog att vara innehåll."
     assert para in clean_text(raw, rules)
+
+
+def test_page_numbers_stripped_when_the_table_of_contents_page_is_dropped(short_rules):
+    raw = ("1 Slutrapport Gröna spår i Bergslagen 2023\n\n"
+           "2 Innehåll Sammanfattning... 3 Bakgrund... 3 Resultat... 4\n\n"
+           "3 Sammanfattning Projektet har gett fyrtio unga en väg in i skogsnäringen genom praktik. 3")
+    assert clean_text(raw, short_rules).split("\n\n") == [
+        "Slutrapport Gröna spår i Bergslagen 2023",
+        "Sammanfattning Projektet har gett fyrtio unga en väg in i skogsnäringen genom praktik."]
+
+
+TRANSCRIPT = [
+    "1 Dokumentation av konferensen Gröna spår i Bergslagen",
+    "2 Innehåll Bakgrund... 3 Skogsbolagen har ordet... 4 Ljusnarsberg... 5 Avslutning",
+    "3 Bakgrund Projektet Gröna spår har gett fyrtio unga i Bergslagen praktik i skogsnäringen. 3",
+    "4 Anna Berg, personalchef, berättade att skogsbolagen behöver fler maskinförare de närmaste åren. 4",
+    "5 Per Holm, rektor, beskrev hur skolan i Ljusnarsberg ordnade körkortsutbildning för eleverna. 5",
+]
+
+
+def test_lost_page_headings_restored_from_the_table_of_contents(short_rules):
+    rules = short_rules
+    text = clean_text("\n\n".join(TRANSCRIPT), rules)
+    assert text.split("\n\n")[1:] == [
+        "Bakgrund Projektet Gröna spår har gett fyrtio unga i Bergslagen praktik i skogsnäringen.",  # has its heading
+        "Skogsbolagen har ordet\nAnna Berg, personalchef, berättade att skogsbolagen behöver fler maskinförare "
+        "de närmaste åren.",
+        "Ljusnarsberg\nPer Holm, rektor, beskrev hur skolan i Ljusnarsberg ordnade körkortsutbildning för eleverna."]
+    # a page that does not name its entry near the start (the numbers disagree) gets nothing
+    other = TRANSCRIPT[:4] + ["5 Per Holm, rektor, beskrev hur skolan ordnade körkortsutbildning för eleverna. 5"]
+    assert "Ljusnarsberg\n" not in clean_text("\n\n".join(other), rules)
+    # and the config can turn it off
+    off = dataclasses.replace(rules, toc_headings=False)
+    assert "Skogsbolagen har ordet" not in clean_text("\n\n".join(TRANSCRIPT), off)
+
+
+def test_restored_headings_become_sections(spine_with_text):
+    more = [f"{i} Eleverna fick också prova på att planera gallring tillsammans med skogsbolagens planerare. " * 6
+            for i in range(6, 12)]  # the rest of the report
+    rec = spine_with_text("\n\n".join(TRANSCRIPT + more))
+    assert [(s.key, s.heading) for s in rec.sections] == [
+        ("background", "Bakgrund"), ("other", "Skogsbolagen har ordet"), ("other", "Ljusnarsberg")]
+
+
+@pytest.fixture
+def spine_with_text(tmp_path):
+    from pipeline.config import load_config
+    from pipeline.pipeline import Pipeline
+
+    cfg = load_config()
+    cfg["pipeline"]["stages"] = ["clean", "metadata", "sections"]
+    nlp = Pipeline(cfg)
+
+    def run(text: str):
+        path = tmp_path / "rapport.txt"
+        path.write_text(text, encoding="utf-8")
+        return nlp.process_file(path)
+
+    return run

@@ -33,9 +33,14 @@ EXPECTED = {
             ("other", "Fleraktörsprojekt", "och nya samarbetsformer."),
             ("other", "Kreativ kommunikation", "löpande informationsinsatser."),
             ("evaluation", "Följeforskning", "projektets webbplats www.vastkraft.org.")],
-    # A PDF transcript whose page headings are lost but for one run into the text.
+    # A PDF transcript (one line per page) whose page headings are lost: one is run into the
+    # text, the others come back from its table of contents where that gives a page number.
     "002": [("background", "Bakgrund", "Projektet pågår perioden"),
-            ("purpose", "Syfte med konferensen", "Länsstyrelsen Västernorrland, Härnösand Tel")],
+            ("purpose", "Syfte med konferensen", "prioriteringar inför det fortsatta arbetet."),
+            ("other", "Inledande anföranden Sten-Olov Altin, länsråd", "olika aktiviteter i kommunerna."),
+            ("other", "Solveig Hellquist, projektledare", "egennytta för alla bör eftersträvas."),
+            ("other", "Kramfors", "där roller och mandat är tydliga."),
+            ("other", "Sollefteå", "Länsstyrelsen Västernorrland, Härnösand Tel")],
 }
 
 

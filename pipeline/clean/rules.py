@@ -24,6 +24,8 @@ class CleanRules:
     dedupe_min_words: int
     toc_heading: re.Pattern
     repeated_line_min: int
+    toc_headings: bool = True  # put a transcript's lost page headings back from its table of contents
+    toc_min_following: int = 3000  # a one-line table of contents goes only when this much text follows
 
     @classmethod
     def from_files(cls, rules_path: str | Path, labels_path: str | Path) -> "CleanRules":
@@ -44,6 +46,8 @@ class CleanRules:
             dedupe_min_words=int(rules.get("dedupe_min_words", 8)),
             toc_heading=re.compile("^(?:" + rules.get("toc_heading", "innehåll") + r")\b", re.I),
             repeated_line_min=int(rules.get("repeated_line_min", 3)),
+            toc_headings=bool(rules.get("toc_headings", True)),
+            toc_min_following=int(rules.get("toc_min_following_chars", 3000)),
         )
 
 
@@ -59,8 +63,9 @@ def clean_text(text: str, rules: CleanRules) -> str:
     lines = _drop_furniture_lines(lines, rules)
     paragraphs = _paragraphs(lines)
     paragraphs = [p for p in paragraphs if not any(r.search(p) for r in rules.furniture_paragraphs)]
+    paragraphs = _drop_toc_paragraphs(paragraphs, rules.toc_heading, rules.toc_headings, rules.toc_min_following)
     paragraphs = _strip_page_numbers(paragraphs)
-    paragraphs = _drop_toc_paragraphs(paragraphs, rules.toc_heading)
+    paragraphs = [p for p in paragraphs if not _DROPPED_RE.match(p)]
     paragraphs = _dedupe(paragraphs, rules.dedupe_min_words)
     return "\n\n".join(paragraphs).strip()
 
@@ -187,26 +192,83 @@ def _drop_toc(lines: list[str], heading: re.Pattern) -> list[str]:
     return out
 
 
-def _drop_toc_paragraphs(paragraphs: list[str], heading: re.Pattern) -> list[str]:
+def _drop_toc_paragraphs(paragraphs: list[str], heading: re.Pattern, restore: bool = True,
+                         min_following: int = 0) -> list[str]:
     """Tables of contents of PDF transcripts (one line per page): a line
     "[page] Innehåll entry... 4 entry 5 ..." and the entry lines that continue it
     on the next page. Entries without such a heading are kept: in a short excerpt
-    they may be all there is of the report's content."""
+    they may be all there is of the report's content; for the same reason a table of
+    contents goes only when at least ``min_following`` characters of text follow it
+    (the chapters it lists), unless it is a line "Innehåll A... 3 B... 4" with dot leaders.
+
+    A dropped page keeps its bare page number (the page sequence stays whole for
+    :func:`_strip_page_numbers`). With ``restore``, a heading the transcript lost is
+    put back from the table of contents: see :func:`_restore_headings`."""
     out: list[str] = []
+    entries: list[tuple[str, int]] = []
     in_toc = False  # the previous line was a dropped table of contents
-    for p in paragraphs:
+    following = [0] * (len(paragraphs) + 1)
+    for i in range(len(paragraphs) - 1, -1, -1):
+        following[i] = following[i + 1] + len(paragraphs[i])
+    for i, p in enumerate(paragraphs):
         kept = []
         for line in p.split("\n"):
             bare = _LEAD_PAGE.sub("", line, count=1)
             m = heading.match(bare)
-            if ((m and bare[m.end():].strip() and _toc_like(bare[m.end():]))
-                    or (in_toc and _toc_like(bare, min_entries=4))):
-                in_toc = True
+            if m and bare[m.end():].strip() and (
+                    (not _LEAD_PAGE.match(line) and len(re.findall(r"\.{3,}|…", bare[m.end():])) >= 2)  # "Innehåll A... 3 B... 4"
+                    or (following[i + 1] >= min_following and _toc_like(bare[m.end():]))):
+                entries += _toc_entries(bare[m.end():])
+            elif in_toc and _toc_like(bare, min_entries=4):
+                entries += _toc_entries(bare)
+            else:
+                in_toc = False
+                kept.append(line)
                 continue
-            in_toc = False
-            kept.append(line)
+            in_toc = True
         if kept:
             out.append("\n".join(kept))
+        elif _LEAD_PAGE.match(p):
+            out.append(p.split(" ", 1)[0] + " " + _DROPPED)
+    if restore and entries:
+        out = _restore_headings(out, entries)
+    return out
+
+
+_ENTRY = re.compile(r"(\S.*?)\s*(?:\.{2,}|…)?\s*(\d{1,3})(?:-\d{1,3})?(?=\s|$)")
+_DROPPED = "\x00"  # stands in for a dropped page until its page number is stripped
+_DROPPED_RE = re.compile(r"^(\d{1,3} )?\x00$")
+
+
+def _toc_entries(body: str) -> list[tuple[str, int]]:
+    return [(m.group(1).strip(" .…"), int(m.group(2))) for m in _ENTRY.finditer(body)]
+
+
+def _restore_headings(paragraphs: list[str], entries: list[tuple[str, int]]) -> list[str]:
+    """A transcript page ("7 Johan Borggren, projektledare, Härnösands kommun, ...") whose
+    heading was lost gets the heading its table of contents gives for that page
+    ("Kommunerna har ordet Härnösand... 7") as a line of its own. Only a short entry
+    without digits, when the page does not already start with it and names one of
+    its words near the start (a check that the page numbers agree)."""
+    by_page: dict[int, str] = {}
+    for title, page in entries:
+        words = title.split()
+        if (page not in by_page and 1 <= len(words) <= 6 and len(title) <= 60 and title[0].isupper()
+                and not any(ch.isdigit() for ch in title)):
+            by_page[page] = title
+    out = []
+    for p in paragraphs:
+        m = _LEAD_PAGE.match(p)
+        title = by_page.get(int(m.group(0))) if m else None
+        if title:
+            body = p[m.end():]
+            first = title.split()[0].lower()
+            head = body[:300].lower()
+            named = any(re.search(rf"(?<!\w){re.escape(w.lower().strip(',.:;'))}", head)
+                        for w in title.split() if len(w.strip(",.:;")) >= 4)
+            if named and not body.lower().startswith(first):
+                p = f"{m.group(0)}{title}\n{body}"
+        out.append(p)
     return out
 
 
