@@ -224,3 +224,24 @@ def test_office_files_in_a_folder_are_processed(tmp_path):
     run([inp], tmp_path / "out", cfg, quiet=True)
     records = [json.loads(l) for l in (tmp_path / "out" / "records.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sorted(r["format"] for r in records) == ["docx", "odt", "rtf"]
+
+
+def test_docx_content_controls_of_a_template_are_read(tmp_path):
+    """Application templates put answers in content controls (w:sdt): their text is read."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    doc = Document()
+    doc.add_paragraph("Ansökan om stöd")
+    sdt = parse_xml(
+        f'<w:sdt {nsdecls("w")}><w:sdtPr/><w:sdtContent>'
+        '<w:p><w:r><w:t>Projektägare: Sala kommun</w:t></w:r></w:p>'
+        '<w:p><w:r><w:t>Syftet är att fler unga ska få sommarjobb i kommunen.</w:t></w:r></w:p>'
+        '</w:sdtContent></w:sdt>')
+    doc.element.body.insert(1, sdt)
+    doc.add_paragraph("Sista stycket.")
+    path = tmp_path / "mall.docx"
+    doc.save(path)
+    text = read_document(path).text
+    assert text.split("\n\n") == ["Ansökan om stöd", "Projektägare: Sala kommun",
+                                  "Syftet är att fler unga ska få sommarjobb i kommunen.", "Sista stycket."]

@@ -60,19 +60,27 @@ def docx_to_text(data: bytes, error_cls) -> tuple[str, Optional[str]]:
     except Exception as exc:  # lxml / zip layers raise many types on a damaged file
         raise error_cls("corrupt_docx", f"cannot parse Word document (.docx): {exc}") from exc
 
-    def blocks(container) -> Iterable[str]:
-        for item in container.iter_inner_content():
-            if isinstance(item, Table):
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+
+    P, TBL, SDT, SDT_CONTENT = qn("w:p"), qn("w:tbl"), qn("w:sdt"), qn("w:sdtContent")
+
+    def blocks(element, parent) -> Iterable[str]:
+        for child in element.iterchildren():
+            if child.tag == P:
+                yield Paragraph(child, parent).text
+            elif child.tag == TBL:
                 rows = []
-                for row in item.rows:
+                for row in Table(child, parent).rows:
                     # a cell holding several paragraphs is read as one line
                     rows.append(_row_text([cell.text for cell in row.cells]))
                 yield "\n".join(r for r in rows if r)
-            else:
-                yield item.text
+            elif child.tag == SDT:  # a content control (form field) of a template
+                for content in child.iterchildren(SDT_CONTENT):
+                    yield from blocks(content, parent)
 
     try:
-        text = join_blocks(blocks(doc))
+        text = join_blocks(blocks(doc.element.body, doc))
         title = (doc.core_properties.title or "").strip() or None
     except Exception as exc:  # a malformed part inside a valid zip
         raise error_cls("corrupt_docx", f"cannot parse Word document (.docx): {exc}") from exc
