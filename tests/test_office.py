@@ -157,7 +157,9 @@ RTF = (rb"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0 Calibri;}}"
        rb"{\b Projekt\'e4gare:} Gotlands kommun\par "
        rb"Projektnummer: 2021/00412\par\par "
        rb"Bakgrund\par "
-       rb"P\'e5 \'f6n finns f\u228?rre arbetstillf\'e4llen f\'f6r unga under vintern.\par }")
+       rb"P\'e5 \'f6n finns f\u228?rre arbetstillf\'e4llen f\'f6r unga under vintern.\par "
+       rb"\trowd\cellx2000\cellx4000 Region:\cell Gotland\cell\row "
+       rb"\trowd\cellx2000\cellx4000 Kontaktperson\cell Nils Ek\cell\row }")
 
 
 def test_rtf_text_and_swedish_letters(tmp_path, spine_nlp):
@@ -167,6 +169,7 @@ def test_rtf_text_and_swedish_letters(tmp_path, spine_nlp):
     assert raw.format == "rtf"
     assert "Projektägare: Gotlands kommun" in raw.text
     assert "På ön finns färre arbetstillfällen för unga under vintern." in raw.text
+    assert "Region: Gotland\n\nKontaktperson: Nils Ek" in raw.text  # table rows
     rec = spine_nlp.process_file(path)
     assert rec.metadata.project_number == "2021/00412" and rec.metadata.owner == "Gotlands kommun"
 

@@ -156,4 +156,6 @@ def rtf_to_text(data: bytes, error_cls) -> tuple[str, Optional[str]]:
         text = strip(raw, encoding=encoding, errors="replace")
     except Exception as exc:
         raise error_cls("corrupt_rtf", f"cannot parse RTF: {exc}") from exc
-    return join_blocks(text.split("\n")), None
+    # striprtf ends each table cell with "|": a row reads like a table row of .docx
+    lines = [_row_text(line.rstrip("|").split("|")) if line.endswith("|") else line for line in text.split("\n")]
+    return join_blocks(lines), None
