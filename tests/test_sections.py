@@ -38,7 +38,8 @@ EXPECTED = {
     "002": [("background", "Bakgrund", "Projektet pågår perioden"),
             ("purpose", "Syfte med konferensen", "prioriteringar inför det fortsatta arbetet."),
             ("other", "Inledande anföranden Sten-Olov Altin, länsråd", "olika aktiviteter i kommunerna."),
-            ("other", "Solveig Hellquist, projektledare", "egennytta för alla bör eftersträvas."),
+            ("other", "Solveig Hellquist, projektledare", "frågor inte är någon dagslända."),
+            ("other", "Kommunerna har ordet Härnösand", "egennytta för alla bör eftersträvas."),
             ("other", "Kramfors", "där roller och mandat är tydliga."),
             ("other", "Sollefteå", "Länsstyrelsen Västernorrland, Härnösand Tel")],
 }
@@ -75,6 +76,13 @@ def test_heading_with_text_on_same_line_and_pdf_without_blank_lines(splitter):
 def test_labels_are_not_headings(splitter):
     text = "Titel\n\nKommun:\nAlingsås\n\nRegion:\nVästsverige\n\nSammanfattning\n\nText här om projektet."
     assert [s.key for s in splitter.split(text)] == ["summary"]
+
+
+def test_heading_that_only_starts_like_a_label_is_a_heading(splitter):
+    text = ("Titel\n\nKommun\nAlingsås och Lerum, två kommuner i länet.\n\n"
+            "Kommunerna berättar\nFem kommuner beskrev sitt arbete med unga under konferensen.")
+    assert [(s.key, s.heading) for s in splitter.split(text)] == [
+        ("municipalities", "Kommun"), ("other", "Kommunerna berättar")]
 
 
 def test_numbered_report_headings_but_not_numbered_list_items(splitter):

@@ -139,7 +139,8 @@ class SectionSplitter:
             return False
         if line[-1] in ".,;!?)”\"" or ":" in line or line.startswith("•") or any(ch.isdigit() for ch in line):
             return False
-        if any(line.lower().startswith(lab) for lab in self.labels):
+        low = line.lower()
+        if any(low.startswith(lab) and not low[len(lab):len(lab) + 1].isalpha() for lab in self.labels):
             return False
         prev = next((l for l in reversed(lines[max(0, i - 3):i]) if l.strip()), "")
         if prev.rstrip().endswith(":"):
