@@ -257,6 +257,7 @@ def test_owner_saknas_stops_prose(ex):
     ("Budgeten uppgick till 18 miljoner kronor och med stöd från ESF om 8,6 miljoner kronor.", 8_600_000, 18_000_000),
     ("Europeiska socialfonden delar ut sex miljoner kronor till Tierps kommun.", 6_000_000, None),
     ("Kommunen sökte 30 miljoner kronor från ESF men beviljades 22 miljoner kronor från ESF.", 22_000_000, None),
+    ("Försöksverksamheten får 2 miljoner kronor från ESF.", 2_000_000, None),  # 'sök' inside a word is no application
     ("Projektet får omkring sex miljoner kronor från Europeiska socialfonden.", None, None),  # hedged
     ("Totalt fördelade ESF 84 miljoner kronor till tolv olika projekt i regionen.", None, None),  # not this project
     ("Svenska ESF-rådet har beviljat 55 miljoner kronor till projekt i Mellersta Norrland.", None, None),

@@ -65,7 +65,7 @@ _TOTAL_PATTERNS = [re.compile(p, re.I) for p in (
     # "de 23 miljoner projektet kostat"
     rf"{AMT}\s+(?:som\s+)?(?:projektet|satsningen)\s+(?:har\s+)?(?:kostat|kostade|totalt\s+kostat)\b",
 )]
-_NOT_GRANT_BEFORE = re.compile(r"(?:sök|ansök|söker|ansökt|sökte|sökt)\w*\b[^.]{0,40}$", re.I)
+_NOT_GRANT_BEFORE = re.compile(r"\b(?:sök|ansök)\w*\b[^.]{0,40}$", re.I)  # an amount applied for
 _NOT_PROJECT_AFTER = re.compile(r"^\s*(?:\S+\s+){0,3}?(?:per|i\s+månaden|om\s+året|/år|/månad|till\s+(?:(?!ett\b|en\b|det\b|detta\b)(?:\d+|\w+)\s+)?"
                                 r"(?:olika\s+)?(?:projekt|satsningar|kommuner|organisationer|insatser)\b)", re.I)
 _AMT_RE = re.compile(AMT, re.I)
