@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from ..paths import repo_path
 from . import normalise as n
 
 MAX_CHARS = 40_000  # prose statements about a project come early; bound the work per document
@@ -212,9 +213,11 @@ def _amount(m: re.Match) -> Optional[int]:
 
 
 def _load_names(path: Optional[str | Path]) -> frozenset[str]:
-    if not path or not Path(path).exists():
+    """One name a line ('#' comments); an absent list leaves the checks that use it off."""
+    p = repo_path(path) if path else None
+    if p is None or not p.exists():
         return frozenset()
-    return frozenset(l.strip() for l in Path(path).read_text(encoding="utf-8").splitlines()
+    return frozenset(l.strip() for l in p.read_text(encoding="utf-8").splitlines()
                      if l.strip() and not l.startswith("#"))
 
 
