@@ -14,6 +14,7 @@ import re
 import zipfile
 from typing import Iterable, Optional
 
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old binary Office files and encrypted OOXML
 _LABEL_MAX = 60  # a label paragraph ("Projektägare:") is at most this long
 
 
@@ -53,6 +54,9 @@ def docx_to_text(data: bytes, error_cls) -> tuple[str, Optional[str]]:
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
 
+    if data[:8] == _OLE_MAGIC:
+        raise error_cls("corrupt_docx", "not a .docx (zip) file but an OLE container: an old binary Word file "
+                        "renamed, or a password-protected document; save it as .docx without a password")
     try:
         doc = Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
