@@ -10,7 +10,7 @@ BIN    := $(VENV)/bin
 $(BIN)/esf-pipeline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,cluster]"
 	@touch $@
 
 setup: $(BIN)/esf-pipeline

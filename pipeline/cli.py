@@ -60,6 +60,9 @@ def process(
     force: bool = typer.Option(False, "--force", help="Re-process documents even when unchanged."),
     prune: bool = typer.Option(False, "--prune", help="Remove the records (store rows, index entries) of documents whose source file no longer exists."),
     allow_failures: bool = typer.Option(False, "--allow-failures", help=f"Exit {EXIT_OK} even when some documents failed (default: {EXIT_FAILED})."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Process the documents on a Dask cluster: the scheduler's address, e.g. tcp://host:8786 (needs the 'cluster' extra). Records, errors, store and index are still written here."),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="Start a local Dask cluster of N worker processes for this run: local:N (needs the 'cluster' extra)."),
+    send: str = typer.Option("auto", "--send", help="With --scheduler/--cluster: 'path' (the workers read the files: they see them at the same path), 'bytes' (this machine reads and sends them), 'auto' (path for --cluster, bytes for --scheduler)."),
 ) -> None:
     from .config import load_config
     from sqlalchemy.exc import SQLAlchemyError
@@ -70,10 +73,12 @@ def process(
         cfg = load_config(config, tuple(exclude))
     except (FileNotFoundError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from exc
+    executor = _cluster_executor(scheduler, cluster, send, jobs)
     store_url = None if no_store else (store or str(out / "store.sqlite"))
     after = _after_batch(cfg, store_url, not no_index, quiet)
     try:
-        summary = run(inputs, out, cfg, jobs=jobs, quiet=quiet, force=force, after_batch=after, prune=prune)
+        summary = run(inputs, out, cfg, jobs=jobs, quiet=quiet, force=force, after_batch=after, prune=prune,
+                      executor=executor)
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from exc
@@ -87,12 +92,42 @@ def process(
         typer.echo(f"error: the run stopped: {type(exc).__name__}: {exc}\n"
                    f"The documents finished so far are kept in {out}; run the same command again to continue.", err=True)
         raise typer.Exit(EXIT_STOPPED) from exc
+    finally:
+        if executor is not None:
+            executor.close()
     if not quiet:
         typer.echo(summary.line(), err=True)
         if summary.failed:
             typer.echo(f"{summary.failed} document(s) failed: see {out / 'errors.jsonl'}", err=True)
     if summary.failed and not allow_failures:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _cluster_executor(scheduler: Optional[str], cluster: Optional[str], send: str, jobs: int):
+    """The Dask executor for --scheduler / --cluster (None without them: the local pool).
+    Usage errors (both given, a bad spec, --jobs with a cluster, Dask not installed) exit with
+    EXIT_USAGE; the cluster itself is started or reached only when there is something to do."""
+    if scheduler is None and cluster is None:
+        if send != "auto":
+            raise typer.BadParameter("--send applies to --scheduler and --cluster only", param_hint="--send")
+        return None
+    if scheduler is not None and cluster is not None:
+        raise typer.BadParameter("give --scheduler or --cluster, not both", param_hint="--cluster")
+    if jobs != 1:
+        raise typer.BadParameter("--jobs is the local process pool; with --cluster local:N the cluster has N "
+                                 "worker processes, with --scheduler its own workers", param_hint="--jobs")
+    try:
+        from .cluster import ClusterExecutor, ClusterUnavailable, parse_local_spec
+    except ImportError as exc:  # pragma: no cover - cluster.py itself imports nothing of Dask
+        raise typer.BadParameter(str(exc)) from exc
+    try:
+        n = parse_local_spec(cluster) if cluster is not None else None
+        return ClusterExecutor(scheduler=scheduler, local_workers=n, send=send)
+    except ClusterUnavailable as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--cluster" if cluster else "--send") from exc
 
 
 def _store_state(st) -> dict:

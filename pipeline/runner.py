@@ -22,6 +22,11 @@
   removes their records (the store rows and index entries follow).
 * ``jobs=N`` runs N worker processes, each building its own Pipeline once; the
   workers die with the parent process even when it is SIGKILLed.
+* ``executor=`` maps the documents over something else, e.g. a Dask cluster
+  (:class:`pipeline.cluster.ClusterExecutor`): anything with
+  ``map(items, config)`` yielding ``(status, payload)`` per item, in the order of
+  ``items``. The journal, the records, the errors, the store and the index are
+  written here, on the client, exactly as for the local pool.
 """
 from __future__ import annotations
 
@@ -43,7 +48,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 from tqdm import tqdm
 
-from .ingest import SUFFIXES, IngestError, detect_format, sha256_of
+from .ingest import SUFFIXES, IngestError, detect_format, parse_bytes, sha256_of
 from .pipeline import Pipeline, StageError
 
 RECORDS = "records.jsonl"
@@ -236,12 +241,21 @@ def _work(item: tuple[str, str]) -> tuple[str, dict[str, Any]]:
     return process_one(_WORKER, *item)
 
 
-def process_one(nlp: Pipeline, path: str, source: Optional[str] = None) -> tuple[str, dict[str, Any]]:
+def process_one(
+    nlp: Pipeline, path: str, source: Optional[str] = None, data: Optional[bytes] = None
+) -> tuple[str, dict[str, Any]]:
     """("ok", record_json) or ("error", error_entry) for one file; never raises.
-    ``source`` (default: the path as given) is the name the record carries."""
+    ``source`` (default: the path as given) is the name the record carries.
+    ``data``: the file's bytes, already read (by a client that sends documents to
+    workers that cannot see its disk); ``path`` then only names the document and
+    gives its format, and the result is the same as reading ``path``."""
     source = display_path(path) if source is None else source
     try:
-        rec = nlp.process_file(path).to_json()
+        if data is None:
+            rec = nlp.process_file(path).to_json()
+        else:
+            raw = parse_bytes(data, detect_format(Path(path)), str(Path(path)))
+            rec = nlp.process_raw(raw).to_json()
         rec["source"] = source
         return "ok", rec
     except (IngestError, StageError) as exc:
@@ -366,6 +380,7 @@ def run(
     force: bool = False,
     after_batch: Optional[Any] = None,
     prune: bool = False,
+    executor: Optional[Any] = None,
 ) -> RunSummary:
     """Process inputs into ``out_dir``.
 
@@ -374,13 +389,18 @@ def run(
     reached the store and index yet (processed now, or journaled by a run that was
     killed), and the records removed by ``prune``. Raises :class:`OutputLocked`
     when another run holds the output folder and FileNotFoundError for a missing
-    input."""
+    input.
+
+    ``executor`` (default: :class:`LocalExecutor` with ``jobs`` processes) maps the
+    documents to results; see the module notes."""
     out = Path(out_dir)
+    if executor is None:
+        executor = LocalExecutor(jobs)
     with output_lock(out):
-        return _run(inputs, out, config, jobs, quiet, force, after_batch, prune)
+        return _run(inputs, out, config, executor, quiet, force, after_batch, prune)
 
 
-def _run(inputs, out: Path, config, jobs, quiet, force, after_batch, prune) -> RunSummary:
+def _run(inputs, out: Path, config, executor, quiet, force, after_batch, prune) -> RunSummary:
     t0 = time.perf_counter()
     found = discover(inputs, exclude=out)
 
@@ -444,7 +464,7 @@ def _run(inputs, out: Path, config, jobs, quiet, force, after_batch, prune) -> R
     with open(out / JOURNAL, "ab") as journal, tqdm(
         total=len(todo), disable=quiet or not todo, unit="doc", desc="process", file=sys.stderr
     ) as bar:
-        for status, payload in _map(todo, config, jobs):
+        for status, payload in executor.map(todo, config):
             src = payload["source"]
             if status == "ok":
                 stale = by_source.get(src)
@@ -476,6 +496,18 @@ def _run(inputs, out: Path, config, jobs, quiet, force, after_batch, prune) -> R
     summary.failed = len(failed_now)
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+class LocalExecutor:
+    """This machine: in this process (``jobs=1``) or a pool of ``jobs`` worker
+    processes, each building its own Pipeline once."""
+
+    def __init__(self, jobs: int = 1):
+        self.jobs = jobs
+
+    def map(self, items: list[tuple[str, str]], config: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(status, payload)`` for each ``(path, source)``, in the order of ``items``."""
+        return _map(items, config, self.jobs)
 
 
 def _map(items: list[tuple[str, str]], config: dict[str, Any], jobs: int) -> Iterator[tuple[str, dict[str, Any]]]:
