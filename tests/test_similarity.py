@@ -1,9 +1,7 @@
 """Similar-project index, encoders and the `similar` command."""
 from __future__ import annotations
 
-import hashlib
 import json
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -11,11 +9,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from pipeline.record import Metadata, Record, Theme
+from pipeline.record import Record, Theme
 from pipeline.similarity.cli import similar
 from pipeline.similarity.encoders import StaticStudentEncoder, build_encoder, read_safetensors, write_safetensors
 from pipeline.similarity.index import SimilarIndex, load_config, update_index
-from pipeline.similarity.samples import SEEDS_DIR, load_samples, load_seed_texts
+from pipeline.similarity.samples import SEEDS_DIR, load_samples
 from pipeline.sections import split_sections
 
 GROUPS = ("unga_uvas", "nyanlanda_kvinnor", "vard_kompetens", "varsel_fordon", "landsbygd")

@@ -157,3 +157,20 @@ def test_sentence_weights_come_from_the_config():
     assert "startade 2019" in plain  # early, names the project
     tuned = Summarizer({"metadata_sentence": False, "max_sentences": 2, "weights": {"history": -2.0}}).summarise(rec)
     assert "startade 2019" not in tuned and "handledning" in tuned  # the project's history is penalised
+
+
+def test_summary_does_not_depend_on_the_hash_seed():
+    """Sets of words iterate in an order that depends on PYTHONHASHSEED; the words that count as central must not."""
+    import subprocess
+    import sys
+
+    from pipeline.paths import ROOT
+
+    prog = ("from pipeline.summary.summarizer import top_words\n"
+            "words = [f'ord{i:02d}' for i in range(40)]\n"
+            "sents = [set(words[i:i + 20]) for i in range(0, 40, 20)] * 2\n"
+            "print(sorted(top_words(sents, 25)))\n")
+    outs = {subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, cwd=ROOT,
+                           env={"PYTHONHASHSEED": str(seed), "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}).stdout
+            for seed in range(6)}
+    assert len(outs) == 1 and outs.pop().strip()

@@ -55,7 +55,7 @@ import re
 import uuid
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 import numpy as np
 import scipy.sparse as sp

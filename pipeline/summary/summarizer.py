@@ -88,6 +88,13 @@ _HISTORY_RE = re.compile(r"\b(?:har pågått|pågick|pågår sedan|baseras på|b
                          r"(?:19|20)\d\d)\b", re.I)
 
 
+def top_words(sent_stems: list[set[str]], n: int = 25) -> set[str]:
+    """The n words in most sentences (at least two); ties broken by the word itself, since the
+    order of a set depends on the process's hash seed and summaries must not."""
+    freq = Counter(x for st in sent_stems for x in st)
+    return {w for w, c in sorted(freq.items(), key=lambda x: (-x[1], x[0]))[:n] if c > 1}
+
+
 def sentence_features(s: Sentence, st: set[str], top: set[str], title_stems: set[str],
                       section_weights: dict) -> dict[str, float]:
     """Named features of one candidate sentence (see FEATURE_WEIGHTS)."""
@@ -175,8 +182,7 @@ class Summarizer:
         cands = uniq
         title_stems = _stem_set(record.title or "")
         sent_stems = [_stem_set(s.text) for s in cands]
-        freq = Counter(x for st in sent_stems for x in st)
-        top = {w for w, c in freq.most_common(25) if c > 1}
+        top = top_words(sent_stems)
         w = self.weights
         scored = []
         for s, st in zip(cands, sent_stems):
