@@ -20,11 +20,13 @@ client exactly as for the local process pool. Here:
   of the documents (a document finished early waits, in memory, for the ones
   before it), so ids and error lines are those of a local run. A document is
   submitted once and its result is handed over once: nothing is duplicated.
+* **Chunks.** A task carries a few documents (up to 8), so the scheduler's own
+  cost per task (a few milliseconds on a busy machine) is shared by them.
 * **Lost workers.** When a worker dies, the scheduler hands its in-flight
-  documents to another worker; a task that raises is retried (``retries``). A
-  document that kills every worker it is given to (the scheduler gives up after
-  ``distributed.scheduler.allowed-failures``) gets a ``worker_lost`` error line;
-  the batch goes on.
+  tasks to another worker; a task that raises is retried (``retries``). When the
+  scheduler gives up on a task (its workers died ``distributed.scheduler.allowed-failures``
+  times), its documents are tried again one per task, and a document that still
+  kills its workers gets a ``worker_lost`` error line; the batch goes on.
 
 ``dask``/``distributed`` are an optional extra (``pip install 'esf-pipeline[cluster]'``);
 this module imports them lazily and :func:`require_dask` says what to install.
@@ -133,15 +135,15 @@ class PipelinePlugin(_PluginBase):  # type: ignore[misc,valid-type]
 _process = process_one  # the per-document call (a module attribute, so a test can slow it down on the workers)
 
 
-def _task(plugin_name: str, path: str, source: str, data: Optional[bytes]) -> tuple[str, dict[str, Any]]:
-    """One document on a worker: ``("ok", record)`` or ``("error", line)``, never raises
-    for a bad document."""
+def _task(plugin_name: str, batch: list[tuple[str, str, Optional[bytes]]]) -> list[tuple[str, dict[str, Any]]]:
+    """A few documents ``(path, source, bytes or None)`` on a worker: ``("ok", record)`` or
+    ``("error", line)`` for each; never raises for a bad document."""
     from distributed import get_worker
 
     plugin = get_worker().plugins.get(plugin_name)
     if plugin is None:
         raise RuntimeError(f"worker plugin {plugin_name} is not registered on this worker")
-    return plugin.process(path, source, data)
+    return [plugin.process(path, source, data) for path, source, data in batch]
 
 
 def _noop(i: int) -> int:
@@ -159,14 +161,17 @@ class ClusterExecutor:
 
     ``send``: ``"path"`` (the workers read the files: they must see them at the
     same path), ``"bytes"`` (the client reads and sends them) or ``"auto"`` (paths
-    for a local cluster, bytes for a scheduler). ``window``: documents in flight
-    at most (default: 4 per worker thread, at least 16). ``retries``: retries of a
-    task that raised."""
+    for a local cluster, bytes for a scheduler). ``chunk``: documents per task
+    (default: up to 8, fewer for small batches, so every worker gets work; the
+    scheduler's cost per task is shared by them). ``window``: documents in flight
+    at most (default: 4 tasks per worker thread, at least 16 documents).
+    ``retries``: retries of a task that raised."""
 
     scheduler: Optional[str] = None
     local_workers: Optional[int] = None
     send: str = "auto"
     window: Optional[int] = None
+    chunk: Optional[int] = None
     retries: int = 2
     connect_timeout: float = 30.0
     client: Any = None
@@ -271,61 +276,79 @@ class ClusterExecutor:
 
         client = self.connect()
         name = self.register(config)
-        window = self.window or max(16, 4 * self.worker_threads())
+        threads = self.worker_threads()
+        chunk = self.chunk or max(1, min(8, len(items) // (4 * threads)))
+        window = self.window or max(16, 4 * threads * chunk)  # documents in flight
         ahead = max(window, 4096)  # finished results held for the runner, at most
         ingest = config.get("ingest") or {}
         run = uuid.uuid4().hex[:12]
         done: dict[int, tuple[str, dict[str, Any]]] = {}
-        index: dict[str, int] = {}
-        futures: dict[str, Any] = {}
+        tasks: dict[str, tuple[list[int], Any]] = {}  # key -> (document indices, future)
         flying = as_completed()
         order = deque(range(len(items)))
+        alone: deque[int] = deque()  # documents of a chunk whose worker died: again, one per task
+        in_flight = 0
         n_next = 0  # next index to hand to the runner
+        serial = 0
 
-        def submit(i: int) -> None:
-            path, source = items[i]
-            data = None
-            if self.send_bytes:
-                data, err = self._payload(path, source, ingest)
-                if err is not None:
-                    done[i] = ("error", err)
-                    return
-            fut = client.submit(_task, name, path, source, data, key=f"esf-doc-{run}-{i}",
-                                pure=False, retries=self.retries)
-            index[fut.key] = i
-            futures[fut.key] = fut
+        def submit(indices: list[int]) -> None:
+            nonlocal in_flight, serial
+            batch, sent = [], []
+            for i in indices:
+                path, source = items[i]
+                data = None
+                if self.send_bytes:
+                    data, err = self._payload(path, source, ingest)
+                    if err is not None:
+                        done[i] = ("error", err)
+                        continue
+                batch.append((path, source, data))
+                sent.append(i)
+            if not batch:
+                return
+            serial += 1
+            fut = client.submit(_task, name, batch, key=f"esf-docs-{run}-{serial}", pure=False, retries=self.retries)
+            tasks[fut.key] = (sent, fut)
+            in_flight += len(sent)
             flying.add(fut)
 
         try:
             while n_next < len(items):
-                while order and len(index) < window and order[0] - n_next < ahead:
-                    submit(order.popleft())
+                while alone and in_flight < window:
+                    submit([alone.popleft()])
+                while order and not alone and in_flight < window and order[0] - n_next < ahead:
+                    take = [order.popleft()]
+                    while order and len(take) < chunk:
+                        take.append(order.popleft())
+                    submit(take)
                 while n_next in done:
                     yield done.pop(n_next)
                     n_next += 1
-                if n_next >= len(items) or not index:
+                if n_next >= len(items) or not tasks:
                     continue
                 fut = next(flying)
-                i = index.pop(fut.key)
-                futures.pop(fut.key, None)
-                path, source = items[i]
+                indices, _ = tasks.pop(fut.key)
+                in_flight -= len(indices)
                 if fut.status == "error":
                     exc = fut.exception()
-                    if isinstance(exc, KilledWorker):
-                        done[i] = ("error", _error(source, "worker_lost",
-                                                   "the workers given this document died while processing it "
-                                                   "(out of memory or killed)"))
-                    else:
+                    if not isinstance(exc, KilledWorker):
                         raise RuntimeError(f"a cluster task failed: {type(exc).__name__}: {exc}") from exc
+                    if len(indices) > 1:  # which of them killed the workers? each alone
+                        alone.extend(indices)
+                    else:
+                        done[indices[0]] = ("error", _error(
+                            items[indices[0]][1], "worker_lost",
+                            "the workers given this document died while processing it (out of memory or killed)"))
                 elif fut.status == "cancelled":
                     raise RuntimeError("the Dask scheduler cancelled the batch (connection lost?)")
                 else:
-                    done[i] = fut.result()
+                    for i, result in zip(indices, fut.result()):
+                        done[i] = result
                 fut.release()
         finally:  # the runner stopped early (an error, Ctrl-C): take back what is still queued
-            if futures:
+            if tasks:
                 try:
-                    client.cancel(list(futures.values()))
+                    client.cancel([f for _, f in tasks.values()])
                 except Exception:  # pragma: no cover - the connection is gone already
                     pass
             flying.clear()
