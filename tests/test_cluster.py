@@ -270,6 +270,17 @@ def test_bytes_mode_order_size_limit_and_reruns(tmp_path, client):
     assert next(r for r in recs if r["source"].endswith("doc_003.txt"))["title"].endswith("Steg 3 ny")
 
 
+def test_workers_that_cannot_load_the_pipeline_stop_the_run(tmp_path, client):
+    """A configuration the workers cannot build stops the run with a clear error (exit 1 in the
+    CLI), before any document is journaled."""
+    cfg = load_config()
+    cfg["pipeline"]["stages"] = ["clean", "no_such_stage"]
+    _write_docs(tmp_path / "in", 2)
+    with pytest.raises(RuntimeError, match="could not load the pipeline"):
+        _bounded(run, [tmp_path / "in"], tmp_path / "out", cfg, quiet=True, executor=ClusterExecutor(client=client))
+    assert not (tmp_path / "out" / "records.jsonl").exists()
+
+
 @pytest.mark.shared
 def test_worker_killed_mid_batch(tmp_path):
     """SIGKILL one of two worker processes while documents are in flight: the batch finishes,
