@@ -174,3 +174,14 @@ def test_summary_does_not_depend_on_the_hash_seed():
                            env={"PYTHONHASHSEED": str(seed), "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}).stdout
             for seed in range(6)}
     assert len(outs) == 1 and outs.pop().strip()
+
+
+def test_att_clause_is_rewritten_only_under_a_purpose_label():
+    text = ("Att kommunerna samarbetar kring vuxenutbildningen visar att frågan anses viktig i regionen.\n"
+            "Projektet ska ge arbetslösa vuxna en yrkesutbildning inom vård och omsorg.\n")
+    out = Summarizer({"metadata_sentence": False}).summarise(Record(id="a", source="a", sha256="-", format="txt", text=text))
+    assert "Syftet är att kommunerna" not in out and "Att kommunerna samarbetar" in out
+    text = ("Syfte: Att ge arbetslösa vuxna en yrkesutbildning inom vård och omsorg i kommunen.\n"
+            "Deltagarna får praktik på ett äldreboende och handledning av erfarna undersköterskor.\n")
+    out = Summarizer({"metadata_sentence": False}).summarise(Record(id="b", source="b", sha256="-", format="txt", text=text))
+    assert "Syftet är att ge arbetslösa vuxna" in out

@@ -28,6 +28,7 @@ class Sentence:
     start: int  # offset in the source text
     section: str | None = None
     index_in_section: int = 0
+    label: str | None = None  # a lead label stripped from the sentence ("Syfte: Att ..." -> "syfte")
 
 
 def _blocks(text: str, base: int = 0) -> list[tuple[str, int]]:
@@ -84,7 +85,8 @@ def split_sentences(text: str, base: int = 0) -> list[Sentence]:
             k = block.find(m[:20], off)
             off = max(off, k if k >= 0 else off)
             stripped = strip_lead_label(m)
-            sents.append(Sentence(stripped, bstart + max(k, 0) + (len(m) - len(stripped))))
+            label = m[: len(m) - len(stripped)].strip(" :.–-").split()[-1].lower() if stripped != m else None
+            sents.append(Sentence(stripped, bstart + max(k, 0) + (len(m) - len(stripped)), label=label))
     return sents
 
 

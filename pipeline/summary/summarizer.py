@@ -205,7 +205,7 @@ class Summarizer:
             chosen.append((s, st))
             n_words += w
         chosen.sort(key=lambda x: (_ORDER.get(x[0].section, 5), x[0].start))
-        return self._finish([(s.text, s.section) for s, _ in chosen], record)
+        return self._finish([(s.text, s.section or _LABEL_SECTION.get(s.label or "")) for s, _ in chosen], record)
 
     # ------------------------------------------------------------------
     def _finish(self, chosen: list[tuple[str, str | None]], record: Record) -> str | None:
@@ -223,8 +223,16 @@ def _join(text: str, sections: list[Section], key: str) -> str:
     return "\n\n".join(text[s.start : s.end] for s in sections if s.key == key)
 
 
+_LABEL_SECTION = {"syfte": "purpose", "mål": "goals"}  # "Syfte: Att ..." in text without sections
+
+
 def _purpose_phrase(s: str, section: str | None) -> str:
-    """'Att skapa ...' (a bare phrase under 'Syfte:' or 'Mål:') -> 'Syftet är att skapa ...'."""
+    """'Att skapa ...' (a bare phrase under 'Syfte:' or 'Mål:') -> 'Syftet är att skapa ...'.
+
+    Only under such a heading or label: elsewhere 'Att uppdraget ... signalerar ...' is a subject clause.
+    """
+    if section not in ("purpose", "goals", "summary"):
+        return s
     if s.startswith("Att ") and not re.match(r"Att \w+ (?:är|var|blir|har)\b", s):
         lead = "Målet är att " if section == "goals" else "Syftet är att "
         return lead + s[4:]
