@@ -272,6 +272,8 @@ class ClusterExecutor:
         """``(status, payload)`` for each ``(path, source)``, in the order of ``items``."""
         if not items:
             return
+        from concurrent.futures import CancelledError
+
         from distributed import KilledWorker, as_completed
 
         client = self.connect()
@@ -329,20 +331,23 @@ class ClusterExecutor:
                 fut = next(flying)
                 indices, _ = tasks.pop(fut.key)
                 in_flight -= len(indices)
-                if fut.status == "error":
-                    exc = fut.exception()
-                    if not isinstance(exc, KilledWorker):
-                        raise RuntimeError(f"a cluster task failed: {type(exc).__name__}: {exc}") from exc
+                try:
+                    # (a finished task whose worker dies before its result is fetched is run
+                    # again by the scheduler: result() waits for that, and may end in KilledWorker)
+                    results = fut.result()
+                except KilledWorker:
                     if len(indices) > 1:  # which of them killed the workers? each alone
                         alone.extend(indices)
                     else:
                         done[indices[0]] = ("error", _error(
                             items[indices[0]][1], "worker_lost",
                             "the workers given this document died while processing it (out of memory or killed)"))
-                elif fut.status == "cancelled":
-                    raise RuntimeError("the Dask scheduler cancelled the batch (connection lost?)")
+                except CancelledError as exc:
+                    raise RuntimeError("the Dask scheduler cancelled the batch (connection lost?)") from exc
+                except Exception as exc:
+                    raise RuntimeError(f"a cluster task failed: {type(exc).__name__}: {exc}") from exc
                 else:
-                    for i, result in zip(indices, fut.result()):
+                    for i, result in zip(indices, results):
                         done[i] = result
                 fut.release()
         finally:  # the runner stopped early (an error, Ctrl-C): take back what is still queued
