@@ -95,7 +95,11 @@ except ImportError:  # pragma: no cover - the extra is not installed
 
 
 class PipelinePlugin(_PluginBase):  # type: ignore[misc,valid-type]
-    """Builds the Pipeline once on each worker (and on every worker that joins)."""
+    """Builds the Pipeline once on each worker (and on every worker that joins).
+    Idempotent: a later run with the same configuration and version on a long-running
+    cluster finds it registered and the models already loaded."""
+
+    idempotent = True
 
     def __init__(self, config: dict[str, Any], version: str = __version__):
         self.config = config

@@ -270,6 +270,26 @@ def test_bytes_mode_order_size_limit_and_reruns(tmp_path, client):
     assert next(r for r in recs if r["source"].endswith("doc_003.txt"))["title"].endswith("Steg 3 ny")
 
 
+def test_a_later_run_reuses_the_pipeline_loaded_on_the_workers(tmp_path, client):
+    """The worker plugin is registered once per configuration and version: a second run (a new
+    executor, as a new `process --scheduler` would make) finds the models loaded."""
+    cfg = load_config()
+    cfg["pipeline"]["stages"] = list(SPINE)
+    cfg["metadata"] = dict(cfg.get("metadata") or {})  # a configuration no other test registers
+    cfg.setdefault("ingest", {})["max_chars"] = 1_999_999
+    name = f"esf-pipeline-{config_key(cfg)}"
+    _write_docs(tmp_path / "in", 3)
+
+    def loaded(dask_worker):
+        return id(dask_worker.plugins[name].nlp)
+
+    _bounded(run, [tmp_path / "in"], tmp_path / "a", cfg, quiet=True, executor=ClusterExecutor(client=client))
+    first = client.run(loaded)
+    s = _bounded(run, [tmp_path / "in"], tmp_path / "b", cfg, quiet=True, executor=ClusterExecutor(client=client))
+    assert s.processed == 3
+    assert client.run(loaded) == first and len(first) == 2
+
+
 def test_workers_that_cannot_load_the_pipeline_stop_the_run(tmp_path, client):
     """A configuration the workers cannot build stops the run with a clear error (exit 1 in the
     CLI), before any document is journaled."""
