@@ -188,6 +188,24 @@ def test_without_dask_the_package_works_and_the_option_says_what_to_install(tmp_
     assert "esf-pipeline[cluster]" in clus.stderr and "Traceback" not in clus.stderr
 
 
+def test_cli_cluster_local_runs_and_reruns(tmp_path):
+    """`process --cluster local:1` starts and stops its own cluster: records, an error line and
+    exit 3 for a bad document, exit 0 and everything skipped on the next run."""
+    _write_docs(tmp_path / "in", 3)
+    (tmp_path / "in" / "tom.txt").write_bytes(b"")
+    (tmp_path / "spine.yaml").write_text("pipeline:\n  stages: [clean, metadata, sections]\n", encoding="utf-8")
+    cmd = [sys.executable, "-m", "pipeline", "process", str(tmp_path / "in"), "--out", str(tmp_path / "out"),
+           "--config", str(tmp_path / "spine.yaml"), "--no-index", "--cluster", "local:1"]
+    first = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=BATCH_TIMEOUT)
+    assert first.returncode == 3, first.stderr
+    assert "3 processed, 0 unchanged (skipped), 1 failed" in first.stderr
+    assert [e["error"] for e in _errors(tmp_path / "out")] == ["empty"]
+    assert len(_records(tmp_path / "out")) == 3
+    again = subprocess.run(cmd + ["--allow-failures"], cwd=ROOT, capture_output=True, text=True, timeout=BATCH_TIMEOUT)
+    assert again.returncode == 0, again.stderr
+    assert "0 processed, 3 unchanged (skipped), 1 failed" in again.stderr
+
+
 # -- a real scheduler and two worker processes ---------------------------------------------
 @pytest.mark.shared
 def test_cluster_records_identical_to_local_run(tmp_path, client):
