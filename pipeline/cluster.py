@@ -38,6 +38,7 @@ import json
 import os
 import re
 import threading
+import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
@@ -168,7 +169,8 @@ class ClusterExecutor:
     for a local cluster, bytes for a scheduler). ``chunk``: documents per task
     (default: up to 8, fewer for small batches, so every worker gets work; the
     scheduler's cost per task is shared by them). ``window``: documents in flight
-    at most (default: 4 tasks per worker thread, at least 16 documents).
+    at most (default: 4 tasks per worker thread, at least 16 documents; looked up
+    again every ``resize_every`` seconds, so workers that join a running batch get work).
     ``retries``: retries of a task that raised."""
 
     scheduler: Optional[str] = None
@@ -177,6 +179,7 @@ class ClusterExecutor:
     window: Optional[int] = None
     chunk: Optional[int] = None
     retries: int = 2
+    resize_every: float = 5.0
     connect_timeout: float = 30.0
     client: Any = None
 
@@ -284,7 +287,12 @@ class ClusterExecutor:
         name = self.register(config)
         threads = self.worker_threads()
         chunk = self.chunk or max(1, min(8, len(items) // (4 * threads)))
-        window = self.window or max(16, 4 * threads * chunk)  # documents in flight
+
+        def window_size() -> int:  # documents in flight; follows workers that join (or leave)
+            return self.window or max(16, 4 * self.worker_threads() * chunk)
+
+        window = self.window or max(16, 4 * threads * chunk)
+        sized_at = time.monotonic()
         ahead = max(window, 4096)  # finished results held for the runner, at most
         ingest = config.get("ingest") or {}
         run = uuid.uuid4().hex[:12]
@@ -320,6 +328,8 @@ class ClusterExecutor:
 
         try:
             while n_next < len(items):
+                if time.monotonic() - sized_at > self.resize_every:
+                    window, sized_at = window_size(), time.monotonic()
                 while alone and in_flight < window:
                     submit([alone.popleft()])
                 while order and not alone and in_flight < window and order[0] - n_next < ahead:

@@ -288,6 +288,41 @@ def test_bytes_mode_order_size_limit_and_reruns(tmp_path, client):
     assert next(r for r in recs if r["source"].endswith("doc_003.txt"))["title"].endswith("Steg 3 ny")
 
 
+def test_window_grows_when_workers_join(tmp_path, client):
+    """The number of documents in flight follows the cluster's size during a batch (workers
+    that join an HPC or Kubernetes cluster after the run started get work)."""
+    cfg = load_config()
+    cfg["pipeline"]["stages"] = list(SPINE)
+    _write_docs(tmp_path / "in", 60)
+    ex = ClusterExecutor(client=client, chunk=1, resize_every=0.1)
+    sizes = iter([1, 1])
+    ex.worker_threads = lambda: next(sizes, 10)  # 1 thread when the run starts, then 10
+    state = {"now": 0, "most": 0}
+    lock = threading.Lock()
+    real_submit = client.submit
+
+    def settled(_fut):
+        with lock:
+            state["now"] -= 1
+
+    def spy(fn, *args, **kwargs):
+        fut = real_submit(fn, *args, **kwargs)
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        fut.add_done_callback(settled)
+        return fut
+
+    ex.client = type("Spy", (), {"__getattr__": lambda self, a: getattr(client, a), "submit": staticmethod(spy)})()
+    _slow_workers(client, 0.1)
+    try:
+        s = _bounded(run, [tmp_path / "in"], tmp_path / "out", cfg, quiet=True, executor=ex)
+    finally:
+        _unslow_workers(client)
+    assert s.processed == 60
+    assert state["most"] > 16  # the window at the start: max(16, 4 tasks x 1 thread x 1 document)
+
+
 def test_a_later_run_reuses_the_pipeline_loaded_on_the_workers(tmp_path, client):
     """The worker plugin is registered once per configuration and version: a second run (a new
     executor, as a new `process --scheduler` would make) finds the models loaded."""
