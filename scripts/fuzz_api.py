@@ -246,6 +246,26 @@ def fuzz(base: str, ids: list[str], max_requests: int, max_seconds: float) -> tu
     return statuses, bad
 
 
+def long_text(base: str, n: int = 20) -> dict | None:
+    """Latency of the longest free-text query the API accepts (POST /similar)."""
+    words = ("unga nyanlända kvinnor praktik vården kompetens samverkan digital glesbygd "
+             "arbetsmarknaden utbildning handledare jämställdhet").split()
+    rnd = random.Random(5)
+    with httpx.Client(base_url=base, timeout=120) as c:
+        if not c.get("/health").json()["similarity_index"]:
+            return None
+        spec = c.get("/openapi.json").json()
+        limit = spec["components"]["schemas"]["SimilarTextRequest"]["properties"]["text"].get("maxLength", 20_000)
+        lat, statuses = [], Counter()
+        for _ in range(n):
+            text = " ".join(rnd.choice(words) + str(rnd.randrange(10_000)) for _ in range(limit // 8))[:limit]
+            t = time.perf_counter()
+            statuses[c.post("/similar", json={"text": text, "k": 10}).status_code] += 1
+            lat.append((time.perf_counter() - t) * 1000)
+    return {"chars": limit, "requests": n, "p50_ms": round(statistics.median(lat), 1), "max_ms": round(max(lat), 1),
+            "statuses": dict(statuses)}
+
+
 # ----------------------------------------------------------------------------- load
 
 
@@ -386,6 +406,12 @@ def main() -> None:
             for line in bad[:50]:
                 print("  " + line)
             failed = bool(bad)
+        if not args.no_fuzz:
+            report["long_text"] = long_text(base)
+            lt = report["long_text"]
+            if lt:
+                print(f"POST /similar with {lt['chars']:,} characters: p50 {lt['p50_ms']} ms, max {lt['max_ms']} ms "
+                      f"({lt['requests']} sequential requests, statuses {lt['statuses']})")
         if args.load_requests:
             cpu0 = _cpu_seconds(proc.pid) if proc else None
             res = load(base, ids, args.load_requests, args.clients)
