@@ -255,3 +255,12 @@ def spine_with_text(tmp_path):
         return nlp.process_file(path)
 
     return run
+
+
+def test_download_wrapper_keeps_the_quoted_document_text(rules):
+    text = ("Download \"Slutrapport Projekt Vägen vidare. Projektperiod: 2010-03-01 2012-02-29 "
+            "Diarienummer: 2010-3020099\"\n\nProjektet har arbetat med unga arbetslösa i tre kommuner.\n\nDownload pdf")
+    out = clean_text(text, rules)
+    assert "Download" not in out
+    assert out.startswith("Slutrapport Projekt Vägen vidare. Projektperiod: 2010-03-01 2012-02-29")
+    assert "Diarienummer: 2010-3020099" in out

@@ -16,6 +16,7 @@ SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u2002\u2003\t"), " ")
 @dataclass(frozen=True)
 class CleanRules:
     furniture_lines: re.Pattern
+    wrapper_lines: tuple[re.Pattern, ...]
     furniture_paragraphs: tuple[re.Pattern, ...]
     file_title_line: re.Pattern
     read_more_line: re.Pattern
@@ -38,6 +39,7 @@ class CleanRules:
         )
         return cls(
             furniture_lines=re.compile("^(?:" + "|".join(f"(?:{p})" for p in rules["furniture_lines"]) + r")$", re.I),
+            wrapper_lines=tuple(re.compile(p, re.I) for p in rules.get("wrapper_lines", [])),
             furniture_paragraphs=tuple(re.compile(p, re.I) for p in rules.get("furniture_paragraphs", [])),
             file_title_line=re.compile(rules["file_title_line"], re.I),
             read_more_line=re.compile("^(?:" + rules["read_more_line"] + r")$", re.I),
@@ -308,6 +310,11 @@ def _drop_furniture_lines(lines: list[str], rules: CleanRules) -> list[str]:
     prev = ""
     labels = {lab.lower() for lab in rules.glue_labels}
     for line in lines:
+        for wrapper in rules.wrapper_lines:
+            m = wrapper.fullmatch(line)
+            if m:
+                line = m.group(1).strip()
+                break
         if line and rules.furniture_lines.match(line):
             # Right after a "Label:" line, or a bare "Label" line of the print layout, it is
             # the label's value (e.g. "1", "30"), not furniture.
