@@ -280,3 +280,17 @@ def test_redactor_unit():
     assert "123 45" not in s and s.count("[TELEFON]") == 2
     assert "2018-02-01 - 2021-02-28" in s  # dates are not phone numbers
     assert red.redact_str("Budget 4 374 500 kr, dnr 2017/00434, postnr 77481") == "Budget 4 374 500 kr, dnr 2017/00434, postnr 77481"
+
+
+def test_join_key_fields_are_exported():
+    from pipeline.export import PROJECT_COLUMNS, project_row
+
+    rec = Record(id="2023/00042", source="x.txt", sha256="0" * 64, format="txt", title="Nya vägar", text="Nya vägar",
+                 pipeline_version="test",
+                 metadata={"organisation_number": "212000-1234", "fund": "ESF+", "nuts2": "SE33",
+                           "cci": "2021SE05SFPR001", "secondary_themes": ["Digitalisering", "Jämställdhet"]})
+    row = project_row(rec)
+    assert {"organisation_number", "fund", "nuts2", "cci", "secondary_themes"} <= {c for c, _ in PROJECT_COLUMNS}
+    assert (row["organisation_number"], row["fund"], row["nuts2"], row["cci"]) == (
+        "212000-1234", "ESF+", "SE33", "2021SE05SFPR001")
+    assert row["secondary_themes"] == "Digitalisering; Jämställdhet"
