@@ -92,7 +92,7 @@ class Record(_Model):
     id: str
     source: str
     sha256: str
-    format: str = Field(description="txt, html or pdf")
+    format: str = Field(description="txt, html, pdf, docx, odt or rtf")
     title: Optional[str] = None
     text: str
     metadata: Metadata = Field(default_factory=Metadata)
