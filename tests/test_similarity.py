@@ -329,3 +329,20 @@ def test_text_query_with_nothing_in_common_scores_zero(built):
     assert idx.lam > 0
     res = idx.query_text("qqqq zzzz", k=3)
     assert [r["score"] for r in res] == [0.0, 0.0, 0.0]
+
+
+def test_cli_period_bounds_as_in_export(built):
+    d, recs = built
+    runner, app = CliRunner(), _app()
+    by_id = {r.id: r for r in recs}
+    base = ["similar", "--index", str(d), "--id", "uvas-1", "-k", "30", "--json"]
+    r = runner.invoke(app, base + ["--period-from", "2009-03", "--period-to", "2011-06-30"])
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout)[0]["results"]
+    assert res and all(by_id[x["id"]].metadata.period_start.year <= 2011 and by_id[x["id"]].metadata.period_end.year >= 2009
+                       for x in res)
+    same = runner.invoke(app, base + ["--period", "2009-2011"])
+    assert json.loads(same.stdout)[0]["results"] == res
+    assert runner.invoke(app, base + ["--period-from", "2019-13"]).exit_code != 0
+    assert runner.invoke(app, base + ["--period-from", "2020", "--period-to", "2019"]).exit_code != 0
+    assert runner.invoke(app, base + ["--period", "2014-2020", "--period-from", "2015"]).exit_code != 0

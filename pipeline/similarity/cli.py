@@ -10,6 +10,8 @@ from typing import List, Optional
 
 import typer
 
+from ..common.dates import PERIOD_BOUND_HELP, parse_period_bound
+
 
 def similar(
     index: Path = typer.Option(..., "--index", help="Index folder (a run's output dir / index)."),
@@ -19,7 +21,9 @@ def similar(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list, one item per query: {query, results: [{id, title, score}]}, score 0-1, higher is more similar."),
     theme: Optional[str] = typer.Option(None, "--theme", help="Only projects with this theme (id or label)."),
     region: Optional[str] = typer.Option(None, "--region", help="Only projects in this ESF region."),
-    period: Optional[str] = typer.Option(None, "--period", help="Only projects whose period overlaps, e.g. 2014-2020."),
+    period: Optional[str] = typer.Option(None, "--period", help="Only projects whose period overlaps these years, e.g. 2014-2020 or 2015."),
+    period_from: Optional[str] = typer.Option(None, "--period-from", help=f"Only projects running on or after this: {PERIOD_BOUND_HELP} (as in export and the API)."),
+    period_to: Optional[str] = typer.Option(None, "--period-to", help=f"Only projects running on or before this: {PERIOD_BOUND_HELP}."),
 ) -> None:
     """Find earlier projects that are like a stored project (--id) or a project idea (--text).
 
@@ -33,17 +37,31 @@ def similar(
     ids = list(id or [])
     if bool(ids) == bool(text):
         raise typer.BadParameter("give either --id (one or more) or --text")
+    years = None
     if period:
         try:
-            parse_period(period)
+            years = parse_period(period)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--period") from None
+    if period_from or period_to:
+        if period:
+            raise typer.BadParameter("give --period or --period-from/--period-to, not both")
+        bounds = []
+        for value, end, hint in ((period_from, False, "--period-from"), (period_to, True, "--period-to")):
+            try:
+                bounds.append(parse_period_bound(value, end=end))
+            except ValueError as exc:
+                raise typer.BadParameter(str(exc), param_hint=hint) from None
+        # the index knows each project's start and end year
+        years = (bounds[0].year if bounds[0] else 1, bounds[1].year if bounds[1] else 9999)
+        if years[0] > years[1]:
+            raise typer.BadParameter("--period-from is after --period-to")
     try:
         idx = SimilarIndex.load(index)
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    filters = {k_: v for k_, v in (("theme", theme), ("region", region), ("period", period)) if v}
+    filters = {k_: v for k_, v in (("theme", theme), ("region", region), ("period", years)) if v}
     out: list[dict] = []
     if ids:
         unknown = [i for i in ids if i not in idx.row_of]
