@@ -34,6 +34,10 @@ def main() -> None:
     ap.add_argument("--dev-docs", type=int, default=200, help="written synthetic dev documents")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--l2", type=float, default=200.0, help="L2 penalty of the synthetic-document combiner")
+    ap.add_argument("--beta", type=float, default=None,
+                    help="thresholds maximise F-beta on the real pages (default: calibrate.DEFAULTS, 0.7, towards "
+                         "precision; 1.0 = F1, more recall)")
+    ap.add_argument("--thr-shrink", type=float, default=None, help="weight of the global threshold in per-theme ones")
     a = ap.parse_args()
     dev = None
     if not a.no_dev:
@@ -41,7 +45,8 @@ def main() -> None:
         if not (dev / "gold.jsonl").exists():
             ap.error(f"no labelled pages at {dev} (gold.jsonl); pass --dev DIR or --no-dev")
     t0 = time.time()
-    train(a.out, a.taxonomy, a.docs_per_fold, a.dev_docs, a.seed, l2=a.l2, dev_dir=dev)
+    cal_params = {k: v for k, v in (("beta", a.beta), ("thr_shrink", a.thr_shrink)) if v is not None}
+    train(a.out, a.taxonomy, a.docs_per_fold, a.dev_docs, a.seed, l2=a.l2, dev_dir=dev, cal_params=cal_params or None)
     print(f"done in {time.time() - t0:.1f}s")
 
 

@@ -43,7 +43,13 @@ FEATURES = [
 # lead_max_e: best evidence among the first LEAD_SENTS content sentences (real pages say what the project
 # is about first); density: smoothed share of content sentences with e >= 0.3; title_hit: the title names
 # the theme.
-EXTRA_FEATURES = ["lead_max_e", "density", "title_hit"]
+# rel_top3: the theme's top3_e relative to the document's best theme (a main theme of the page vs a side one).
+# aim_max_e: best evidence among sentences that state an aim or a target group ("Syftet är ...", "Målgruppen
+# är ...", "riktar sig till ...") wherever they stand (news and other pages have no sections).
+EXTRA_FEATURES = ["lead_max_e", "density", "title_hit", "rel_top3", "aim_max_e"]
+AIM_CUE = re.compile(r"\b(?:syfte[tn]?|målet|målen|mål(?:grupp|sättning)\w*|övergripande mål|riktar sig|vänder sig|"
+                     r"ska\s+(?:ge|hjälpa|stödja|öka|minska|stärka|utveckla|motverka|främja|skapa)|deltagarna\s+(?:är|var))\b",
+                     re.IGNORECASE)
 ALL_FEATURES = FEATURES + EXTRA_FEATURES
 LEAD_SENTS = 4
 DENSITY_PRIOR = 8  # density = n(e >= 0.3) / (n + DENSITY_PRIOR): a 4-sentence note is no denser than it looks
@@ -361,7 +367,15 @@ def doc_features(sc: Scored, taxonomy: Taxonomy, use_model: np.ndarray,
             float(col[:LEAD_SENTS].max()),
             float((col >= 0.3).sum()) / (n + DENSITY_PRIOR),
             float(title_hit[j]) if title_hit is not None else 0.0,
+            0.0,
+            0.0,
         ]
+    aim = np.array([bool(AIM_CUE.search(s.text)) for s in sc.sents], dtype=bool)
+    if aim.any():
+        X[:, ALL_FEATURES.index("aim_max_e")] = e[aim].max(axis=0)
+    r = ALL_FEATURES.index("rel_top3")
+    t3 = X[:, ALL_FEATURES.index("top3_e")]
+    X[:, r] = t3 / max(float(t3.max()), 1e-6)
     return X, e
 
 
