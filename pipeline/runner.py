@@ -48,6 +48,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 from tqdm import tqdm
 
+from . import __version__
 from .ingest import SUFFIXES, IngestError, detect_format, parse_bytes, sha256_of
 from .pipeline import Pipeline, StageError
 
@@ -443,7 +444,8 @@ def _run(inputs, out: Path, config, executor, quiet, force, after_batch, prune) 
         prev = by_source.get(src)
         if prev is not None and not force:
             try:
-                if sha256_of(f.read_bytes()) == prev["sha256"]:
+                # unchanged: the same bytes, read by the same pipeline version
+                if sha256_of(f.read_bytes()) == prev["sha256"] and prev.get("pipeline_version") == __version__:
                     summary.skipped += 1
                     continue
             except OSError:

@@ -171,3 +171,18 @@ def test_killed_process_run_restarts_to_the_same_result(tmp_path):
     finally:
         a.close()
         b.close()
+
+
+def test_records_of_another_pipeline_version_are_reprocessed(tmp_path, cfg):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "p.txt").write_text("Projekt Beta\n\nProjektnummer: 2020/00002\n\nUnga i Kiruna får praktik.", encoding="utf-8")
+    out = tmp_path / "out"
+    run([inp], out, cfg, quiet=True)
+    recs = _records(out)
+    recs[0]["pipeline_version"] = "0.0.1"  # written by an older release
+    (out / "records.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), encoding="utf-8")
+    s = run([inp], out, cfg, quiet=True)
+    assert (s.processed, s.skipped) == (1, 0)
+    assert _records(out)[0]["pipeline_version"] != "0.0.1"
+    assert run([inp], out, cfg, quiet=True).skipped == 1
