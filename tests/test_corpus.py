@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from conftest import CORPUS
 
-EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))["files"]
+EXPECTED = json.loads((Path(__file__).with_name("corpus_expected.json")).read_text(encoding="utf-8"))["files"]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
