@@ -6,21 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.record import Record
 from pipeline.sections import split_sections
-from pipeline.themes import ThemeTagger
 from pipeline.themes import calibrate as C
 from pipeline.themes.model import ALL_FEATURES
-
-
-@pytest.fixture(scope="module")
-def tagger() -> ThemeTagger:
-    return ThemeTagger({})
-
-
-def assigned(tagger: ThemeTagger, text: str) -> set[str]:
-    rec = Record(id="x", source="s", sha256="0", format="txt", text=text, sections=split_sections(text))
-    return {t.id for t in tagger(rec).themes}
+from test_themes_calibration import assigned, tagger  # noqa: F401  (shared fixture and helper)
 
 
 # ------------------------------------------------- threshold choice
