@@ -1,6 +1,7 @@
 """HTTP API tests: real requests against uvicorn on 127.0.0.1 (a free port)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -293,37 +294,46 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_command_binds_localhost(tmp_path, records):
-    """`serve` via a typer app in a subprocess: localhost by default, answers HTTP."""
-    db = tmp_path / "s.sqlite"
-    with open_store(db) as st:
-        st.upsert_many(records[:5])
-    port = _free_port()
+@contextlib.contextmanager
+def _serve_process(db, *extra: str, timeout: float = 60):
+    """`serve` (through a typer app, as the console script runs it) in a subprocess on a free
+    port; yields (port, process) once /health answers, and stops it afterwards."""
     code = (
         "import sys, typer; sys.path.insert(0, %r)\n"
         "from pipeline.store.cli import serve\n"
         "app = typer.Typer(); app.command('serve')(serve); app.command('noop')(lambda: None)\n"
         "app()\n" % str(ROOT)
     )
-    proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--store", str(db), "--port", str(port)],
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--store", str(db), "--port", str(port), *extra],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
     try:
-        deadline = time.time() + 30
+        deadline = time.time() + timeout
         while True:
             try:
-                r = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
                 break
             except httpx.TransportError:
                 assert proc.poll() is None, proc.stderr.read().decode()
                 assert time.time() < deadline, "serve did not come up"
                 time.sleep(0.1)
+        yield port, proc
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_serve_command_binds_localhost(tmp_path, records):
+    """`serve` via a typer app in a subprocess: localhost by default, answers HTTP."""
+    db = tmp_path / "s.sqlite"
+    with open_store(db) as st:
+        st.upsert_many(records[:5])
+    with _serve_process(db) as (port, _):
+        r = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
         assert r.json()["projects"] == 5
         # bound to loopback only: the listening socket is 127.0.0.1, not 0.0.0.0
         listening = open("/proc/net/tcp").read().lower()
         assert f"0100007f:{port:04x}" in listening and f"00000000:{port:04x}" not in listening
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_real_similarity_module(tmp_path, records):
@@ -537,28 +547,8 @@ def test_serve_workers_and_show_personal(tmp_path, records):
     rec = next(r for r in records if r.metadata.email)
     with open_store(db) as st:
         st.upsert_many([rec])
-    code = (
-        "import sys, typer; sys.path.insert(0, %r)\n"
-        "from pipeline.store.cli import serve\n"
-        "app = typer.Typer(); app.command('serve')(serve); app.command('noop')(lambda: None)\n"
-        "app()\n" % str(ROOT)
-    )
     for extra, shown in ((["--workers", "2"], False), (["--show-personal"], True)):
-        port = _free_port()
-        proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--store", str(db), "--port", str(port), *extra],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
-        try:
-            deadline = time.time() + 60
-            while True:
-                try:
-                    r = httpx.get(f"http://127.0.0.1:{port}/projects/{quote(rec.id, safe='/~')}", timeout=2)
-                    break
-                except httpx.TransportError:
-                    assert proc.poll() is None, proc.stderr.read().decode()
-                    assert time.time() < deadline, "serve did not come up"
-                    time.sleep(0.2)
+        with _serve_process(db, *extra) as (port, _):
+            r = httpx.get(f"http://127.0.0.1:{port}/projects/{quote(rec.id, safe='/~')}", timeout=5)
             assert r.status_code == 200
             assert (rec.metadata.email in r.text) is shown, extra
-        finally:
-            proc.terminate()
-            proc.wait(10)
