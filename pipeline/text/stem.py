@@ -1,0 +1,22 @@
+"""The one Swedish Snowball stemmer (PyStemmer), loaded once per process."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterable
+
+
+@lru_cache(maxsize=1)
+def stemmer():
+    """The process-wide ``Stemmer.Stemmer("swedish")``."""
+    import Stemmer  # PyStemmer (Snowball)
+
+    return Stemmer.Stemmer("swedish")
+
+
+def stem(words: Iterable[str]) -> list[str]:
+    """Stems of ``words``, in order: ``["kvinnorna", "utbildningar"]`` -> ``["kvinn", "utbildning"]``."""
+    return stemmer().stemWords(list(words))
+
+
+def stem_word(word: str) -> str:
+    return stemmer().stemWord(word)
