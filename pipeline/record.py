@@ -12,10 +12,11 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 # Earlier versions whose records are valid records of this version as they are
-# (1.1.0 only added optional metadata fields); read as this version.
-COMPATIBLE_VERSIONS = ("1.0.0",)
+# (1.1.0 only added optional metadata fields, 1.2.0 the optional sentence spans);
+# read as this version.
+COMPATIBLE_VERSIONS = ("1.0.0", "1.1.0")
 
 
 class _Model(BaseModel):
@@ -50,6 +51,13 @@ class Metadata(_Model):
     cci: Optional[str] = Field(default=None, description="Programme CCI, e.g. 2021SE05SFPR")
     secondary_themes: Optional[list[str]] = Field(
         default=None, description="The page's 'Sekundärtema' lines answered Ja ([] when all are Nej)")
+
+
+class Span(_Model):
+    """A stretch of ``Record.text``: ``text[start:end]``."""
+
+    start: int
+    end: int
 
 
 class Section(_Model):
@@ -95,6 +103,8 @@ class Record(_Model):
     format: str = Field(description="txt, html, pdf, docx, odt or rtf")
     title: Optional[str] = None
     text: str
+    sentences: list[Span] = Field(
+        default_factory=list, description="Sentence spans of text, in order (the segment stage; empty without it)")
     metadata: Metadata = Field(default_factory=Metadata)
     sections: list[Section] = Field(default_factory=list)
     entities: list[Entity] = Field(default_factory=list)
@@ -115,6 +125,10 @@ class Record(_Model):
     def section_text(self, key: str) -> str:
         """Concatenated text of all sections with this canonical key."""
         return "\n\n".join(self.text[s.start : s.end] for s in self.sections if s.key == key)
+
+    def sentence_texts(self) -> list[str]:
+        """The text of each sentence span, in order."""
+        return [self.text[s.start : s.end] for s in self.sentences]
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict; metadata keeps only stated (non-null) fields."""

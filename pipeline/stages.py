@@ -57,5 +57,5 @@ def _import_builtin_stages() -> None:
     # Importing the stage packages runs their @register decorators.
     import importlib
 
-    for mod in ("clean", "metadata", "sections", "ner", "themes", "summary"):
+    for mod in ("clean", "text.segment", "metadata", "sections", "ner", "themes", "summary"):
         importlib.import_module(f"pipeline.{mod}")

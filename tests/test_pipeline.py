@@ -24,7 +24,7 @@ def seeds(full):
 
 
 def test_default_stage_order(full):
-    assert full.stage_names == ["clean", "metadata", "sections", "ner", "themes", "summary"]
+    assert full.stage_names == ["clean", "segment", "metadata", "sections", "ner", "themes", "summary"]
 
 
 @pytest.mark.shared

@@ -88,3 +88,22 @@ def test_cue_phrases_are_plain_patterns():
     aim = re.compile(rf"\b(?:{AIM})\b", re.I)
     assert aim.search("Syftet är att fler unga ska få arbete.")
     assert not aim.search("Vi träffades på torget.")
+
+
+def test_segment_stage_writes_sentence_spans_once():
+    from pipeline.record import Record
+    from pipeline.stages import create
+
+    rec = Record(id="x", source="x.txt", sha256="0", format="txt", text=TEXT)
+    out = create("segment")(rec)
+    assert [(s.start, s.end) for s in out.sentences] == [(s.start, s.end) for s in split_sentences(TEXT)]
+    assert out.sentence_texts()[1].startswith("Det riktar sig bl.a.")
+    assert rec.sentences == []  # the input record is not changed
+
+
+def test_records_of_schema_1_1_without_sentences_still_load():
+    from pipeline.record import SCHEMA_VERSION, Record
+
+    old = {"schema_version": "1.1.0", "id": "x", "source": "x.txt", "sha256": "0", "format": "txt", "text": "Hej."}
+    rec = Record.from_json(old)
+    assert rec.schema_version == SCHEMA_VERSION != "1.1.0" and rec.sentences == []
