@@ -37,7 +37,7 @@ import yaml  # noqa: E402
 from pipeline.record import Record  # noqa: E402
 from pipeline.sections import split_sections  # noqa: E402
 from pipeline.themes import ThemeTagger  # noqa: E402
-from pipeline.themes.calibrate import (DevDoc, load_dev, out_of_fold, rows, score_decisions)  # noqa: E402
+from training.themes.calibrate import (DevDoc, load_dev, out_of_fold, rows, score_decisions)  # noqa: E402
 
 
 def print_scores(title: str, res: dict, out=print) -> None:
@@ -78,7 +78,7 @@ def print_thresholds(title: str, decisions, docs: list[DevDoc], theme_ids: list[
 
 def run_written(tagger: ThemeTagger, out=print) -> None:
     """The written data and seeds, as before the real-page calibration (regression checks)."""
-    from pipeline.themes.calibrate import score_decisions as _  # noqa: F401
+    from training.themes.calibrate import score_decisions as _  # noqa: F401
 
     def micro(pairs):
         tp = sum(len(p & g) for p, g, _ in pairs)

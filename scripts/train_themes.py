@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.themes.train import train  # noqa: E402
+from training.themes.train import train  # noqa: E402
 
 
 def main() -> None:

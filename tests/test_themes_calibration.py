@@ -11,7 +11,7 @@ from pipeline.paths import repo_path
 from pipeline.record import Record, Section
 from pipeline.sections import split_sections
 from pipeline.themes import MAX_SENTENCES, ThemeTagger
-from pipeline.themes import calibrate as C
+from training.themes import calibrate as C
 from pipeline.themes.model import ALL_FEATURES, FEATURE_SIGN
 from pipeline.themes.taxonomy import load_taxonomy
 from pipeline.themes.text import Sent, assign_sections, is_toc, split_sentences

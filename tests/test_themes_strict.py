@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from pipeline.sections import split_sections
-from pipeline.themes import calibrate as C
+from training.themes import calibrate as C
 from pipeline.themes.model import ALL_FEATURES
 from test_themes_calibration import assigned, tagger  # noqa: F401  (shared fixture and helper)
 

@@ -14,8 +14,8 @@ Fills ``record.themes`` (assigned themes, each with ≥ 1 evidence sentence) and
 ``record.theme_candidates`` (the rest that showed any signal, for review).
 ``Theme.score`` is calibrated per theme so that its threshold maps to 0.5:
 assigned themes score ≥ 0.5, candidates < 0.5. See :mod:`pipeline.themes.model` for how lexicon, learned
-model and section context are combined, and :mod:`pipeline.themes.calibrate` for the document-level
-calibration fitted on real labelled pages.
+model and section context are combined, and :mod:`training.themes.calibrate` (training code, not
+shipped) for the document-level calibration fitted on real labelled pages.
 """
 from __future__ import annotations
 

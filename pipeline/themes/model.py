@@ -400,36 +400,3 @@ def programme_area_of(text: str, metadata_value: str | None = None) -> str | Non
         if src and src.strip().isdigit():
             return src.strip()
     return None
-
-
-def fit_signed_logreg(X: np.ndarray, y: np.ndarray, signs: np.ndarray, l2: float = 1.0):
-    """Logistic regression with sign-constrained weights (L-BFGS-B), on standardised X.
-
-    Returns a sklearn-like pipeline (StandardScaler + LogisticRegression) holding the solution,
-    so :func:`linear_params` works on it.
-    """
-    from scipy.optimize import minimize
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    scaler = StandardScaler().fit(X)
-    scaler.scale_[scaler.scale_ == 0] = 1.0
-    Z = scaler.transform(X)
-    n, d = Z.shape
-
-    def f(wb):
-        w, b = wb[:d], wb[d]
-        z = Z @ w + b
-        loss = np.sum(np.logaddexp(0, z) - y * z) + 0.5 * l2 * np.dot(w, w)
-        pr = 1 / (1 + np.exp(-z))
-        g = Z.T @ (pr - y) + l2 * w
-        return loss, np.append(g, np.sum(pr - y))
-
-    bounds = [((0, None) if s > 0 else (None, 0) if s < 0 else (None, None)) for s in signs] + [(None, None)]
-    res = minimize(f, np.zeros(d + 1), jac=True, method="L-BFGS-B", bounds=bounds)
-    lr = LogisticRegression()
-    lr.classes_ = np.array([0, 1])
-    lr.coef_ = res.x[:d].reshape(1, -1)
-    lr.intercept_ = np.array([res.x[d]])
-    return make_pipeline(scaler, lr)

@@ -1,7 +1,7 @@
 """Document-level calibration of the theme tagger on real labelled pages.
 
 The sentence and boilerplate models are trained on hand-written sentences only
-(:mod:`pipeline.themes.train`); what real pages need is a different weighting of
+(:mod:`training.themes.train`); what real pages need is a different weighting of
 the document evidence and different thresholds. This module fits exactly that,
 with few parameters (79 labelled pages is a small set):
 
@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .model import ALL_FEATURES, FEATURE_SIGN
+from pipeline.themes.model import ALL_FEATURES, FEATURE_SIGN
 
 # Features the shipped calibration uses (all of them: they are cheap and theme-agnostic).
 CAL_FEATURES = list(ALL_FEATURES)
@@ -66,8 +66,8 @@ class DevDoc:
 def load_dev(dev_dir: str | Path) -> list[DevDoc]:
     """Read the labelled real pages (``gold.jsonl`` + ``docs/``) through the pipeline's
     clean → metadata → sections stages, as the themes stage sees them in a run."""
-    from ..config import load_config
-    from ..pipeline import Pipeline
+    from pipeline.config import load_config
+    from pipeline.pipeline import Pipeline
 
     dev_dir = Path(dev_dir)
     cfg = load_config(None)

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..paths import repo_path
+from pipeline.paths import repo_path
 
 BANK_GLOB = "data/themes/sentences_*.txt"
 

@@ -11,7 +11,7 @@ Steps
 5. Thresholds per theme calibrated on the synthetic dev documents (kept as a
    fallback calibration when no real labelled pages are given).
 6. With real labelled pages (``dev_dir``, the shared dev set): the document-level
-   calibration (:mod:`pipeline.themes.calibrate`) is fitted on all of them plus the
+   calibration (:mod:`training.themes.calibrate`) is fitted on all of them plus the
    synthetic dev documents, after a 5-fold out-of-fold run whose figures are
    stored in the bundle (``oof``) and printed.
 """
@@ -23,14 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..paths import repo_path
-from ..sections import split_sections
-from .model import (FEATURE_SIGN, FEATURES, BoilerplateModel, SentenceModel, doc_features, fit_signed_logreg,
-                    lexicon_hits, mask_terms, programme_area_of, score_document)
-from .text import Sent
+from pipeline.paths import repo_path
+from pipeline.sections import split_sections
+from pipeline.themes.model import (FEATURE_SIGN, FEATURES, BoilerplateModel, SentenceModel, doc_features,
+                                   lexicon_hits, mask_terms, programme_area_of, score_document)
+from pipeline.themes.taxonomy import Taxonomy, load_taxonomy
+from pipeline.themes.text import Sent, assign_sections, split_sentences
+
 from .synth import assign_folds, fill, generate, load_banks
-from .taxonomy import Taxonomy, load_taxonomy
-from .text import assign_sections, split_sentences
 
 FOLDS = ["f0", "f1", "f2"]
 
@@ -110,6 +110,39 @@ def best_threshold(p: np.ndarray, y: np.ndarray, grid=None) -> tuple[float, floa
         if f1 > best[1] + 1e-9:
             best = (float(t), f1)
     return best
+
+
+def fit_signed_logreg(X: np.ndarray, y: np.ndarray, signs: np.ndarray, l2: float = 1.0):
+    """Logistic regression with sign-constrained weights (L-BFGS-B), on standardised X.
+
+    Returns a sklearn-like pipeline (StandardScaler + LogisticRegression) holding the solution,
+    so :func:`linear_params` works on it.
+    """
+    from scipy.optimize import minimize
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(X)
+    scaler.scale_[scaler.scale_ == 0] = 1.0
+    Z = scaler.transform(X)
+    n, d = Z.shape
+
+    def f(wb):
+        w, b = wb[:d], wb[d]
+        z = Z @ w + b
+        loss = np.sum(np.logaddexp(0, z) - y * z) + 0.5 * l2 * np.dot(w, w)
+        pr = 1 / (1 + np.exp(-z))
+        g = Z.T @ (pr - y) + l2 * w
+        return loss, np.append(g, np.sum(pr - y))
+
+    bounds = [((0, None) if s > 0 else (None, 0) if s < 0 else (None, None)) for s in signs] + [(None, None)]
+    res = minimize(f, np.zeros(d + 1), jac=True, method="L-BFGS-B", bounds=bounds)
+    lr = LogisticRegression()
+    lr.classes_ = np.array([0, 1])
+    lr.coef_ = res.x[:d].reshape(1, -1)
+    lr.intercept_ = np.array([res.x[d]])
+    return make_pipeline(scaler, lr)
 
 
 def _fit_combiner(X, y, l2: float):
@@ -222,7 +255,7 @@ def train(out: str = "models/themes/model.joblib", taxonomy_path: str = "configs
 
 def calibrate_on_real(bundle: dict, taxonomy: Taxonomy, dev_dir, synthetic_docs, params=None, log=print):
     """Out-of-fold run, then the calibration fitted on all real labelled pages (+ written documents)."""
-    from . import ThemeTagger
+    from pipeline.themes import ThemeTagger
     from .calibrate import fit_calibration, load_dev, out_of_fold, rows, score_decisions, DevDoc
 
     tagger = ThemeTagger.from_bundle(bundle, taxonomy)
