@@ -46,6 +46,7 @@ from ..common.dates import PERIOD_BOUND_HELP, PERIOD_BOUND_PATTERN, parse_period
 from ..export.redact import Redactor
 from ..record import SCHEMA_VERSION, Record
 from ..store import ProjectFilter, Store
+from ..web import mount_web
 
 log = logging.getLogger(__name__)
 
@@ -486,6 +487,7 @@ def create_app(
         return _cached(("stats", keys, repr(flt)),
                        lambda: _dumps({"by": list(keys), "rows": [_theme_row(r) for r in st.theme_counts(flt, by=keys)]}))
 
+    mount_web(app, st, need_index, show_personal)  # the Swedish web view at / (pipeline.web)
     return app
 
 
