@@ -42,9 +42,10 @@ def main(argv=None) -> int:
     except (AttributeError, OSError):
         pass
 
-    from pipeline.ner import NerStage, iter_chunks
+    from pipeline.ner import NerStage, model_pieces
     from pipeline.paths import repo_path
     from pipeline.record import Record
+    from pipeline.text import lines
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(repo_path(args.seeds).glob("*.txt"))]
     if not texts:
@@ -59,7 +60,7 @@ def main(argv=None) -> int:
     stage(Record(id="w", source="w", sha256="0", format="txt", text=texts[0]))
 
     # the bare model on all of the text, line by line (no sentence skipping, no rules)
-    chunks = [c for t in texts for _, c in iter_chunks(t, stage.max_chars)]
+    chunks = [c for t in texts for _, c in model_pieces(t, [(o, o + len(x)) for o, x in lines(t)], stage.max_chars)]
     t0 = time.perf_counter()
     n_ents = sum(len(d.ents) for d in nlp.pipe(chunks, batch_size=stage.batch_size))
     t_model = time.perf_counter() - t0

@@ -450,3 +450,23 @@ def test_metadata_place_inside_organisation_name_yields(stage):
     rec = stage(Record(id="t", source="t", sha256="0", format="txt", text=text, metadata=md))
     got = {(e.text, e.label) for e in rec.entities}
     assert ("Hallstahammars kommun", "ORG") in got and ("Hallstahammar", "LOC") in got
+
+
+def test_model_pieces_follow_sentence_spans_and_cut_long_ones():
+    from pipeline.ner import model_pieces
+
+    text = "Första meningen här. 123 456\nEn mycket lång mening med många ord i rad"
+    spans = [(0, 20), (21, 28), (29, len(text))]
+    assert list(model_pieces(text, spans, max_chars=5000)) == [(0, "Första meningen här."), (29, text[29:])]
+    pieces = list(model_pieces(text, [(29, len(text))], max_chars=12))
+    assert all(len(p) <= 12 and text[o : o + len(p)] == p for o, p in pieces)
+    assert " ".join(p for _, p in pieces) == text[29:]
+
+
+def test_ner_reuses_the_records_sentence_spans():
+    from pipeline.ner import sentence_spans
+    from pipeline.record import Record, Span
+
+    rec = Record(id="x", source="x", sha256="0", format="txt", text="Ett. Två.", sentences=[Span(start=0, end=9)])
+    assert sentence_spans(rec) == [(0, 9)]  # the segment stage's spans, not a new split
+    assert sentence_spans(rec.model_copy(update={"sentences": []})) == [(0, 4), (5, 9)]

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from pipeline.paths import repo_path
 from pipeline.record import Entity, EntitySummary, Record
 from pipeline.stages import register
+from pipeline.text import split_sentences
 
 from .rules import (
     PRIO_GAZ,
@@ -52,7 +53,6 @@ from .rules import (
 DEFAULT_MODEL = "models/ner"
 LABELS = ("ORG", "PER", "LOC")
 
-_LINE_RE = re.compile(r"[^\n]+")
 _ORG_HEAD_RE = re.compile(
     r"(?i)(kansliet|förvaltningen|förbundet|förbund|verket|styrelsen|nämnden|bolaget|föreningen|förening|"
     r"institutet|universitetet|universitet|högskolan|högskola|konsult|konsulter|consulting|centrum|center|"
@@ -61,8 +61,6 @@ _ORG_HEAD_RE = re.compile(
 _PROJECT_RE = re.compile(r"projekt(et|ets|en|ens)?$")  # "Fleraktörsprojekt", "Socialfondsprojektet"
 _ADJ_RE = re.compile(r"(isk|iska|iskt|lig|liga|ligt|ande|ende|erad|erade|erat)$")
 _URL_RE = re.compile(r"(?i)(www\.|https?:|@|\.(se|com|org|nu|eu|net)\b)")
-_SENT_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"”])")
-_SPLIT_RE = re.compile(r"(?<=[a-zåäöé0-9)\]”\"][.!?])\s+(?=[A-ZÅÄÖ0-9\"”(–-])")
 
 
 def load_model(path: str = DEFAULT_MODEL):
@@ -72,42 +70,31 @@ def load_model(path: str = DEFAULT_MODEL):
     return spacy.load(repo_path(path))
 
 
-def iter_chunks(text: str, max_chars: int = 5000) -> Iterator[tuple[int, str]]:
-    """(offset, piece) for each non-blank line; overlong lines are cut at sentence ends."""
-    for m in _LINE_RE.finditer(text):
-        line = m.group()
-        if not any(ch.isalpha() for ch in line):
+def model_pieces(text: str, sentences: Iterable[tuple[int, int]], max_chars: int = 5000) -> Iterator[tuple[int, str]]:
+    """(offset, piece) for each sentence span that has a letter; a sentence longer than
+    ``max_chars`` is cut at white space into pieces of at most that length."""
+    for start, end in sentences:
+        sent = text[start:end]
+        if not any(ch.isalpha() for ch in sent):
             continue
-        base = m.start()
-        if len(line) <= max_chars:
-            yield base, line
-            continue
-        start = 0
-        while start < len(line):
-            end = min(len(line), start + max_chars)
-            if end < len(line):
-                cut = None
-                for sm in _SENT_END_RE.finditer(line, start, end):
-                    cut = sm.start()
-                if cut is None or cut <= start:
-                    sp = line.rfind(" ", start, end)
-                    cut = sp if sp > start else end
-                end = cut
-            yield base + start, line[start:end]
-            start = end
-            while start < len(line) and line[start].isspace():
-                start += 1
-
-
-def iter_sentences(text: str, max_chars: int = 5000) -> Iterator[tuple[int, str]]:
-    """Like :func:`iter_chunks`, further split at sentence ends ('. ', '? ', '! ')."""
-    for base, chunk in iter_chunks(text, max_chars):
         pos = 0
-        for sm in _SPLIT_RE.finditer(chunk):
-            yield base + pos, chunk[pos : sm.start()]
-            pos = sm.end()
-        if pos < len(chunk):
-            yield base + pos, chunk[pos:]
+        while len(sent) - pos > max_chars:
+            sp = sent.rfind(" ", pos, pos + max_chars)
+            cut = sp if sp > pos else pos + max_chars
+            yield start + pos, sent[pos:cut]
+            pos = cut
+            while pos < len(sent) and sent[pos].isspace():
+                pos += 1
+        if pos < len(sent):
+            yield start + pos, sent[pos:]
+
+
+def sentence_spans(record: Record) -> list[tuple[int, int]]:
+    """The record's sentence spans (the segment stage's), or the text split now when the
+    record has none (the segment stage left out)."""
+    if record.sentences:
+        return [(s.start, s.end) for s in record.sentences]
+    return [(s.start, s.end) for s in split_sentences(record.text)]
 
 
 @register("ner")
@@ -141,10 +128,14 @@ class NerStage:
                 self.common = {w for w in lex.read_text(encoding="utf-8").split("\n") if w and not w.startswith("#")}
 
     # -- parts --------------------------------------------------------------
-    def model_candidates(self, text: str) -> list[Cand]:
+    def model_candidates(self, text: str, sentences: Iterable[tuple[int, int]] | None = None) -> list[Cand]:
+        """Model entities in ``text``, run sentence by sentence (``sentences``: spans; default:
+        the text split by :func:`pipeline.text.split_sentences`)."""
         if self.nlp is None:
             return []
-        chunks = [(b, c) for b, c in iter_sentences(text, self.max_chars) if not self.plain(c)]
+        if sentences is None:
+            sentences = [(s.start, s.end) for s in split_sentences(text)]
+        chunks = [(b, c) for b, c in model_pieces(text, sentences, self.max_chars) if not self.plain(c)]
         out: list[Cand] = []
         for (base, _), doc in zip(chunks, self.nlp.pipe((c for _, c in chunks), batch_size=self.batch_size)):
             for ent in doc.ents:
@@ -283,7 +274,7 @@ class NerStage:
     def entities(self, record: Record) -> list[Entity]:
         text = record.text
         cands: list[Cand] = []
-        model = self.model_candidates(text)
+        model = self.model_candidates(text, sentence_spans(record))
         cands += model
         if self.use_metadata:
             cands += self.metadata_candidates(record)
@@ -307,4 +298,4 @@ class NerStage:
         return record.model_copy(update={"entities": ents, "entity_counts": summary})
 
 
-__all__ = ["NerStage", "load_model", "iter_chunks", "iter_sentences", "DEFAULT_MODEL", "PRIO_GAZ"]
+__all__ = ["NerStage", "load_model", "model_pieces", "sentence_spans", "DEFAULT_MODEL", "PRIO_GAZ"]
