@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..paths import repo_path
+from ..text import split_sentences
 from . import normalise as n
 
 MAX_CHARS = 40_000  # prose statements about a project come early; bound the work per document
@@ -186,7 +187,6 @@ _CONTACT_HEAD = re.compile(r"^(?:kontakt|kontaktperson(?:er)?|kontaktuppgifter)\
 _PERSON = r"(?P<name>[A-ZÅÄÖ][a-zåäöéü-]+(?:\s+[A-ZÅÄÖ]\.?)?(?:\s+[A-ZÅÄÖ][a-zåäöéü-]+){1,2})"
 _CONTACT_PROSE = re.compile(rf"\b(?:[Kk]ontakta(?:\s+gärna)?(?:\s+(?:projektledare|projektledaren|samordnaren|"
                             rf"samordnare|projektsamordnaren))?|[Kk]ontaktperson\s+(?:är|för\s+projektet\s+är))\s+{_PERSON}")
-_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[\"”–A-ZÅÄÖ0-9])")
 
 
 def _amount(m: re.Match) -> Optional[int]:
@@ -238,7 +238,7 @@ class ProseExtractor:
         """Fields stated in prose that ``known`` (the labelled fields) does not have yet;
         ``title`` (the project's name) is never taken for its owner."""
         text = text[:MAX_CHARS]
-        sentences = [s for line in text.split("\n") for s in _SENT_SPLIT.split(line.strip()) if s]
+        sentences = [s.text for s in split_sentences(text)]
         out: dict[str, object] = {}
         want = lambda k: k not in known and k not in out  # noqa: E731
         if want("project_number"):
@@ -470,7 +470,7 @@ class ProseExtractor:
                     out["contact_person"] = s
             if "contact_person" in out:
                 return out
-        for s in (x for line in lines if "ontakt" in line for x in _SENT_SPLIT.split(line)):
+        for s in (x.text for line in lines if "ontakt" in line for x in split_sentences(line)):
             m = _CONTACT_PROSE.search(s)
             tail = s[m.end():m.end() + 160] if m else ""
             # the project's contact (a role or sentence about the project), not a press officer
