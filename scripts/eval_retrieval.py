@@ -12,7 +12,7 @@ Relevant = same focus, as in ``../shared/dev/score.py``:
 Prints, in one run: the baseline (TF-IDF over character 3-5-grams of the cleaned text,
 scikit-learn), the shipped configuration (whole set), each signal alone, and the out-of-fold
 figure of the settings' choice: signal weights, ``index.query_max_features``,
-``hybrid.hubness`` and ``hybrid.reciprocal`` are picked from a small grid on k-1 folds of the pages (and of the queries)
+``hybrid.hubness``, ``hybrid.diffusion`` and ``hybrid.reciprocal`` are picked from a small grid on k-1 folds of the pages (and of the queries)
 and measured on the held-out fold, so the figure does not profit from having looked at the
 pages it is measured on.
 """
@@ -34,10 +34,11 @@ sys.path.insert(0, str(ROOT))
 from pipeline.record import Record  # noqa: E402
 from pipeline.similarity.index import SIGNALS, SimilarIndex, load_config, update_index  # noqa: E402
 
-GRID = {"chars": (1.0,), "words": (0.0, 0.25, 0.5), "themes": (0.0, 0.1, 0.25, 0.5, 1.0), "dense": (0.0,)}
-PRUNE = (0, 150, 300)  # index.query_max_features
-HUBNESS = (0.0, 0.25, 0.5)  # hybrid.hubness
+GRID = {"chars": (1.0,), "words": (0.0,), "themes": (0.0, 0.1, 0.25, 0.5, 1.0), "dense": (0.0,)}
+PRUNE = (150,)  # index.query_max_features
+HUBNESS = (0.0,)  # hybrid.hubness
 RECIPROCAL = (0.0, 0.1, 0.2)  # hybrid.reciprocal
+DIFFUSION = (0.0, 0.5, 1.0)  # hybrid.diffusion
 
 
 def load_dev(dev: Path, records: Path | None) -> tuple[list[Record], list[str], list[dict]]:
@@ -79,14 +80,14 @@ def signal_matrices(idx: SimilarIndex, qtexts: list[str]) -> dict[str, tuple[np.
         if sig == "dense" and not idx.dense.shape[1:] or sig == "dense" and not idx.dense.shape[1]:
             continue
         saved = idx.weights
-        saved_beta, saved_lam = idx.beta, idx.lam
+        saved_beta, saved_lam, saved_diff = idx.beta, idx.lam, idx.diff
         idx.weights = {sig: 1.0}
-        idx.beta, idx.lam = 0.0, 0.0
+        idx.beta, idx.lam, idx.diff = 0.0, 0.0, 0.0  # raw cosines: the corrections are emulated in main()
         try:
             S = idx._block(rows)
             Q = np.stack([idx._scores(q) for q in qs]) if sig != "dense" else None
         finally:
-            idx.weights, idx.beta, idx.lam = saved, saved_beta, saved_lam
+            idx.weights, idx.beta, idx.lam, idx.diff = saved, saved_beta, saved_lam, saved_diff
         if Q is not None:
             out[sig] = (S, Q)
     return out
@@ -129,7 +130,7 @@ def main() -> None:
     print(f"\n| what | P@5 by id | P@3 by free text |\n|---|---|---|")
     print(f"| baseline: TF-IDF char 3-5-grams of the cleaned text (scikit-learn) | {base_id:.3f} | {base_tx:.3f} |")
     for sig, (S, Q) in mats.items():
-        print(f"| {sig} alone (content text, all features) | {per_query(S, focus, focus, 5, True).mean():.3f} | "
+        print(f"| {sig} alone (content text, query_max_features {PRUNE[0]}) | {per_query(S, focus, focus, 5, True).mean():.3f} | "
               f"{per_query(Q, focus, qfocus, 3, False).mean():.3f} |")
     w = cfg["hybrid"]["weights"]
     print(f"| shipped: {', '.join(f'{k} {v:g}' for k, v in w.items() if v)} (whole set) | {ship_id:.3f} | {ship_tx:.3f} |")
@@ -137,7 +138,7 @@ def main() -> None:
     # out of fold: settings picked on the other folds (pages for by-id, queries for free text)
     names = [s for s in SIGNALS if s in mats]
     combos = [c for c in itertools.product(*(GRID[s] for s in names)) if sum(c) > 0]
-    settings = [(c, m, b, lam) for c in combos for m in PRUNE for b in HUBNESS for lam in RECIPROCAL]
+    settings = [(c, m, b, lam, a) for c in combos for m in PRUNE for b in HUBNESS for lam in RECIPROCAL for a in DIFFUSION]
     pid, ptx = {}, {}
     k_hub = int(cfg["hybrid"].get("hubness_k", 10))
     for m in PRUNE:
@@ -154,28 +155,33 @@ def main() -> None:
             np.put_along_axis(sets, nbrs, 1.0, axis=1)
             np.fill_diagonal(sets, 1.0)
             size = sets.sum(axis=1)
+            inter = sets @ sets.T
+            J = inter / (size[:, None] + size[None, :] - inter)
+            mean_nbr = (sets / size[:, None]).T  # column d: 1/|N(d)| over d's neighbour set (itself included)
             for b in HUBNESS:
-                Sb, Qb = S - b * hub[None, :], Q - b * hub[None, :]
-                qsets = np.zeros(Qb.shape, np.float32)
-                np.put_along_axis(qsets, np.argsort(-Qb, axis=1, kind="stable")[:, :k_hub], 1.0, axis=1)
-                inter, qinter = sets @ sets.T, qsets @ sets.T
-                J = inter / (size[:, None] + size[None, :] - inter)
-                JQ = qinter / (k_hub + size[None, :] - qinter)
-                for lam in RECIPROCAL:
-                    pid[(c, m, b, lam)] = per_query((1 - lam) * Sb + lam * J, focus, focus, 5, True)
-                    ptx[(c, m, b, lam)] = per_query((1 - lam) * Qb + lam * JQ, focus, qfocus, 3, False)
+                for a_ in DIFFUSION:
+                    # neighbourhood smoothing over each document's neighbour set (the query's own score included)
+                    Sb, Qb = S - b * hub[None, :], Q - b * hub[None, :]
+                    Sb, Qb = (Sb + a_ * Sb @ mean_nbr) / (1 + a_), (Qb + a_ * Qb @ mean_nbr) / (1 + a_)
+                    qsets = np.zeros(Qb.shape, np.float32)
+                    np.put_along_axis(qsets, np.argsort(-Qb, axis=1, kind="stable")[:, :k_hub], 1.0, axis=1)
+                    qinter = qsets @ sets.T
+                    JQ = qinter / (k_hub + size[None, :] - qinter)
+                    for lam in RECIPROCAL:
+                        pid[(c, m, b, lam, a_)] = per_query((1 - lam) * Sb + lam * J, focus, focus, 5, True)
+                        ptx[(c, m, b, lam, a_)] = per_query((1 - lam) * Qb + lam * JQ, focus, qfocus, 3, False)
     rng = np.random.RandomState(0)
     fd = rng.permutation(np.arange(len(recs)) % a.folds)
     fq = rng.permutation(np.arange(len(queries)) % a.folds)
     oof_id, oof_tx, picks = np.zeros(len(recs)), np.zeros(len(queries)), []
-    simple = lambda st: (-sum(st[0]), -st[2], -st[3])  # ties: fewer/lighter signals, less correction
+    simple = lambda st: (-sum(st[0]), -st[2], -st[3], -st[4])  # ties: fewer/lighter signals, less correction
     for f in range(a.folds):
         best = max(settings, key=lambda st: (pid[st][fd != f].mean() + ptx[st][fq != f].mean(), simple(st)))
         picks.append(best)
         oof_id[fd == f] = pid[best][fd == f]
         oof_tx[fq == f] = ptx[best][fq == f]
     print(f"| settings picked on {a.folds - 1}/{a.folds} folds, out of fold | {oof_id.mean():.3f} | {oof_tx.mean():.3f} |")
-    print(f"\npicked per fold ((weights {', '.join(names)}), query_max_features, hubness, reciprocal): {picks}")
+    print(f"\npicked per fold ((weights {', '.join(names)}), query_max_features, hubness, reciprocal, diffusion): {picks}")
     top = sorted(settings, key=lambda st: -(pid[st].mean() + ptx[st].mean()))[:5]
     print("best on the whole set: " + "; ".join(f"{st} -> {pid[st].mean():.3f} / {ptx[st].mean():.3f}" for st in top))
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from pipeline.record import Record, Theme
 from pipeline.similarity.cli import similar
 from pipeline.similarity.encoders import StaticStudentEncoder, build_encoder, read_safetensors, write_safetensors
-from pipeline.similarity.index import SimilarIndex, load_config, update_index
+from pipeline.similarity.index import SimilarIndex, content_text, load_config, update_index
 from pipeline.similarity.samples import SEEDS_DIR, load_samples
 from pipeline.sections import split_sections
 
@@ -306,9 +306,9 @@ def test_hubness_cache_is_reused_for_unchanged_documents(tmp_path):
 def test_reciprocal_reranking_mixes_in_neighbourhood_overlap(tmp_path):
     recs = _records(("unga_uvas", "landsbygd", "varsel_fordon"))
     lam = 0.5
-    update_index(tmp_path, recs, load_config(overrides={"hybrid": {"reciprocal": lam, "hubness": 0.0}}))
+    update_index(tmp_path, recs, load_config(overrides={"hybrid": {"reciprocal": lam, "hubness": 0.0, "diffusion": 0.0}}))
     idx = SimilarIndex.load(tmp_path)
-    plain = SimilarIndex.load(tmp_path, config={"hybrid": {"reciprocal": 0.0}})
+    plain = SimilarIndex.load(tmp_path, config={"hybrid": {"reciprocal": 0.0, "diffusion": 0.0}})
     assert idx.nbr is not None and plain.nbr is None
     z = np.load(tmp_path / "hub.npz")
     row = {k: i for i, k in enumerate(z["keys"].tolist())}
@@ -321,6 +321,35 @@ def test_reciprocal_reranking_mixes_in_neighbourhood_overlap(tmp_path):
         assert x["score"] == pytest.approx((1 - lam) * base[x["id"]] + lam * jac, abs=2e-4)
     res = idx.query_text("omställning för varslade inom fordonsindustrin", k=3)
     assert all(0.0 <= r["score"] <= 1.0 for r in res) and res[0]["id"].startswith("fordon")
+
+
+def test_diffusion_smooths_scores_over_each_documents_neighbour_set(tmp_path):
+    recs = _records(("unga_uvas", "landsbygd", "varsel_fordon"))
+    a = 0.5
+    update_index(tmp_path, recs, load_config(overrides={"hybrid": {"diffusion": a, "reciprocal": 0.0, "hubness": 0.0}}))
+    idx = SimilarIndex.load(tmp_path)
+    plain = SimilarIndex.load(tmp_path, config={"hybrid": {"diffusion": 0.0}})
+    assert idx.nbr_mean is not None and plain.nbr is None
+    z = np.load(tmp_path / "hub.npz")
+    row = {k: i for i, k in enumerate(z["keys"].tolist())}
+    sets = {i: {row[x] for x in z["nbr_keys"][i].tolist() if x} | {i} for i in range(len(recs))}
+    for q in (idx.text_query("omställning för varslade inom fordonsindustrin"), idx._row_query(idx.row_of["uvas-1"])):
+        base = plain._scores(q)
+        got = idx._scores(q)
+        want = [(base[d] + a * np.mean([base[j] for j in sets[d]])) / (1 + a) for d in range(len(recs))]
+        assert np.allclose(got, want, atol=1e-5)
+        assert not np.allclose(got, base, atol=1e-3)
+    res = idx.query_text("omställning för varslade inom fordonsindustrin", k=3)
+    assert all(0.0 <= r["score"] <= 1.0 for r in res) and res[0]["id"].startswith("fordon")
+
+
+def test_content_text_counts_a_repeated_line_once():
+    body = ("Projektet ska hjälpa unga vuxna som varken arbetar eller studerar att hitta en väg till jobb.\n"
+            "Kontakt och mer information finns på kommunens webbplats för alla som vill veta mer.\n")
+    rec = Record(id="rep-1", source="rep.txt", sha256="x", format="txt", title="Vägen vidare", text=body + body + body)
+    text = content_text(rec, load_config())
+    assert text.count("varken arbetar eller studerar") == 1
+    assert text.count("kommunens webbplats") == 1 and text.startswith("Vägen vidare")
 
 
 def test_text_query_with_nothing_in_common_scores_zero(built):

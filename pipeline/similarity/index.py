@@ -17,7 +17,9 @@ Three signals are computed from that content text:
 
 ``score = sum_k w_k * cos_k / sum_k w_k`` over the signals with a weight
 (``hybrid.weights``; every cosine is between 0 and 1, so the score is too: 1 = the same
-content, 0 = nothing in common), minus an optional hubness correction; then k-reciprocal
+content, 0 = nothing in common), minus an optional hubness correction; then neighbourhood
+smoothing: ``(score + a * mean(score over N(d))) / (1 + a)`` with ``a = hybrid.diffusion``, so a
+document whose nearest neighbours match the query rises with them; then k-reciprocal
 re-ranking: ``(1 - r) * score + r * jaccard(N(q), N(d))`` with ``r = hybrid.reciprocal`` and
 ``N(x)`` a document's ``hybrid.hubness_k`` nearest neighbours plus itself (for a free-text
 query: its own k best), so projects that share their neighbourhood with the query rise;
@@ -33,7 +35,7 @@ Layout of ``index_dir``::
     dense.npy    float32 (n, dim), L2-normalised dense vectors (only with an encoder)
     hnsw.bin     hnswlib graph over dense.npy, only with an encoder and n > index.exact_max
     hub.npz      per-document nearest neighbours and hubness, cached per document (id, sha256)
-                 (only when hybrid.hubness or hybrid.reciprocal > 0)
+                 (only when hybrid.hubness, hybrid.diffusion or hybrid.reciprocal > 0)
 
 Updates are incremental: a record whose (id, sha256) is already stored is not
 re-embedded (its metadata is refreshed); new or changed records are embedded
@@ -73,7 +75,7 @@ SIGNALS = ("chars", "words", "themes", "dense")
 DEFAULT_CONFIG: dict[str, Any] = {
     "encoder": {"type": "none", "path": "models/embeddings/sv-e5-static", "max_words": 120},
     "hybrid": {"weights": {"chars": 1.0, "words": 0.0, "themes": 0.25, "dense": 0.0},
-               "center": True, "hubness": 0.0, "hubness_k": 10, "reciprocal": 0.1},
+               "center": True, "hubness": 0.0, "hubness_k": 10, "diffusion": 0.0, "reciprocal": 0.1},
     "text": {
         "min_line_words": 6,
         "max_words": 1500,
@@ -144,6 +146,7 @@ def content_text(record: Record, config: dict) -> str:
     if len(text) != len(record.text[: lexical.MAX_TEXT_CHARS * 4]):
         spans = []  # tokens were cut: section offsets no longer apply
     parts = [lexical.cap_text(record_title(record), 300)]
+    seen = {parts[0].casefold()}
     n_words = 0
     pos = 0
     for line in text.split("\n"):
@@ -153,6 +156,10 @@ def content_text(record: Record, config: dict) -> str:
         ws = line.split()
         if len(ws) < min_words:
             continue
+        key = " ".join(ws).casefold()
+        if key in seen:  # a repeated line (a page header on every page, a body the source repeats) counts once
+            continue
+        seen.add(key)
         parts.append(" ".join(ws))
         n_words += len(ws)
         if n_words >= max_words:
@@ -339,7 +346,7 @@ def update_index(
 
 def _uses_neighbours(cfg: dict) -> bool:
     h = cfg["hybrid"]
-    return float(h.get("hubness", 0) or 0) > 0 or float(h.get("reciprocal", 0) or 0) > 0
+    return any(float(h.get(k, 0) or 0) > 0 for k in ("hubness", "diffusion", "reciprocal"))
 
 
 def _update_hnsw(index_dir: Path, dense: np.ndarray, changed: list[int], cfg: dict, rebuild: bool) -> None:
@@ -446,13 +453,15 @@ class SimilarIndex:
             self._hnsw.set_ef(int(config["index"]["hnsw"]["ef"]))
         self.beta = float(config["hybrid"].get("hubness", 0.0) or 0.0)
         self.lam = float(config["hybrid"].get("reciprocal", 0.0) or 0.0)
+        self.diff = float(config["hybrid"].get("diffusion", 0.0) or 0.0)
         self.k_nbr = max(1, int(config["hybrid"].get("hubness_k", 10)))
         self.hub = np.zeros(len(self.docs), np.float32)
         self.nbr: sp.csr_matrix | None = None
-        if (self.beta > 0 or self.lam > 0) and len(self.docs) > 1:
+        self.nbr_mean: sp.csr_matrix | None = None
+        if (self.beta > 0 or self.lam > 0 or self.diff > 0) and len(self.docs) > 1:
             hub, nbrs = self._load_or_compute_hub(self.k_nbr)
             self.hub = (hub - hub.mean()).astype(np.float32) if self.beta > 0 else self.hub  # relative: ranks unchanged
-            if self.lam > 0:
+            if self.lam > 0 or self.diff > 0:
                 n = len(self.docs)
                 rows = np.repeat(np.arange(n), nbrs.shape[1])
                 cols = nbrs.ravel()
@@ -462,6 +471,8 @@ class SimilarIndex:
                 self.nbr.data[:] = 1.0
                 self.nbr_t = self.nbr.T.tocsr()
                 self.nbr_size = np.asarray(self.nbr.sum(axis=1)).ravel()
+                # row d: 1/|N(d)| at d's neighbours and d itself, so nbr_mean @ s = mean score over N(d)
+                self.nbr_mean = (sp.diags(1.0 / np.maximum(self.nbr_size, 1.0)).astype(np.float32) @ self.nbr).tocsr()
 
     # -- hubness correction -------------------------------------------------
     def _load_or_compute_hub(self, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -607,6 +618,32 @@ class SimilarIndex:
     # -- scoring ------------------------------------------------------------
     def _scores(self, q: dict, rows: Optional[np.ndarray] = None) -> np.ndarray:
         """Scores of a query (its signal vectors in ``q``) against all documents, or against ``rows``."""
+        s = self._base_scores(q, rows)
+        if self.diff > 0 and self.nbr_mean is not None:
+            # neighbourhood smoothing: a document also scores by how well its nearest neighbours match
+            if rows is None:
+                s = (s + self.diff * (self.nbr_mean @ s)) / (1.0 + self.diff)
+            else:  # candidates only (hnsw path): score their neighbours too, then smooth exactly as above
+                sub = self.nbr_mean[rows]
+                need = np.unique(sub.indices)
+                full = np.zeros(len(self.docs), np.float64)
+                full[need] = self._base_scores(q, need)
+                s = (s + self.diff * (sub @ full)) / (1.0 + self.diff)
+        if self.lam > 0 and self.nbr is not None:
+            # k-reciprocal re-ranking: documents whose nearest neighbours are the query's count extra
+            members = q.get("nbr")
+            if members is None:  # a free-text query: its own k best are its neighbour set
+                kk = min(self.k_nbr, len(s))
+                top = np.argpartition(-s, kk - 1)[:kk]
+                top = top[s[top] > 0]  # a query that matches nothing has no neighbours
+                members = top if rows is None else rows[top]
+            if len(members):
+                j = self._reciprocal(np.asarray(members), len(members))
+                s = (1.0 - self.lam) * s + self.lam * (j if rows is None else j[rows])
+        return s
+
+    def _base_scores(self, q: dict, rows: Optional[np.ndarray] = None) -> np.ndarray:
+        """The weighted signals' cosines (minus the hubness correction), before smoothing and re-ranking."""
         w = self.weights
         n = len(self.docs)
         s = np.zeros(n if rows is None else len(rows), np.float64)
@@ -625,17 +662,6 @@ class SimilarIndex:
             s += w["dense"] * np.einsum("ij,j->i", d, q["dense"])
         if self.beta > 0:
             s -= self.beta * (self.hub if rows is None else self.hub[rows])
-        if self.lam > 0 and self.nbr is not None:
-            # k-reciprocal re-ranking: documents whose nearest neighbours are the query's count extra
-            members = q.get("nbr")
-            if members is None:  # a free-text query: its own k best are its neighbour set
-                kk = min(self.k_nbr, len(s))
-                top = np.argpartition(-s, kk - 1)[:kk]
-                top = top[s[top] > 0]  # a query that matches nothing has no neighbours
-                members = top if rows is None else rows[top]
-            if len(members):
-                j = self._reciprocal(np.asarray(members), len(members))
-                s = (1.0 - self.lam) * s + self.lam * (j if rows is None else j[rows])
         return s
 
     def _search(self, q: dict, k: int, exclude: Optional[int], filters: Optional[dict]) -> list[dict]:
