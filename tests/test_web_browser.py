@@ -27,7 +27,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from store_fixtures import ROOT, replicated_records
 
 pytestmark = pytest.mark.shared  # the store is built from the seed documents

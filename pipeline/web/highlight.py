@@ -8,16 +8,17 @@ Jinja2 escapes the text, so any text is safe to show.
 """
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
 
 
 @dataclass
 class Segment:
     text: str
-    label: Optional[str] = None  # ORG, PER, LOC (or whatever the record says)
-    evidence: Optional[int] = None  # 1-based number of the evidence span covering it
+    label: str | None = None  # ORG, PER, LOC (or whatever the record says)
+    evidence: int | None = None  # 1-based number of the evidence span covering it
     anchors: list[str] = field(default_factory=list)  # element ids that start here
 
 
@@ -65,7 +66,7 @@ def segments(
     active_ent: dict[int, str] = {}
     active_ev: set[int] = set()
     out: list[Segment] = []
-    for a, b in zip(cuts, cuts[1:]):
+    for a, b in itertools.pairwise(cuts):
         for kind, key, _ in closes.get(a, ()):
             (active_ent.pop(key, None) if kind == "ent" else active_ev.discard(key))
         for kind, key, lab in opens.get(a, ()):

@@ -7,9 +7,10 @@ import io
 import json
 import logging
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
@@ -124,7 +125,7 @@ class WebQuery:
             "start_year", "min_budget", "max_budget")
 
     @classmethod
-    def from_request(cls, request: Request) -> "WebQuery":
+    def from_request(cls, request: Request) -> WebQuery:
         qp = request.query_params
         wq = cls()
         for key in cls.KEYS:
@@ -146,7 +147,7 @@ class WebQuery:
         data.update(over)
         return urlencode([(k, v) for k, v in data.items() if v not in ("", None) and not (k == "sida" and v == 1)])
 
-    def _budget(self, key: str) -> Optional[int]:
+    def _budget(self, key: str) -> int | None:
         raw = getattr(self, key).replace(" ", "").replace("\u00a0", "")
         if not raw:
             return None
@@ -179,7 +180,7 @@ class WebQuery:
         if flt.min_budget is not None and flt.max_budget is not None and flt.min_budget > flt.max_budget:
             self.errors.append("Lägsta budget är högre än högsta: budgetfiltret används inte")
             flt.min_budget = flt.max_budget = None
-        year: Optional[int] = None
+        year: int | None = None
         if self.start_year:
             if self.start_year.isdigit() and len(self.start_year) == 4:
                 year = int(self.start_year)
@@ -201,7 +202,7 @@ class WebQuery:
         return any(getattr(self, k) for k in self.KEYS if k != "q")
 
 
-def _ids_where(store: Store, programme_area: Optional[str], start_year: Optional[int]) -> list[str]:
+def _ids_where(store: Store, programme_area: str | None, start_year: int | None) -> list[str]:
     p = S.projects.c
     stmt = select(p.id)
     if programme_area:
@@ -222,7 +223,7 @@ def _programme_areas(store: Store) -> list[str]:
                                  .distinct().order_by(p.programme_area)))
 
 
-def _index_filters(flt: ProjectFilter) -> Optional[dict]:
+def _index_filters(flt: ProjectFilter) -> dict | None:
     """Filters the similarity index understands (it may pre-filter loosely; the store
     re-checks every hit)."""
     f = {k: v for k, v in flt.active().items() if k not in ("q", "ids", "period_from", "period_to")}
@@ -253,7 +254,7 @@ def mount_web(
     env.globals.update(show_personal=show_personal, ENTITY_KINDS=ENTITY_KINDS, period=_period)
     plain = Redactor()  # e-mail addresses and phone numbers in titles and owners
 
-    def clean(value: Optional[str]) -> Optional[str]:
+    def clean(value: str | None) -> str | None:
         return value if show_personal or not value else plain.redact_str(value)
 
     def render(name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -277,7 +278,7 @@ def mount_web(
             it["title"], it["owner"] = clean(it.get("title")), clean(it.get("owner"))
         return {it["id"]: it for it in items}
 
-    def similar(run: Callable[[int, Optional[dict]], list], flt: ProjectFilter, exclude: set[str],
+    def similar(run: Callable[[int, dict | None], list], flt: ProjectFilter, exclude: set[str],
                 k: int = SIMILAR_K) -> list[dict]:
         want = k + len(exclude) + 10
         raw = list(run(want, _index_filters(flt)))
@@ -313,7 +314,7 @@ def mount_web(
             try:
                 similar_items = similar(lambda n, f: index.query_text(wq.q, k=n, filters=f),
                                         wq.filter(store, with_text=False), set())
-            except Exception as exc:  # the list from the store is still useful
+            except Exception as exc:  # noqa: BLE001 - the list from the store is still useful
                 log.warning("similar projects by text failed: %s", exc)
         pages = max(1, -(-total // PAGE_SIZE))
         return render(
@@ -386,7 +387,7 @@ def mount_web(
                                         ProjectFilter(), {rec.id})
             except KeyError:  # not (yet) in the index
                 similar_items = []
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - the rest of the page is still useful
                 log.warning("similar projects for %r failed: %s", rec.id, exc)
         mine = {t.id for t in rec.themes}
         for it in similar_items:
