@@ -552,3 +552,19 @@ def test_serve_workers_and_show_personal(tmp_path, records):
             r = httpx.get(f"http://127.0.0.1:{port}/projects/{quote(rec.id, safe='/~')}", timeout=5)
             assert r.status_code == 200
             assert (rec.metadata.email in r.text) is shown, extra
+
+
+def test_programme_area_filter_and_full_text_rank(client, records):
+    """programme_area: case-insensitive exact; q: full-text, ranked best first, any inflection."""
+    area = next(r.metadata.programme_area for r in records if r.metadata.programme_area)
+    want = sorted(r.id for r in records if r.metadata.programme_area == area)
+    assert _ids(client.get("/projects", params={"programme_area": area.upper(), "limit": 100})) == want
+    assert client.get("/themes", params={"programme_area": area}).status_code == 200
+    body = client.get("/projects", params={"q": "nyanländas", "limit": 100}).json()
+    assert body["total"] == len(body["items"]) > 0
+    assert {x["id"] for x in body["items"]} == {r.id for r in records if "nyanlända" in r.text.casefold()}
+    ranks = [x["rank"] for x in body["items"]]
+    assert ranks == sorted(ranks, reverse=True)
+    for q in ('"', "NEAR(", "*", "och", "a & !b", "x" * 200):
+        r = client.get("/projects", params={"q": q})
+        assert r.status_code == 200, (q, r.text[:200])

@@ -110,7 +110,7 @@ def test_filters_counts_and_theme_stats(store_url, seeds):
     assert ids(min_budget=4_000_000, max_budget=5_000_000) == [alingsas.id]
     assert ids(max_budget=2_000_000) == [r.id for r in seeds if (r.metadata.total_budget_sek or 10**9) <= 2_000_000]
     assert ids(q="VÄSTKRAFT") == sorted(r.id for r in seeds if "västkraft" in r.text.casefold())
-    assert ids(q="100%_") == []  # LIKE wildcards are escaped
+    assert ids(q="%_västkraft%") == ids(q="VÄSTKRAFT")  # punctuation is no syntax: only words count
     assert st.count(region="Västsverige") == 1
     assert list(st.iter_records(limit=2, offset=1)) == [by_id[i] for i in sorted(by_id)][1:3]
     with pytest.raises(TypeError):

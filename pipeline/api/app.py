@@ -3,7 +3,8 @@
 Endpoints (all ``GET`` except ``POST /similar``, which only reads):
 
 - ``/health`` — liveness and number of projects
-- ``/projects`` — list/filter projects (theme, region, owner, period, budget, q), paginated
+- ``/projects`` — list/filter projects (theme, region, owner, programme area, period, budget; ``q``: ranked
+  full-text search), paginated
 - ``/projects/{id}`` — one full record: metadata, sections, entities, themes with evidence
 - ``/projects/{id}/similar`` — projects similar to a project (similarity index)
 - ``/similar`` — projects similar to a free text (``GET ?text=`` or ``POST {"text": ...}``)
@@ -87,6 +88,7 @@ class ProjectSummary(BaseModel):
     project_number: Optional[str] = None
     owner: Optional[str] = None
     region: Optional[str] = None
+    programme_area: Optional[str] = None
     period_start: Optional[date] = None
     period_end: Optional[date] = None
     esf_support_sek: Optional[int] = None
@@ -94,6 +96,8 @@ class ProjectSummary(BaseModel):
     themes: list[ThemeTag] = Field(default_factory=list, description="Assigned themes, best first")
     source: str
     sha256: str
+    rank: Optional[float] = Field(default=None, description="Full-text rank when q is given (higher is better; "
+                                                            "comparable within one query only)")
 
 
 class ProjectPage(BaseModel):
@@ -122,6 +126,7 @@ class SimilarTextRequest(BaseModel):
     theme: Optional[list[str]] = Field(default=None, max_length=20)
     region: Optional[str] = Field(default=None, max_length=200)
     owner: Optional[str] = Field(default=None, max_length=200)
+    programme_area: Optional[str] = Field(default=None, max_length=200)
     period_from: Optional[str] = Field(default=None, max_length=10, pattern=PERIOD_BOUND_PATTERN,
                                        description=f"Period overlaps from: {PERIOD_BOUND_HELP}")
     period_to: Optional[str] = Field(default=None, max_length=10, pattern=PERIOD_BOUND_PATTERN,
@@ -174,11 +179,11 @@ def _check_ranges(flt: ProjectFilter) -> ProjectFilter:
 
 
 def make_filter(where: str, theme=None, region=None, owner=None, period_from=None, period_to=None,
-                min_budget=None, max_budget=None) -> ProjectFilter:
+                min_budget=None, max_budget=None, programme_area=None) -> ProjectFilter:
     if theme is not None and len(theme) > 20:
         raise _invalid((where, "theme"), "at most 20 theme values")
     return _check_ranges(ProjectFilter(
-        theme=theme or None, region=region, owner=owner,
+        theme=theme or None, region=region, owner=owner, programme_area=programme_area,
         period_from=_period(period_from, (where, "period_from"), end=False),
         period_to=_period(period_to, (where, "period_to"), end=True),
         min_budget=min_budget, max_budget=max_budget,
@@ -189,6 +194,7 @@ async def project_filters(
     theme: Optional[list[str]] = Query(None, max_length=128, description="Assigned theme id or label; repeat for any-of (at most 20)"),
     region: Optional[str] = Query(None, max_length=200, description="Region, case-insensitive exact match"),
     owner: Optional[str] = Query(None, max_length=200, description="Project owner, case-insensitive substring"),
+    programme_area: Optional[str] = Query(None, max_length=200, description="Programme area, case-insensitive exact match"),
     period_from: Optional[str] = Query(None, max_length=10, pattern=PERIOD_BOUND_PATTERN,
                                        description=f"Project period overlaps [period_from, period_to]: {PERIOD_BOUND_HELP}; "
                                                    "a year or month means its first day"),
@@ -198,7 +204,7 @@ async def project_filters(
     max_budget: Optional[int] = Query(None, ge=0, le=MAX_BUDGET, description="Total budget (SEK) at most"),
 ) -> ProjectFilter:
     # async: pure computation, answered on the event loop without a thread hop
-    return make_filter("query", theme, region, owner, period_from, period_to, min_budget, max_budget)
+    return make_filter("query", theme, region, owner, period_from, period_to, min_budget, max_budget, programme_area)
 
 
 def _error_list(exc: RequestValidationError) -> list[dict]:
@@ -365,7 +371,10 @@ def create_app(
     @app.get("/projects", response_model=ProjectPage, tags=["projects"], summary="List and filter projects")
     def list_projects(
         flt: ProjectFilter = Depends(project_filters),
-        q: Optional[str] = Query(None, min_length=1, max_length=200, description="Free text: substring of title, owner, summary or text"),
+        q: Optional[str] = Query(None, min_length=1, max_length=200,
+                                 description="Full-text search of title, owner, summary and text: every word must "
+                                             "occur (any inflection: 'nyanländas' finds 'nyanlända'); results "
+                                             "ranked best first"),
         limit: int = Query(20, ge=1, le=MAX_LIMIT),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> Any:

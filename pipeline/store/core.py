@@ -7,29 +7,41 @@ so a crash mid-run leaves every record either fully old or fully new.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 
 from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Float,
+    Integer,
     and_,
     create_engine,
     delete,
     event,
     exists,
+    false,
     func,
     insert,
+    literal,
+    literal_column,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
 
 from ..record import Record
+from ..text import STOPWORDS, stem_word
 from . import schema as S
 
 DEFAULT_FILENAME = "store.sqlite"
@@ -77,15 +89,19 @@ class ProjectFilter:
 
     - ``theme``: an assigned theme id (or label, case-insensitive); a list means any of them
     - ``region`` / ``owner``: case-insensitive; region exact, owner substring
+    - ``programme_area``: case-insensitive exact (``metadata.programme_area``)
     - ``period_from`` / ``period_to``: the project period overlaps [from, to]
     - ``min_budget`` / ``max_budget``: on ``metadata.total_budget_sek`` (SEK)
-    - ``q``: case-insensitive substring of title, owner, summary or text
+    - ``q``: full-text search of title, owner, summary and text: every word of ``q``
+      (stop words left out) must occur, inflected forms included ("nyanländas" finds
+      "nyanlända"; see :func:`fts_terms`); :meth:`Store.list_projects` ranks by it
     - ``ids``: restrict to these record ids
     """
 
     theme: Optional[Any] = None
     region: Optional[str] = None
     owner: Optional[str] = None
+    programme_area: Optional[str] = None
     period_from: Optional[date] = None
     period_to: Optional[date] = None
     min_budget: Optional[int] = None
@@ -135,6 +151,8 @@ class ProjectFilter:
             out.append(p.region_norm == norm(self.region))
         if self.owner:
             out.append(p.owner_norm.contains(norm(self.owner), autoescape=True))
+        if self.programme_area:
+            out.append(p.programme_area_norm == norm(self.programme_area))
         if self.period_from:
             out.append(p.period_end >= self.period_from)
         if self.period_to:
@@ -144,11 +162,80 @@ class ProjectFilter:
         if self.max_budget is not None:
             out.append(p.total_budget_sek <= self.max_budget)
         if self.q:
-            d = S.documents.c
-            out.append(exists().where(and_(d.record_id == p.id, d.search_norm.contains(norm(self.q), autoescape=True))))
+            terms = fts_terms(self.q)
+            if not terms:  # nothing searchable (only stop words or punctuation): no match
+                out.append(false())
+            else:
+                st = S.search_text.c
+                out.append(p.id.in_(select(st.record_id).where(FtsMatch(terms))))
         if self.ids is not None:
             out.append(p.id.in_(list(self.ids)))
         return out
+
+
+# ----------------------------------------------------------------------------- full-text search
+
+MAX_FTS_TERMS = 16
+_TERM_RE = re.compile(r"[^\W_]+")  # letter/digit runs: how SQLite's unicode61 tokenizer splits
+MIN_PREFIX = 3  # stems this long or longer also match as prefixes ("ung" -> "ungdomar")
+
+
+def fts_terms(q: Optional[str]) -> list[tuple[str, str, bool]]:
+    """The search terms of free text ``q``: ``(word, stem, prefix)`` per distinct word, in
+    order, at most MAX_FTS_TERMS; stop words left out. Whatever ``q`` holds (quotes,
+    operators, ``*``, ``NEAR``, parentheses), only letter/digit runs survive, so the
+    queries built from the terms are always well-formed.
+
+    A term matches a word that starts with its Snowball stem (Swedish stemming only
+    strips endings, so every inflected form starts with the stem): "nyanländas" ->
+    "nyanländ" matches "nyanlända", "nyanländas"; a stem shorter than MIN_PREFIX
+    must match a whole word."""
+    if not q:
+        return []
+    out: list[tuple[str, str, bool]] = []
+    seen: set[str] = set()
+    for word in _TERM_RE.findall(q[:2000].lower()):
+        if word in STOPWORDS or word in seen or len(word) > 100:
+            continue
+        seen.add(word)
+        st = stem_word(word)
+        out.append((word, st, len(st) >= MIN_PREFIX))
+        if len(out) >= MAX_FTS_TERMS:
+            break
+    return out
+
+
+def fts5_query(terms: list[tuple[str, str, bool]]) -> str:
+    """SQLite FTS5 MATCH expression: every term, each a quoted string (never syntax)."""
+    return " AND ".join(f'"{s}"' + ("*" if prefix else "") for _, s, prefix in terms)
+
+
+def pg_tsquery(terms: list[tuple[str, str, bool]]) -> str:
+    """PostgreSQL ``to_tsquery('swedish', …)`` text: every term quoted; PostgreSQL stems each
+    word itself (the same Snowball stemmer) and drops its own stop words."""
+    return " & ".join(f"'{w}'" + (":*" if prefix else "") for w, _, prefix in terms)
+
+
+class FtsMatch(ColumnElement):
+    """True for ``search_text`` rows that match all ``terms`` (one construct, compiled per backend)."""
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, terms: list[tuple[str, str, bool]]):
+        self.terms = terms
+
+
+@compiles(FtsMatch, "sqlite")
+def _fts_sqlite(el: FtsMatch, compiler, **kw) -> str:
+    q = compiler.process(literal(fts5_query(el.terms)), **kw)
+    return f"search_text.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH {q})"
+
+
+@compiles(FtsMatch, "postgresql")
+def _fts_pg(el: FtsMatch, compiler, **kw) -> str:
+    q = compiler.process(literal(pg_tsquery(el.terms)), **kw)
+    return f"search_text.tsv @@ to_tsquery('swedish'::regconfig, {q})"
 
 
 def _engine_for(url_or_path: str) -> Engine:
@@ -196,7 +283,6 @@ def _engine_for(url_or_path: str) -> Engine:
 def _rows(record: Record, now: str) -> tuple[dict, dict[Any, list[dict]]]:
     md = record.metadata
     rid = record.id
-    search = " \n ".join(x for x in (record.title, md.owner, record.summary, record.text) if x)
     project = dict(
         id=rid,
         sha256=record.sha256,
@@ -217,13 +303,14 @@ def _rows(record: Record, now: str) -> tuple[dict, dict[Any, list[dict]]]:
         **S.join_columns(md),
         owner_norm=norm(md.owner),
         region_norm=norm(md.region),
+        programme_area_norm=norm(md.programme_area),
         updated_at=now,
     )
     children: dict[Any, list[dict]] = {t: [] for t in S.CHILD_TABLES}
     children[S.documents].append(dict(
-        record_id=rid, summary=_nul(record.summary), text=_nul(record.text),
-        search_norm=norm(search), record_json=canonical_json(record),
+        record_id=rid, summary=_nul(record.summary), text=_nul(record.text), record_json=canonical_json(record),
     ))
+    children[S.search_text].append(S.search_row(record))
     for key, value in record.to_json()["metadata"].items():
         children[S.project_metadata].append(
             dict(record_id=rid, key=key, value_json=json.dumps(value, ensure_ascii=False))
@@ -266,6 +353,8 @@ class Store:
         self.backend = engine.dialect.name  # "sqlite" or "postgresql"
         self.stats = {"inserted": 0, "updated": 0, "unchanged": 0}
         S.metadata_obj.create_all(engine, checkfirst=True)
+        with engine.begin() as conn:
+            S.ensure_fts(conn)
         self._check_version()
 
     def _check_version(self) -> None:
@@ -441,17 +530,26 @@ class Store:
             return int(conn.scalar(stmt) or 0)
 
     def list_projects(self, flt: ProjectFilter, limit: int = 20, offset: int = 0) -> tuple[int, list[dict]]:
-        """One page of project summaries (no text) and the total match count."""
+        """One page of project summaries (no text) and the total match count. Ordered by
+        id; with ``flt.q``, by full-text rank (best first; ties by id), each item with its
+        ``rank`` (higher is better; comparable within one query only)."""
         p = S.projects.c
         t = S.themes.c
         cols = [
-            p.id, p.title, p.project_number, p.owner, p.region, p.period_start, p.period_end,
+            p.id, p.title, p.project_number, p.owner, p.region, p.programme_area, p.period_start, p.period_end,
             p.esf_support_sek, p.total_budget_sek, p.source, p.sha256,
         ]
-        where = flt.clauses()
+        terms = fts_terms(flt.q) if flt.q else []
         with self.engine.connect() as conn:
-            total = int(conn.scalar(select(func.count()).select_from(S.projects).where(*where)) or 0)
-            rows = conn.execute(select(*cols).where(*where).order_by(p.id).limit(limit).offset(offset)).all()
+            if flt.q and terms:
+                stmt, rank = self._ranked(flt, terms)
+                total = int(conn.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+                rows = conn.execute(stmt.add_columns(rank.label("rank"))
+                                    .order_by(rank.desc(), p.id).limit(limit).offset(offset)).all()
+            else:
+                where = flt.clauses()
+                total = int(conn.scalar(select(func.count()).select_from(S.projects).where(*where)) or 0)
+                rows = conn.execute(select(*cols).where(*where).order_by(p.id).limit(limit).offset(offset)).all()
             ids = [r.id for r in rows]
             tags: dict[str, list[dict]] = {i: [] for i in ids}
             if ids:
@@ -466,9 +564,38 @@ class Store:
             d = dict(r._mapping)
             for k in ("period_start", "period_end"):
                 d[k] = d[k].isoformat() if d[k] else None
+            if "rank" in d:
+                d["rank"] = round(float(d["rank"]), 6)
             d["themes"] = tags[r.id]
             items.append(d)
         return total, items
+
+    def _ranked(self, flt: ProjectFilter, terms: list) -> tuple[Any, Any]:
+        """(SELECT of the matching projects' list columns, rank expression: higher is better),
+        driven by the full-text index; the other filters are applied to its hits."""
+        p = S.projects.c
+        st = S.search_text
+        cols = [
+            p.id, p.title, p.project_number, p.owner, p.region, p.programme_area, p.period_start, p.period_end,
+            p.esf_support_sek, p.total_budget_sek, p.source, p.sha256,
+        ]
+        others = dataclasses.replace(flt, q=None).clauses()
+        if self.backend == "sqlite":
+            # bm25: lower is better; a title hit weighs as much as five in the body
+            hits = (text("SELECT rowid AS fid, bm25(search_fts, 5.0, 1.0) AS score FROM search_fts "
+                         "WHERE search_fts MATCH :fts_q")
+                    .bindparams(fts_q=fts5_query(terms))
+                    .columns(fid=Integer, score=Float).subquery("hits"))
+            stmt = (select(*cols).select_from(hits.join(st, st.c.id == hits.c.fid)
+                                              .join(S.projects, p.id == st.c.record_id))
+                    .where(*others))
+            return stmt, -hits.c.score
+        # PostgreSQL: cover density (closer matches rank higher), normalised by document length
+        query = func.to_tsquery(literal_column("'swedish'::regconfig"), literal(pg_tsquery(terms)))
+        tsv = literal_column("search_text.tsv")
+        stmt = (select(*cols).select_from(S.projects.join(st, st.c.record_id == p.id))
+                .where(tsv.op("@@")(query), *others))
+        return stmt, func.ts_rank_cd(tsv, query, 1)
 
     def titles(self, ids: Iterable[str]) -> dict[str, Optional[str]]:
         ids = list(ids)
@@ -501,6 +628,13 @@ class Store:
         with self.engine.connect() as conn:
             return [r for r in conn.scalars(select(p.region).where(p.region.is_not(None)).distinct().order_by(p.region))]
 
+    def programme_areas(self) -> list[str]:
+        """The distinct programme areas stated by the stored projects, sorted."""
+        p = S.projects.c
+        with self.engine.connect() as conn:
+            return list(conn.scalars(select(p.programme_area).where(p.programme_area.is_not(None))
+                                     .distinct().order_by(p.programme_area)))
+
     # -- integrity ---------------------------------------------------------------------
 
     def check(self) -> list[str]:
@@ -522,8 +656,13 @@ class Store:
             for rid in projects_ ^ set(stored):
                 problems.append(f"{rid}: project row without document row or vice versa")
             child: dict[str, dict[str, list]] = {}
+            if self.backend == "sqlite":
+                try:
+                    conn.exec_driver_sql("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
+                except Exception as exc:  # noqa: BLE001 - reported, not raised
+                    problems.append(f"full-text index: {exc}")
             for table in S.CHILD_TABLES:
-                cols = [c for c in table.c if c.name != "record_id"]
+                cols = [c for c in table.c if c.name not in _skip(table)]
                 for r in conn.execute(select(table.c.record_id, *cols).order_by(*table.primary_key.columns)):
                     child.setdefault(r.record_id, {}).setdefault(table.name, []).append(tuple(r)[1:])
         for rid in set(child) - set(stored):
@@ -533,7 +672,7 @@ class Store:
             record = Record.from_json(json.loads(js))
             _, expected = _rows(record, now)
             for table in S.CHILD_TABLES:
-                cols = [c.name for c in table.c if c.name != "record_id"]
+                cols = [c.name for c in table.c if c.name not in _skip(table)]
                 want = sorted(tuple(row[c] for c in cols) for row in expected[table])
                 have = sorted(child.get(rid, {}).get(table.name, []))
                 if [tuple(_norm_val(v) for v in t) for t in want] != [tuple(_norm_val(v) for v in t) for t in have]:
@@ -550,6 +689,10 @@ class Store:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _skip(table) -> set[str]:
+    return {"record_id"} | S.GENERATED_COLUMNS.get(table.name, set())
 
 
 def _norm_val(v: Any) -> Any:

@@ -27,7 +27,7 @@ metadata_obj = MetaData()
 
 # Bump when the tables change; open_store migrates an older store (MIGRATIONS) and
 # refuses one of an unknown version.
-STORE_SCHEMA_VERSION = "2"
+STORE_SCHEMA_VERSION = "3"
 
 store_info = Table(
     "store_info",
@@ -70,6 +70,7 @@ projects = Table(
     # case-folded copies for case-insensitive filters (SQLite lower() is ASCII-only)
     Column("owner_norm", Text),
     Column("region_norm", String(255)),
+    Column("programme_area_norm", Text),  # store layout v3
     Column("title", Text),
     Column("updated_at", String(32), nullable=False),
 )
@@ -79,6 +80,7 @@ Index("ix_projects_total_budget", projects.c.total_budget_sek)
 Index("ix_projects_period", projects.c.period_start, projects.c.period_end)
 Index("ix_projects_start_year", projects.c.start_year)
 Index("ix_projects_organisation_number", projects.c.organisation_number)
+Index("ix_projects_programme_area_norm", projects.c.programme_area_norm)
 
 # The large parts of a record, kept out of ``projects`` so that filtering and
 # listing read small rows only (SQLite would otherwise walk overflow pages).
@@ -88,8 +90,6 @@ documents = Table(
     Column("record_id", String(255), ForeignKey("projects.id", **_FK), primary_key=True),
     Column("summary", Text),
     Column("text", Text, nullable=False),
-    # case-folded title + owner + summary + text, for the free-text filter ``q``
-    Column("search_norm", Text),
     # canonical JSON of the whole record: what get()/iter_records() return
     Column("record_json", Text, nullable=False),
 )
@@ -178,7 +178,75 @@ index_entries = Table(
     Column("sha256", String(64), nullable=False),
 )
 
-CHILD_TABLES = (documents, project_metadata, sections, entities, entity_counts, themes, evidence)
+# The text the full-text filter ``q`` searches (store layout v3): the title, and owner +
+# summary + cleaned text. ``id`` is an INTEGER PRIMARY KEY (SQLite: the rowid, stable under
+# VACUUM) that the full-text index refers to. The index itself is backend DDL (FTS_DDL):
+# SQLite an FTS5 table ``search_fts`` over this one (external content, kept in step by
+# triggers), PostgreSQL a generated ``tsv`` column (``swedish`` configuration) with a GIN index.
+search_text = Table(
+    "search_text",
+    metadata_obj,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("record_id", String(255), ForeignKey("projects.id", **_FK), nullable=False, unique=True),
+    Column("title", Text),
+    Column("body", Text, nullable=False),
+)
+
+CHILD_TABLES = (documents, project_metadata, sections, entities, entity_counts, themes, evidence, search_text)
+# columns a child row gets from the database, not from the record (Store.check skips them)
+GENERATED_COLUMNS = {"search_text": {"id"}}
+
+# PostgreSQL indexes at most this many characters of a document's body (a tsvector must
+# stay under 1 MB); SQLite indexes all of it.
+PG_FTS_CHARS = 200_000
+
+FTS_DDL = {
+    "sqlite": [
+        "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, body, content='search_text', "
+        "content_rowid='id', tokenize='unicode61 remove_diacritics 0')",
+        "CREATE TRIGGER IF NOT EXISTS search_text_ai AFTER INSERT ON search_text BEGIN "
+        "INSERT INTO search_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+        "CREATE TRIGGER IF NOT EXISTS search_text_ad AFTER DELETE ON search_text BEGIN "
+        "INSERT INTO search_fts(search_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); END",
+        "CREATE TRIGGER IF NOT EXISTS search_text_au AFTER UPDATE ON search_text BEGIN "
+        "INSERT INTO search_fts(search_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); "
+        "INSERT INTO search_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+    ],
+    "postgresql": [
+        "ALTER TABLE search_text ADD COLUMN IF NOT EXISTS tsv tsvector GENERATED ALWAYS AS ("
+        "setweight(to_tsvector('swedish'::regconfig, coalesce(title, '')), 'A') || "
+        f"setweight(to_tsvector('swedish'::regconfig, left(body, {PG_FTS_CHARS})), 'D')) STORED",
+        "CREATE INDEX IF NOT EXISTS ix_search_text_tsv ON search_text USING gin (tsv)",
+    ],
+}
+
+
+def ensure_fts(conn) -> None:
+    """Create the backend's full-text index over ``search_text`` if it is missing (idempotent)."""
+    from sqlalchemy import text
+
+    name = conn.dialect.name
+    if name == "sqlite":
+        have = conn.execute(text("SELECT count(*) FROM sqlite_master WHERE name IN "
+                                 "('search_fts', 'search_text_ai', 'search_text_ad', 'search_text_au')")).scalar()
+        if have == 4:
+            return
+    elif name == "postgresql":
+        # ALTER TABLE locks the table even when there is nothing to do: look first
+        have = conn.execute(text("SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() "
+                                 "AND indexname = 'ix_search_text_tsv'")).scalar()
+        if have:
+            return
+    for stmt in FTS_DDL.get(name, []):
+        conn.execute(text(stmt))
+
+
+def search_row(record) -> dict:
+    """The ``search_text`` row of a record (NUL removed: PostgreSQL text cannot hold it)."""
+    md = record.metadata
+    body = "\n".join(x for x in (md.owner, record.summary, record.text) if x)
+    return dict(record_id=record.id, title=(record.title or "").replace("\x00", " ") or None,
+                body=body.replace("\x00", " "))
 
 
 # ----------------------------------------------------------------------------- migrations
@@ -213,8 +281,33 @@ def _v1_to_v2(conn) -> None:
                      .values(schema_version=record.schema_version, **join_columns(record.metadata)))
 
 
+def _v2_to_v3(conn) -> None:
+    """Layout v2 -> v3: ``projects.programme_area_norm`` (the programme-area filter) and the
+    full-text index (``search_text`` + the backend's index, filled from the stored records)
+    instead of the substring column ``documents.search_norm``."""
+    import json
+
+    from sqlalchemy import insert, select, text, update
+
+    from ..record import Record
+
+    conn.execute(text("ALTER TABLE projects ADD COLUMN programme_area_norm TEXT"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_projects_programme_area_norm ON projects (programme_area_norm)"))
+    conn.execute(text("ALTER TABLE documents DROP COLUMN search_norm"))
+    search_text.create(conn, checkfirst=True)
+    ensure_fts(conn)
+    conn.execute(search_text.delete())
+    d, p = documents.c, projects.c
+    for rid, js in conn.execute(select(d.record_id, d.record_json)).all():
+        record = Record.from_json(json.loads(js))
+        area = record.metadata.programme_area
+        conn.execute(update(projects).where(p.id == rid).values(
+            programme_area_norm=" ".join(area.replace("\x00", " ").split()).casefold() if area else None))
+        conn.execute(insert(search_text), [search_row(record)])
+
+
 # from-version -> (to-version, step); applied in order until STORE_SCHEMA_VERSION
-MIGRATIONS = {"1": ("2", _v1_to_v2)}
+MIGRATIONS = {"1": ("2", _v1_to_v2), "2": ("3", _v2_to_v3)}
 
 
 def migrate(engine, found: str) -> bool:

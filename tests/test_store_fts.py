@@ -1,0 +1,182 @@
+"""Full-text search in the store (``ProjectFilter.q``): SQLite FTS5 and PostgreSQL ``swedish``
+full-text search, both backends (PostgreSQL when PIPELINE_TEST_PG_URL is set; always in CI).
+The documents are sentences written for these tests."""
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from sqlalchemy import text
+
+from pipeline.record import Evidence, Metadata, Record, Theme
+from pipeline.store import ProjectFilter, open_store
+from pipeline.store import schema as S
+from pipeline.store.core import MAX_FTS_TERMS, fts_terms
+
+from store_fixtures import store_kind, store_url, store_url_factory  # noqa: F401  (fixtures)
+
+
+def _rec(rid: str, title: str, body: str, region: str = "Västsverige", area: str | None = None,
+         themes: tuple[str, ...] = (), owner: str = "Exempelby kommun") -> Record:
+    return Record(
+        id=rid, source=f"{rid}.txt", sha256=hashlib.sha256((rid + title + body).encode()).hexdigest(), format="txt",
+        title=title, text=f"{title}\n\n{body}",
+        metadata=Metadata(owner=owner, region=region, programme_area=area),
+        themes=[Theme(id=t, label=t.capitalize(), score=0.8, evidence=[Evidence(text=title, start=0, end=len(title))])
+                for t in themes],
+        summary=body.split(".")[0] + ".",
+    )
+
+
+DOCS = [
+    _rec("2019/00101", "Vägen in", "Projektet stödjer nyanlända kvinnor att hitta praktik i vården. "
+         "Deltagarna får språkstöd under hela året.", themes=("integration",), area="Programområde 2"),
+    _rec("2019/00102", "Digitala verktyg", "Äldre medarbetare i industrin får kompetensutveckling i digitala "
+         "verktyg.", region="Stockholm", themes=("kompetensforsorjning",), area="Programområde 1"),
+    _rec("2019/00103", "Unga i glesbygd", "Ungdomar utan gymnasieexamen i glesbygden får coachning och praktik. "
+         "Nyanländas föräldrar bjuds in till informationsträffar.", region="Övre Norrland",
+         themes=("unga", "integration"), area="Programområde 2"),
+    _rec("2019/00104", "Jämställd arbetsplats", "Chefer utbildas i jämställdhet och likabehandling på arbetsplatsen.",
+         region="Stockholm", themes=("jamstalldhet",), area="Programområde 1"),
+]
+
+
+def _ids(st, **flt) -> list[str]:
+    return [x["id"] for x in st.list_projects(ProjectFilter.of(**flt), limit=100)[1]]
+
+
+@pytest.fixture
+def st(store_url):
+    s = open_store(store_url)
+    s.upsert_many(DOCS)
+    yield s
+    s.close()
+
+
+def test_terms_are_words_only():
+    assert fts_terms("nyanländas") == [("nyanländas", "nyanländ", True)]
+    assert fts_terms('"NEAR(unga* OR" ) -vården') == [
+        ("near", "near", True), ("unga", "ung", True), ("or", "or", False), ("vården", "vård", True)]
+    assert fts_terms("och i att") == [] and fts_terms("  ()*\"'^:") == [] and fts_terms(None) == []
+    assert len(fts_terms(" ".join(f"ord{i}" for i in range(100)))) == MAX_FTS_TERMS
+
+
+def test_inflected_forms_match(st):
+    # "nyanländas" (genitive) finds "nyanlända" and "Nyanländas"; "ungdomarna" finds "Ungdomar"
+    assert sorted(_ids(st, q="nyanländas")) == ["2019/00101", "2019/00103"]
+    assert _ids(st, q="ungdomarna") == ["2019/00103"]
+    assert _ids(st, q="VÅRDEN") == ["2019/00101"]
+    assert _ids(st, q="jämställdheten") == ["2019/00104"]
+    assert _ids(st, q="kompetens") == ["2019/00102"]  # prefix of a compound: "kompetensutveckling"
+    assert _ids(st, q="praktik glesbygd") == ["2019/00103"]  # every word must occur
+    assert st.count(q="nyanlända") == 2 and sorted(st.ids(q="nyanlända")) == ["2019/00101", "2019/00103"]
+    assert _ids(st, q="Exempelby") and len(_ids(st, q="Exempelby")) == 4  # the owner is searched, too
+
+
+def test_ranking_more_matches_and_title_first(st):
+    st.upsert(_rec("2019/00105", "Praktik, praktik", "Praktik på arbetsplatser: praktikplatser och praktikanter, "
+                   "praktik varje vecka."))
+    ranked = st.list_projects(ProjectFilter(q="praktik"), limit=10)[1]
+    assert ranked[0]["id"] == "2019/00105"
+    assert [x["rank"] for x in ranked] == sorted((x["rank"] for x in ranked), reverse=True)
+    assert {x["id"] for x in ranked} == {"2019/00101", "2019/00103", "2019/00105"}
+    # a word in the title outranks the same word once in the body
+    st.upsert(_rec("2019/00106", "Coachning för alla", "Ett projekt om stöd."))
+    assert _ids(st, q="coachning")[0] == "2019/00106"
+    # without q: ordered by id, no rank
+    plain = st.list_projects(ProjectFilter(), limit=3)[1]
+    assert [x["id"] for x in plain] == ["2019/00101", "2019/00102", "2019/00103"] and "rank" not in plain[0]
+
+
+def test_filters_combine_with_text(st):
+    assert _ids(st, q="praktik", region="övre norrland") == ["2019/00103"]
+    assert _ids(st, q="praktik", theme="unga") == ["2019/00103"]
+    assert sorted(_ids(st, q="praktik", programme_area="PROGRAMOMRÅDE 2")) == ["2019/00101", "2019/00103"]
+    assert _ids(st, q="praktik", programme_area="programområde 1") == []
+    assert _ids(st, programme_area="programområde 1") == ["2019/00102", "2019/00104"]
+    total, items = st.list_projects(ProjectFilter.of(q="nyanlända", region="Västsverige"), limit=1)
+    assert total == 1 and items[0]["id"] == "2019/00101"
+    total, items = st.list_projects(ProjectFilter.of(q="praktik"), limit=1, offset=1)
+    assert total == 2 and len(items) == 1
+    rows = st.theme_counts(ProjectFilter.of(q="nyanländas"), by=())
+    assert {r["theme_id"]: r["count"] for r in rows} == {"integration": 2, "unga": 1}
+    assert st.programme_areas() == ["Programområde 1", "Programområde 2"]
+
+
+HOSTILE = [
+    '"', "'", '""', "*", "**", "nyan*", "NEAR(nyanlända vården)", "NEAR", "nyanlända NEAR vården", "AND", "OR NOT",
+    "(", ")", "((nyanlända", "nyanlända))", "{title}: vården", "title:vården", "body : x", "^vården", "-vården",
+    "vården -", "a & b | !c", "a <-> b", "'nyanlända':*", "\\", "%_", "\x00", "nyan\x00lända", "och i att det",
+    "🙂", "²³", "ß", "x" * 5000, " ".join(["vården"] * 500), "'; DROP TABLE projects; --", "1=1", "2019/00101",
+]
+
+
+@pytest.mark.parametrize("q", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_text_never_fails(st, q):
+    total, items = st.list_projects(ProjectFilter(q=q), limit=5)
+    assert total == st.count(q=q) == len(st.ids(q=q)) >= len(items)
+    assert st.theme_counts(ProjectFilter(q=q)) is not None
+    if not fts_terms(q):
+        assert total == 0  # nothing searchable: no match (not everything)
+
+
+def test_hostile_text_keeps_its_words(st):
+    assert _ids(st, q="NEAR(vården") == [] and _ids(st, q="(vården") == ["2019/00101"]
+    assert _ids(st, q='"vården"*') == ["2019/00101"] and _ids(st, q="vården -") == ["2019/00101"]
+
+
+def test_index_follows_upsert_and_delete(st):
+    assert _ids(st, q="robotik") == []
+    changed = _rec("2019/00102", "Digitala verktyg", "Äldre medarbetare lär sig robotik och automation.",
+                   region="Stockholm")
+    assert st.upsert(changed) == "updated"
+    assert _ids(st, q="robotiken") == ["2019/00102"]
+    assert _ids(st, q="kompetensutveckling") == []  # the old text is gone from the index
+    assert st.upsert(changed) == "unchanged" and _ids(st, q="robotik") == ["2019/00102"]
+    assert st.delete("2019/00102")
+    assert _ids(st, q="robotik") == [] and st.count(q="digitala") == 0
+    assert st.check() == []
+
+
+def test_check_sees_a_stale_index(st, store_kind):
+    """check() compares the searched text with the stored record."""
+    with st.engine.begin() as conn:
+        conn.execute(S.search_text.update().where(S.search_text.c.record_id == "2019/00101").values(body="annat"))
+    assert any("search_text" in p for p in st.check())
+
+
+# ----------------------------------------------------------------------------- migration v2 -> v3
+
+
+def _downgrade_to_v2(engine) -> None:
+    """Turn a layout-v3 store into what layout v2 wrote (either backend)."""
+    with engine.begin() as c:
+        if engine.dialect.name == "sqlite":
+            for name in ("search_text_ai", "search_text_ad", "search_text_au"):
+                c.execute(text(f"DROP TRIGGER {name}"))
+            c.execute(text("DROP TABLE search_fts"))
+        c.execute(text("DROP TABLE search_text"))
+        c.execute(text("DROP INDEX ix_projects_programme_area_norm"))
+        c.execute(text("ALTER TABLE projects DROP COLUMN programme_area_norm"))
+        c.execute(text("ALTER TABLE documents ADD COLUMN search_norm TEXT"))
+        c.execute(text("UPDATE documents SET search_norm = lower(text)"))
+        c.execute(text("UPDATE store_info SET value = '2' WHERE key = 'schema_version'"))
+
+
+def test_v2_store_is_migrated(store_url):
+    st = open_store(store_url)
+    st.upsert_many(DOCS)
+    _downgrade_to_v2(st.engine)
+    st.close()
+    st = open_store(store_url)  # migrates: programme-area column and full-text index filled
+    with st.engine.connect() as c:
+        assert c.execute(text("SELECT value FROM store_info WHERE key = 'schema_version'")).scalar() == "3"
+    assert sorted(_ids(st, q="nyanländas")) == ["2019/00101", "2019/00103"]
+    assert _ids(st, programme_area="programområde 1") == ["2019/00102", "2019/00104"]
+    assert st.check() == []
+    st.upsert(_rec("2019/00107", "Nytt", "Robotik för nyanlända."))
+    assert sorted(_ids(st, q="nyanlända")) == ["2019/00101", "2019/00103", "2019/00107"]
+    st.close()
+    st = open_store(store_url)  # opening again is a no-op
+    assert st.count(q="robotik") == 1 and st.check() == []
+    st.close()
