@@ -35,6 +35,39 @@ def seed_records(spine):
     return {p.name[:3]: spine.process_file(p) for p in sorted(SEEDS.glob("*.txt"))}
 
 
+AXE_CACHE = ROOT / ".cache" / "browser" / "node_modules" / "axe-core" / "axe.min.js"  # where .ci/browser.sh puts it
+
+
+@pytest.fixture(scope="session")
+def browser_tools() -> tuple[str, Path]:
+    """(Chromium executable, axe-core's axe.min.js) for the headless-browser tests.
+
+    Chromium: ``PIPELINE_CHROMIUM`` or ``chromium`` on PATH (Debian's package); axe-core:
+    ``PIPELINE_AXE_JS`` or ``.cache/browser`` (``.ci/browser.sh`` installs both). Missing
+    ones skip the test with the reason; with ``PIPELINE_REQUIRE_BROWSER=1`` (set by CI)
+    that is an error instead, as ``PIPELINE_REQUIRE_SHARED`` does for the shared folder.
+    """
+    import shutil
+
+    chromium = os.environ.get("PIPELINE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    axe = Path(os.environ.get("PIPELINE_AXE_JS") or AXE_CACHE)
+    missing = []
+    if not chromium:
+        missing.append("Chromium (Debian: apt-get install chromium)")
+    if not axe.is_file():
+        missing.append(f"axe-core (npm install --prefix .cache/browser axe-core@4; looked for {axe.name})")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("Playwright for Python (pip install -e '.[dev]')")
+    if missing:
+        reason = "needs " + ", ".join(missing)
+        if os.environ.get("PIPELINE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"PIPELINE_REQUIRE_BROWSER=1 but the browser test {reason} (run .ci/browser.sh)")
+        pytest.skip(reason)
+    return chromium, axe
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``shared`` need the shared data folder (``../shared``: seeds, dev set, NER corpora).
 

@@ -7,10 +7,9 @@ theme and sees its evidence highlighted, follows a similar project, opens the ov
 follows a chart cell, downloads the CSV, checks keyboard entry (skip link) and phone
 width, and runs axe-core on the three pages (no serious or critical violations).
 
-Needs Chromium (``chromium`` on PATH, or ``PIPELINE_CHROMIUM``) and axe-core's
-``axe.min.js`` (``PIPELINE_AXE_JS``, or ``.cache/browser`` as ``.ci/browser.sh`` leaves
-it). Without them the test is skipped with the reason; ``PIPELINE_REQUIRE_BROWSER=1``
-(set by CI) makes that an error. ``PIPELINE_SCREENSHOTS=DIR`` writes screenshots of
+Chromium, axe-core and Playwright come from the ``browser_tools`` fixture (tests/conftest.py):
+without them the test is skipped with the reason; ``PIPELINE_REQUIRE_BROWSER=1`` (set by CI)
+makes that an error. ``PIPELINE_SCREENSHOTS=DIR`` writes screenshots of
 the three pages to ``DIR`` (``docs/screenshots`` holds the committed ones).
 """
 from __future__ import annotations
@@ -18,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -30,30 +28,6 @@ import pytest
 from store_fixtures import ROOT, replicated_records
 
 pytestmark = pytest.mark.shared  # the store is built from the seed documents
-
-AXE_DEFAULT = ROOT / ".cache" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def _need(reason: str):
-    if os.environ.get("PIPELINE_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"PIPELINE_REQUIRE_BROWSER=1 but {reason} (run .ci/browser.sh)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser_tools() -> tuple[str, Path]:
-    chromium = os.environ.get("PIPELINE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        _need("Chromium is not installed (Debian: apt-get install chromium)")
-    axe = Path(os.environ.get("PIPELINE_AXE_JS") or AXE_DEFAULT)
-    if not axe.is_file():
-        _need(f"axe-core is missing ({axe}; npm install --prefix .cache/browser axe-core@4)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _need("Playwright for Python is not installed (pip install -e '.[dev]')")
-    return chromium, axe
-
 
 def _free_port() -> int:
     with socket.socket() as s:
