@@ -69,8 +69,11 @@ def process(
 
     from .runner import OutputLocked, run
 
+    from .stages import check_order
+
     try:
         cfg = load_config(config, tuple(exclude))
+        check_order(cfg["pipeline"]["stages"])
     except (FileNotFoundError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from exc
     executor = _cluster_executor(scheduler, cluster, send, jobs)
@@ -182,15 +185,32 @@ def _after_batch(cfg, store_url: Optional[str], with_index: bool, quiet: bool):
 
 
 @app.command()
-def stages() -> None:
-    """List the per-document stages: the default order and every registered stage (ingest always runs first)."""
+def stages(
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML file deep-merged over configs/pipeline.yaml."),
+    exclude: List[str] = typer.Option([], "--exclude", help="Leave a stage out (repeatable), as in process."),
+) -> None:
+    """The stage graph: each per-document stage in order with the record fields it reads and writes
+    (ingest always runs first), checked as process checks it; then every registered stage."""
     from .config import load_config
-    from .stages import registered
+    from .errors import ConfigError
+    from .stages import INGEST_WRITES, check_order, describe, registered
 
-    order = load_config()["pipeline"]["stages"]
-    typer.echo("ingest: always runs first (file -> text); it is not a configurable stage")
-    typer.echo("default order (pipeline.stages in configs/pipeline.yaml): " + " -> ".join(order))
+    try:
+        order = load_config(config, tuple(exclude))["pipeline"]["stages"]
+    except (FileNotFoundError, ValueError) as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    rows = [("ingest", "(file)", ", ".join(INGEST_WRITES))]
+    rows += [(i.name, ", ".join(i.reads), ", ".join(i.writes)) for i in describe(order)]
+    w0, w1 = max(len(r[0]) for r in rows), max(len(r[1]) for r in rows)
+    typer.echo(f"{'stage':<{w0}}  {'reads':<{w1}}  writes")
+    for name, reads, writes in rows:
+        typer.echo(f"{name:<{w0}}  {reads:<{w1}}  {writes}")
     typer.echo("registered (usable in pipeline.stages and --exclude): " + ", ".join(registered()))
+    try:
+        check_order(order)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
 
 
 @app.command()

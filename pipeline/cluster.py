@@ -47,14 +47,11 @@ from typing import Any, Iterator, Optional
 
 from . import __version__
 from .ingest import DEFAULT_MAX_BYTES, IngestError, read_document
+from .errors import ClusterUnavailable
 from .runner import _error, process_one
 
 INSTALL_HINT = "pip install 'esf-pipeline[cluster]'  (Dask distributed)"
 SEND_MODES = ("auto", "path", "bytes")
-
-
-class ClusterUnavailable(RuntimeError):
-    """The cluster options were used but Dask distributed is not installed."""
 
 
 def require_dask() -> None:

@@ -5,7 +5,8 @@
     >>> record = nlp.process_file("corpus/old_projektbank_1.txt")
 
 ``process_file`` is a pure function of the file and the configuration, so a
-batch can be mapped over any executor (process pool, Dask, Ray).
+batch can be mapped over any executor (process pool, Dask, Ray). The stage
+order is checked when the pipeline is built (:func:`pipeline.stages.check_order`).
 """
 from __future__ import annotations
 
@@ -14,23 +15,21 @@ from typing import Any, Optional
 
 from . import __version__
 from .config import load_config
-from .ingest import IngestError, RawDocument, read_document
+from .errors import IngestError, StageError
+from .ingest import RawDocument, read_document
 from .record import Record
-from .stages import create
+from .stages import check_order, create
 
-
-class StageError(Exception):
-    def __init__(self, stage: str, exc: BaseException):
-        super().__init__(f"stage {stage!r} failed: {type(exc).__name__}: {exc}")
-        self.kind = f"stage_failed:{stage}"
-        self.message = str(self)
+__all__ = ["Pipeline", "StageError"]
 
 
 class Pipeline:
     def __init__(self, config: dict[str, Any]):
         self.config = config
         self.stage_names: list[str] = list(config["pipeline"]["stages"])
+        check_order(self.stage_names)
         self.stages = [(name, create(name, config.get(name) or {})) for name in self.stage_names]
+        self.max_chars = int((config.get("ingest") or {}).get("max_chars", 2_000_000))
 
     @classmethod
     def from_config(cls, path: Optional[str | Path] = None, exclude: tuple[str, ...] = ()) -> "Pipeline":
@@ -53,17 +52,21 @@ class Pipeline:
         return self(record)
 
     def __call__(self, record: Record) -> Record:
-        max_chars = int((self.config.get("ingest") or {}).get("max_chars", 2_000_000))
         for name, stage in self.stages:
             try:
                 record = stage(record)
             except Exception as exc:  # one bad document must not stop a batch
                 raise StageError(name, exc) from exc
-            if name == "clean":
-                if not record.text.strip():
-                    raise IngestError("empty", "no text left after removing page furniture")
-                if len(record.text) > max_chars:
-                    raise IngestError(
-                        "too_large", f"cleaned text has {len(record.text):,} characters, over ingest.max_chars={max_chars:,}"
-                    )
+            if "text" in stage.writes:
+                self.check_text(record)
         return record
+
+    def check_text(self, record: Record) -> None:
+        """After a stage that rewrites the text: something must be left, and not too much."""
+        if not record.text.strip():
+            raise IngestError("empty", "no text left after removing page furniture")
+        if len(record.text) > self.max_chars:
+            raise IngestError(
+                "too_large",
+                f"cleaned text has {len(record.text):,} characters, over ingest.max_chars={self.max_chars:,}",
+            )

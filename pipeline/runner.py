@@ -50,7 +50,8 @@ from tqdm import tqdm
 
 from . import __version__
 from .ingest import SUFFIXES, IngestError, detect_format, parse_bytes, sha256_of
-from .pipeline import Pipeline, StageError
+from .errors import OutputLocked, StageError
+from .pipeline import Pipeline
 
 RECORDS = "records.jsonl"
 ERRORS = "errors.jsonl"
@@ -322,10 +323,6 @@ def _assign_id(rec: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> None:
 
 
 # -- one writer per output folder ------------------------------------------------
-class OutputLocked(RuntimeError):
-    """Another process is writing to the same output folder."""
-
-
 @contextmanager
 def output_lock(out_dir: str | Path) -> Iterator[None]:
     """Hold the output folder's lock: an OS lock on ``DIR/.lock`` (flock), which the

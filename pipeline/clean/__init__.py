@@ -16,6 +16,9 @@ from .rules import CleanRules, clean_text
 class Cleaner:
     """Turn raw extracted text into the record's canonical ``text``."""
 
+    reads = ("text",)
+    writes = ("text",)
+
     def __init__(self, config: dict[str, Any]):
         self.rules = CleanRules.from_files(
             config.get("rules", "configs/clean.yaml"), config.get("labels", "configs/labels.yaml")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
+from ..errors import IngestError
 from .html import html_to_text
 from .office import docx_to_text, odt_to_text, rtf_to_text
 from .pdf import pdf_to_text
@@ -33,15 +34,6 @@ UNSUPPORTED_HINTS = {
 }
 _READERS = {"pdf": pdf_to_text, "docx": docx_to_text, "odt": odt_to_text, "rtf": rtf_to_text}
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
-
-
-class IngestError(Exception):
-    """A document that cannot be read; ``kind`` is a stable machine-readable code."""
-
-    def __init__(self, kind: str, message: str):
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
 
 
 @dataclass(frozen=True)

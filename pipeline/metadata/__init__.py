@@ -12,6 +12,9 @@ from .extract import MetadataExtractor
 class MetadataStage:
     """Fill ``record.metadata``, ``record.title`` and ``record.id``."""
 
+    reads = ("text", "title", "sha256")
+    writes = ("metadata", "title", "id")
+
     def __init__(self, config: dict[str, Any]):
         self.extractor = MetadataExtractor.from_files(
             config.get("labels", "configs/labels.yaml"), config.get("regions", "configs/regions.yaml")

@@ -101,6 +101,9 @@ def sentence_spans(record: Record) -> list[tuple[int, int]]:
 class NerStage:
     """Fill ``record.entities`` and ``record.entity_counts``."""
 
+    reads = ("text", "sentences", "metadata")
+    writes = ("entities", "entity_counts")
+
     def __init__(self, config: dict[str, Any] | None = None):
         config = dict(config or {})
         self.batch_size = int(config.get("batch_size", 64))

@@ -18,6 +18,11 @@ from .split import SectionSplitter
 
 @register("sections")
 class SectionStage:
+    """Split the cleaned text into canonical sections (``configs/sections.yaml``)."""
+
+    reads = ("text", "title")
+    writes = ("sections",)
+
     def __init__(self, config: dict[str, Any]):
         self.splitter = SectionSplitter.from_file(
             config.get("headings", "configs/sections.yaml"), config.get("labels", "configs/labels.yaml")
