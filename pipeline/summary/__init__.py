@@ -25,6 +25,11 @@ def load_config(path: str = "configs/summary.yaml") -> dict[str, Any]:
 
 @register("summary")
 class SummaryStage:
+    """An extractive Swedish summary: 2-4 sentences on purpose, target group and goals."""
+
+    reads = ("text", "title", "sections", "metadata")
+    writes = ("summary",)
+
     def __init__(self, config: dict[str, Any] | None = None):
         cfg = {**load_config(), **(config or {})}
         self.summarizer = Summarizer(cfg)

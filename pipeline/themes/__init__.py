@@ -117,6 +117,11 @@ def _calibrate(prob: float, thr: float) -> float:
 
 @register("themes")
 class ThemeTagger:
+    """Themes from the taxonomy, each with a score and the sentences that justify it."""
+
+    reads = ("text", "sections", "metadata")
+    writes = ("themes", "theme_candidates")
+
     def __init__(self, config: dict[str, Any] | None = None, bundle: dict | None = None,
                  taxonomy: Taxonomy | None = None):
         config = config or {}
