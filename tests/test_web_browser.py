@@ -1,7 +1,7 @@
 """The web view in a real headless browser: Debian's Chromium driven by Playwright.
 
-`esf-pipeline serve` runs in a subprocess on a free 127.0.0.1 port against a small
-store (records built from the seed documents) and a real similarity index. The test
+`esf-pipeline process` turns the sample corpus into a store and a similarity index, and
+`esf-pipeline serve` runs in a subprocess on a free 127.0.0.1 port against them. The test
 searches by free text, applies a theme and a region filter, opens a project, picks a
 theme and sees its evidence highlighted, follows a similar project, opens the overview,
 follows a chart cell, downloads the CSV, checks keyboard entry (skip link) and phone
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import socket
 import subprocess
@@ -25,9 +26,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from store_fixtures import ROOT, replicated_records
 
-pytestmark = pytest.mark.shared  # the store is built from the seed documents
+from pipeline.record import Record
+
+ROOT = Path(__file__).resolve().parent.parent
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -37,19 +39,15 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, browser_tools):
-    """`esf-pipeline serve` over 30 projects and their similarity index (personal data hidden)."""
-    from pipeline.similarity.index import update_index
-    from pipeline.store import open_store
-
-    tmp = tmp_path_factory.mktemp("webui")
-    records = list(replicated_records(30))
-    with open_store(tmp / "store.sqlite") as st:
-        st.upsert_many(records)
-    update_index(tmp / "index", records, {"encoder": {"type": "none"}})  # lexical only: no model files
+    """`esf-pipeline process corpus/` (the invented sample documents, so the screenshots show
+    no real page), then `esf-pipeline serve` on its store and index (personal data hidden)."""
+    out = tmp_path_factory.mktemp("webui")
+    cli = [sys.executable, "-m", "pipeline"]
+    subprocess.run([*cli, "process", "corpus", "--out", str(out), "--jobs", "1", "--quiet"], cwd=ROOT, check=True)
+    records = [Record.from_json(json.loads(line)) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "serve", "--store", str(tmp / "store.sqlite"),
-         "--index", str(tmp / "index"), "--port", str(port)],
+        [*cli, "serve", "--store", str(out / "store.sqlite"), "--index", str(out / "index"), "--port", str(port)],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"

@@ -63,6 +63,12 @@ METADATA_LABELS = {
     "cci": "CCI",
     "secondary_themes": "Sekundära teman",
 }
+SECTION_LABELS = {
+    "summary": "sammanfattning", "background": "bakgrund", "purpose": "syfte", "goals": "mål",
+    "expected_effects": "förväntade effekter", "accessibility": "tillgänglighet", "gender_equality": "jämställdhet",
+    "transnational": "transnationellt", "municipalities": "kommuner", "participants": "deltagande aktörer",
+    "organisation": "organisation", "implementation": "genomförande", "evaluation": "utvärdering", "other": "övrigt",
+}
 _FILTER_FIELDS = {f.name for f in dataclasses.fields(ProjectFilter)}
 
 
@@ -251,7 +257,8 @@ def mount_web(
         lstrip_blocks=True,
     )
     env.filters["kr"] = _kr
-    env.globals.update(show_personal=show_personal, ENTITY_KINDS=ENTITY_KINDS, period=_period)
+    env.globals.update(show_personal=show_personal, ENTITY_KINDS=ENTITY_KINDS, SECTION_LABELS=SECTION_LABELS,
+                       period=_period)
     plain = Redactor()  # e-mail addresses and phone numbers in titles and owners
 
     def clean(value: str | None) -> str | None:
