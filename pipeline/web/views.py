@@ -69,7 +69,6 @@ SECTION_LABELS = {
     "transnational": "transnationellt", "municipalities": "kommuner", "participants": "deltagande aktörer",
     "organisation": "organisation", "implementation": "genomförande", "evaluation": "utvärdering", "other": "övrigt",
 }
-_FILTER_FIELDS = {f.name for f in dataclasses.fields(ProjectFilter)}
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -193,12 +192,9 @@ class WebQuery:
             else:
                 self.errors.append("Startår: ange ett år med fyra siffror")
                 self.start_year = ""
-        area = self.programme_area or None
-        if area and "programme_area" in _FILTER_FIELDS:  # the store filters on it itself
-            flt.programme_area = area  # type: ignore[attr-defined]
-            area = None
-        if area or year is not None:
-            flt.ids = _ids_where(store, area, year)
+        flt.programme_area = self.programme_area or None
+        if year is not None:  # the year the project starts (the overview's by-year chart)
+            flt.ids = _ids_starting(store, year)
         # errors are deduplicated: filter() may be called more than once per request
         self.errors = list(dict.fromkeys(self.errors))
         return flt
@@ -208,25 +204,10 @@ class WebQuery:
         return any(getattr(self, k) for k in self.KEYS if k != "q")
 
 
-def _ids_where(store: Store, programme_area: str | None, start_year: int | None) -> list[str]:
-    p = S.projects.c
-    stmt = select(p.id)
-    if programme_area:
-        stmt = stmt.where(p.programme_area == programme_area)
-    if start_year is not None:
-        stmt = stmt.where(p.start_year == start_year)
-    with store.engine.connect() as conn:
-        return list(conn.scalars(stmt))
-
-
-def _programme_areas(store: Store) -> list[str]:
-    fn = getattr(store, "programme_areas", None)
-    if callable(fn):
-        return [str(x) for x in fn()]
+def _ids_starting(store: Store, year: int) -> list[str]:
     p = S.projects.c
     with store.engine.connect() as conn:
-        return list(conn.scalars(select(p.programme_area).where(p.programme_area.is_not(None))
-                                 .distinct().order_by(p.programme_area)))
+        return list(conn.scalars(select(p.id).where(p.start_year == year)))
 
 
 def _index_filters(flt: ProjectFilter) -> dict | None:
@@ -327,7 +308,7 @@ def mount_web(
         return render(
             "search.html", wq=wq, total=total, items=items, similar=similar_items,
             has_index=index is not None, pages=pages, offset=offset,
-            themes=theme_options(), regions=store.regions(), areas=_programme_areas(store),
+            themes=theme_options(), regions=store.regions(), areas=store.programme_areas(),
         )
 
     @router.get("/oversikt", response_class=HTMLResponse)
@@ -339,7 +320,7 @@ def mount_web(
             rows = store.theme_counts(flt, by=(key,))
             charts.append(_chart(key, title, rows, wq))
         return render("overview.html", wq=wq, charts=charts, total=store.count(filter=flt),
-                      themes=theme_options(), regions=store.regions(), areas=_programme_areas(store))
+                      themes=theme_options(), regions=store.regions(), areas=store.programme_areas())
 
     @router.get("/export.csv")
     def export_csv(request: Request) -> Response:
