@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pipeline.record import Metadata, Record  # noqa: E402
 from pipeline.similarity.encoders import build_encoder  # noqa: E402
 from pipeline.similarity.index import SimilarIndex, load_config, update_index  # noqa: E402
-from pipeline.similarity.samples import load_samples, load_seed_texts  # noqa: E402
+from training.similarity.samples import load_samples, load_seed_texts  # noqa: E402
 
 REGIONS = ["Övre Norrland", "Mellersta Norrland", "Norra Mellansverige", "Östra Mellansverige", "Stockholm",
            "Västsverige", "Småland och öarna", "Sydsverige"]

@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.similarity.samples import load_samples, load_seed_texts  # noqa: E402
+from training.similarity.samples import load_samples, load_seed_texts  # noqa: E402
 from pipeline.similarity.text import STOPWORDS, words  # noqa: E402
 
 

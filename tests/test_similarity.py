@@ -13,7 +13,7 @@ from pipeline.record import Record, Theme
 from pipeline.similarity.cli import similar
 from pipeline.similarity.encoders import StaticStudentEncoder, build_encoder, read_safetensors, write_safetensors
 from pipeline.similarity.index import SimilarIndex, content_text, load_config, update_index
-from pipeline.similarity.samples import SEEDS_DIR, load_samples
+from training.similarity.samples import SEEDS_DIR, load_samples
 from pipeline.sections import split_sections
 
 GROUPS = ("unga_uvas", "nyanlanda_kvinnor", "vard_kompetens", "varsel_fordon", "landsbygd")
@@ -375,3 +375,11 @@ def test_cli_period_bounds_as_in_export(built):
     assert runner.invoke(app, base + ["--period-from", "2019-13"]).exit_code != 0
     assert runner.invoke(app, base + ["--period-from", "2020", "--period-to", "2019"]).exit_code != 0
     assert runner.invoke(app, base + ["--period", "2014-2020", "--period-from", "2015"]).exit_code != 0
+
+
+def test_stems_come_from_the_pipelines_one_stemmer():
+    from pipeline.similarity import text as sim_text
+    from pipeline.text import stem
+
+    assert sim_text.stem is stem
+    assert sim_text.stems("Kvinnorna fick utbildningar och stöd") == stem(["kvinnorna", "utbildningar", "stöd"])

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline import stages
 from pipeline.record import Metadata, Record, Section
-from pipeline.similarity.samples import load_samples, load_seed_texts
+from training.similarity.samples import load_samples, load_seed_texts
 from pipeline.summary import SummaryStage, Summarizer, metadata_sentence
 from pipeline.sections import split_sections
 from pipeline.summary.sentences import is_good_sentence, split_sentences

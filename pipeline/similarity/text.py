@@ -6,8 +6,9 @@ fast (~1 ms for a 350-word document) and identical at index and query time.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Iterable
+
+from ..text import stem
 
 WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 
@@ -38,20 +39,13 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if len(w) > 1 and w not in STOPWORDS]
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer  # PyStemmer (Snowball)
-
-    return Stemmer.Stemmer("swedish")
-
-
 def stems(text: str) -> list[str]:
-    """Snowball-stemmed content words."""
-    return _stemmer().stemWords(content_words(text))
+    """Snowball-stemmed content words (the pipeline's one Swedish stemmer, ``pipeline.text``)."""
+    return stem(content_words(text))
 
 
 def stem_words(ws: Iterable[str]) -> list[str]:
-    return _stemmer().stemWords(list(ws))
+    return stem(ws)
 
 
 def truncate_words(text: str, n: int) -> str:

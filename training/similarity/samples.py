@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ..paths import ROOT
-from ..record import Metadata, Record
+from pipeline.paths import ROOT
+from pipeline.record import Metadata, Record
 
 SAMPLES_DIR = ROOT / "data" / "similarity"
 SEEDS_DIR = ROOT.parent / "shared" / "seeds"
