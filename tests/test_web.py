@@ -323,6 +323,23 @@ def test_csv_of_the_current_filter(client, store, records):
     assert {"themes", "total_budget_sek", "region"} <= set(rows[0])
 
 
+@shared
+def test_csv_pseudonyms_are_consistent_across_rows(client, records):
+    """As export --redact-personal: one person, one pseudonym in every row; two people, two."""
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(client.get("/export.csv").content.decode("utf-8-sig")))}
+    by_names: dict[frozenset, set] = {}
+    for r in records:
+        names = frozenset(e.text for e in r.entities if e.label == "PER")
+        if names:
+            persons = rows[r.id]["persons"]
+            assert all(t.startswith("[PERSON-") for t in persons.split("; ")) and not any(n in persons for n in names)
+            by_names.setdefault(names, set()).add(persons)
+    assert len(by_names) > 1
+    # rows of records that name the same people carry the same pseudonyms; other people other ones
+    assert all(len(v) == 1 for v in by_names.values())
+    assert len({next(iter(v)) for v in by_names.values()}) == len(by_names)
+
+
 # ----------------------------------------------------------------------------- hostile text
 
 

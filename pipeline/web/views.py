@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from ..common.dates import parse_period_bound
 from ..export import PROJECT_COLUMNS, project_row
-from ..export.redact import Redactor, redact_records
+from ..export.redact import Redactor
 from ..record import Record
 from ..store import ProjectFilter, Store
 from ..store import schema as S
@@ -328,7 +328,12 @@ def mount_web(
         flt = wq.filter(store)
         records: Iterator[Record] = store.iter_records(filter=flt)
         if not show_personal:
-            records = iter(redact_records(records))
+            # two passes, as redact_records does, without holding every record: the names of
+            # all records first, so one person gets the same pseudonym in every row
+            red = Redactor()
+            for rec in records:
+                red.add_record(rec)
+            records = (red.redact(rec) for rec in store.iter_records(filter=flt))
 
         def rows() -> Iterator[str]:
             buf = io.StringIO()
