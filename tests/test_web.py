@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from store_fixtures import replicated_records
+from store_fixtures import make_store_url, replicated_records, store_params
 
 from pipeline.api import create_app
 from pipeline.record import Entity, Evidence, Metadata, Record, Section, Theme
@@ -93,6 +93,29 @@ def test_every_page_renders_in_swedish(client, records):
     # the API keeps its paths
     assert client.get("/projects", params={"limit": 1}).json()["total"] == N
     assert client.get("/docs").status_code == 200
+
+
+@shared
+@pytest.mark.parametrize("kind", store_params())
+def test_pages_on_each_backend(kind, tmp_path, request, records):
+    """SQLite always; PostgreSQL too when PIPELINE_TEST_PG_URL is set (CI): every page and
+    every filter kind, including free text (each backend's full-text search) and start year."""
+    recs = records[:12]
+    with open_store(make_store_url(kind, tmp_path, request)) as st:
+        st.upsert_many(recs)
+        c = TestClient(create_app(st, index=FakeIndex(recs)))
+        rec = next(r for r in recs[5:] if r.themes and r.metadata.region)
+        year = rec.metadata.period_start.year
+        params = {"theme": rec.themes[0].id, "region": rec.metadata.region, "start_year": year,
+                  "period_from": year, "min_budget": 1, "owner": rec.metadata.owner[:6]}
+        page = c.get("/", params=params)
+        assert page.status_code == 200 and rec.id in result_ids(page.text)
+        want = set(st.ids(ProjectFilter(q="kommun")))
+        assert set(result_ids(c.get("/", params={"q": "kommun"}).text)) == want and want
+        assert c.get("/oversikt").status_code == 200
+        assert c.get(f"/projekt/{rec.id}", params={"theme": rec.themes[0].id}).status_code == 200
+        rows = list(csv.DictReader(io.StringIO(c.get("/export.csv", params=params).content.decode("utf-8-sig"))))
+        assert rec.id in {r["id"] for r in rows}
 
 
 @shared
