@@ -93,3 +93,51 @@ def test_cli_main_job_on_corpus(tmp_path):
     res = subprocess.run([sys.executable, "-m", "pipeline", "process", str(CORPUS), "--out", str(out), "--jobs", "2"],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert f"0 processed, {len(docs)} unchanged" in res.stderr
+
+
+# -- one config loader ----------------------------------------------------------------------
+def _write(tmp_path, text):
+    p = tmp_path / "my.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_pipeline_yaml_names_every_stage_and_the_similarity_index():
+    from pipeline.config import load_config
+    from pipeline.stages import registered
+
+    cfg = load_config()
+    assert set(registered()) | {"pipeline", "ingest", "similarity"} <= set(cfg)
+
+
+def test_config_override_is_deep_merged_and_typed(tmp_path):
+    from pipeline.config import load_config, stage_config
+
+    cfg = load_config(_write(tmp_path, "ner:\n  batch_size: 8\nsimilarity:\n  hybrid: {reciprocal: 0.0}\n"))
+    ner = stage_config("ner", cfg)
+    assert ner.batch_size == 8 and ner.model == "models/ner"  # the rest of the section kept
+    assert cfg["similarity"] == {"hybrid": {"reciprocal": 0.0}}
+
+
+@pytest.mark.parametrize("text, words", [
+    ("ner:\n  batchsize: 8\n", ["unknown key 'ner.batchsize'", "batch_size"]),
+    ("summry: {}\n", ["unknown section 'summry'", "summary"]),
+    ("summary:\n  max_wrds: 50\n", ["unknown key 'summary.max_wrds'", "max_words"]),
+    ("similarity:\n  hybridd: {}\n", ["unknown key 'similarity.hybridd'"]),
+    ("ner:\n  batch_size: many\n", ["ner.batch_size", "integer"]),
+])
+def test_unknown_or_mistyped_config_keys_are_clear_errors(tmp_path, text, words):
+    from pipeline.config import load_config
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        load_config(_write(tmp_path, text))
+    assert all(w in str(err.value) for w in words), str(err.value)
+
+
+def test_one_deep_merge():
+    from pipeline.config import deep_merge
+
+    base = {"a": {"b": 1, "c": [1]}, "d": 1}
+    out = deep_merge(base, {"a": {"b": 2}, "e": 3})
+    assert out == {"a": {"b": 2, "c": [1]}, "d": 1, "e": 3} and base["a"]["b"] == 1

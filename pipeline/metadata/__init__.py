@@ -3,9 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..config import SectionConfig
 from ..record import Record
 from ..stages import register
 from .extract import MetadataExtractor
+
+
+class MetadataConfig(SectionConfig):
+    labels: str = "configs/labels.yaml"  # label lines and their fields
+    regions: str = "configs/regions.yaml"  # region names and municipalities
 
 
 @register("metadata")
@@ -14,11 +20,11 @@ class MetadataStage:
 
     reads = ("text", "title", "sha256")
     writes = ("metadata", "title", "id")
+    config_model = MetadataConfig
 
     def __init__(self, config: dict[str, Any]):
-        self.extractor = MetadataExtractor.from_files(
-            config.get("labels", "configs/labels.yaml"), config.get("regions", "configs/regions.yaml")
-        )
+        cfg = MetadataConfig.model_validate(config or {})
+        self.extractor = MetadataExtractor.from_files(cfg.labels, cfg.regions)
 
     def __call__(self, record: Record) -> Record:
         meta, title = self.extractor.extract(record.text, title_hint=record.title)

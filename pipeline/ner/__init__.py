@@ -30,6 +30,7 @@ import re
 from collections import Counter
 from typing import Any, Iterable, Iterator
 
+from pipeline.config import SectionConfig
 from pipeline.paths import repo_path
 from pipeline.record import Entity, EntitySummary, Record
 from pipeline.stages import register
@@ -97,36 +98,52 @@ def sentence_spans(record: Record) -> list[tuple[int, int]]:
     return [(s.start, s.end) for s in split_sentences(record.text)]
 
 
+class NerConfig(SectionConfig):
+    """Settings of the ``ner`` stage (the ``ner`` section of configs/pipeline.yaml)."""
+
+    model: str = DEFAULT_MODEL  # spaCy pipeline (tok2vec + ner), repo-relative or absolute
+    gazetteers: str = "configs/gazetteers"  # place / organisation lists and the not_entities stop list
+    batch_size: int = 64  # nlp.pipe batch size (sentences)
+    max_chars: int = 5000  # longest piece of text given to the model at once
+    use_model: bool = True  # statistical model
+    use_rules: bool = True  # ESF patterns, gazetteers, header fields, clean-up of model spans
+    use_metadata: bool = True  # record.metadata owner/contact/region/municipalities/partners
+    propagate: bool = True  # repeat a found name at its other occurrences (and a person's surname)
+    filter_common: bool = True  # drop model entities made of ordinary words (models/ner/common_words.txt)
+    skip_plain: bool = True  # do not run the model on sentences without a capitalised name candidate
+
+
 @register("ner")
 class NerStage:
     """Fill ``record.entities`` and ``record.entity_counts``."""
 
     reads = ("text", "sentences", "metadata")
     writes = ("entities", "entity_counts")
+    config_model = NerConfig
 
     def __init__(self, config: dict[str, Any] | None = None):
-        config = dict(config or {})
-        self.batch_size = int(config.get("batch_size", 64))
-        self.max_chars = int(config.get("max_chars", 5000))
-        self.use_model = bool(config.get("use_model", True))
-        self.use_rules = bool(config.get("use_rules", True))
-        self.use_metadata = bool(config.get("use_metadata", True))
-        self.use_propagate = bool(config.get("propagate", True))
-        self.skip_plain = bool(config.get("skip_plain", True))
-        self.nlp = load_model(config.get("model", DEFAULT_MODEL)) if self.use_model else None
+        cfg = NerConfig.model_validate(config or {})
+        self.batch_size = cfg.batch_size
+        self.max_chars = cfg.max_chars
+        self.use_model = cfg.use_model
+        self.use_rules = cfg.use_rules
+        self.use_metadata = cfg.use_metadata
+        self.use_propagate = cfg.propagate
+        self.skip_plain = cfg.skip_plain
+        self.nlp = load_model(cfg.model) if self.use_model else None
         if self.nlp is not None:
             # only the tokenizer, tok2vec and ner are needed
             keep = {"tok2vec", "ner"}
             for name in list(self.nlp.pipe_names):
                 if name not in keep and name != "entity_ruler":
                     self.nlp.disable_pipe(name)
-        self.rules = Rules(config.get("gazetteers", "configs/gazetteers"))
+        self.rules = Rules(cfg.gazetteers)
         # lower-case word forms seen outside entities in the training data (written
         # by scripts/train_ner.py next to the model); used to drop capitalised
         # common words (headings, sentence starts) that the model calls entities
         self.common: set[str] = set()
-        if self.nlp is not None and bool(config.get("filter_common", True)):
-            lex = repo_path(config.get("model", DEFAULT_MODEL)) / "common_words.txt"
+        if self.nlp is not None and cfg.filter_common:
+            lex = repo_path(cfg.model) / "common_words.txt"
             if lex.exists():
                 self.common = {w for w in lex.read_text(encoding="utf-8").split("\n") if w and not w.startswith("#")}
 

@@ -11,9 +11,15 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from ..config import SectionConfig
 from ..record import Record
 from ..stages import register
 from .split import SectionSplitter
+
+
+class SectionsConfig(SectionConfig):
+    headings: str = "configs/sections.yaml"  # canonical sections and their headings
+    labels: str = "configs/labels.yaml"  # metadata label lines (never headings)
 
 
 @register("sections")
@@ -22,11 +28,11 @@ class SectionStage:
 
     reads = ("text", "title")
     writes = ("sections",)
+    config_model = SectionsConfig
 
     def __init__(self, config: dict[str, Any]):
-        self.splitter = SectionSplitter.from_file(
-            config.get("headings", "configs/sections.yaml"), config.get("labels", "configs/labels.yaml")
-        )
+        cfg = SectionsConfig.model_validate(config or {})
+        self.splitter = SectionSplitter.from_file(cfg.headings, cfg.labels)
 
     def __call__(self, record: Record) -> Record:
         return record.model_copy(update={"sections": self.splitter.split(record.text, title=record.title)})

@@ -4,16 +4,15 @@ Later stages (NER, themes, summary) read the spans instead of splitting the text
 """
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
+from pipeline.config import SectionConfig
 from pipeline.record import Record, Span
 from pipeline.stages import register
 
 from .sentences import split_sentences
 
 
-class SegmentConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SegmentConfig(SectionConfig):
+    """The segment stage has no settings (the splitter's rules are in pipeline.text.sentences)."""
 
 
 @register("segment")

@@ -20,10 +20,11 @@ shipped) for the document-level calibration fitted on real labelled pages.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
+from ..config import SectionConfig
 from ..paths import repo_path
 from ..record import Evidence, Record, Theme
 from ..stages import register
@@ -115,12 +116,24 @@ def _calibrate(prob: float, thr: float) -> float:
     return 0.5 + 0.5 * (prob - thr) / (1 - thr)
 
 
+class ThemesConfig(SectionConfig):
+    """Settings of the ``themes`` stage; None: the taxonomy's or the module's default."""
+
+    taxonomy: Optional[str] = None
+    model: Optional[str] = None
+    max_evidence: Optional[int] = None
+    min_candidate_score: Optional[float] = None
+    max_chars: Optional[int] = None
+    max_sentences: Optional[int] = None
+
+
 @register("themes")
 class ThemeTagger:
     """Themes from the taxonomy, each with a score and the sentences that justify it."""
 
     reads = ("text", "sections", "metadata")
     writes = ("themes", "theme_candidates")
+    config_model = ThemesConfig
 
     def __init__(self, config: dict[str, Any] | None = None, bundle: dict | None = None,
                  taxonomy: Taxonomy | None = None):
