@@ -4,7 +4,8 @@ Builds an index of N documents (default 10,000) from the labelled samples and
 the seeds, replicated and perturbed (words dropped, sentences shuffled, words
 mixed in from another project of the same group; random region and period),
 then loads it once and times queries after load: by id (k=5), by text (k=5)
-and by id with a region + period filter.
+and by id with a region + period filter; with ``hybrid.diffusion`` on, the same queries
+without it are timed in alternation, so the smoothing's cost is read under the same load.
 
     python scripts/bench_similar.py [--n 10000] [--queries 300] [--exact-max 20000] [--keep DIR]
 """
@@ -24,10 +25,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.record import Metadata, Record  # noqa: E402
-from pipeline.similarity.encoders import build_encoder  # noqa: E402
-from pipeline.similarity.index import SimilarIndex, load_config, update_index  # noqa: E402
-from training.similarity.samples import load_samples, load_seed_texts  # noqa: E402
+from pipeline.record import Metadata, Record
+from pipeline.similarity.encoders import build_encoder
+from pipeline.similarity.index import SimilarIndex, load_config, update_index
+from training.similarity.samples import load_samples, load_seed_texts
 
 REGIONS = ["Övre Norrland", "Mellersta Norrland", "Norra Mellansverige", "Östra Mellansverige", "Stockholm",
            "Västsverige", "Småland och öarna", "Sydsverige"]
@@ -99,24 +100,31 @@ def main() -> None:
         qids = [rng.choice(idx.ids) for _ in range(args.queries)]
         texts = ["unga nyanlända kvinnor i glesbygd, praktik i vården", "kompetensutveckling för undersköterskor i äldreomsorgen",
                  "varsel i fordonsindustrin och omställning", "starta eget för arbetslösa", "digital kompetens i småföretag"]
-        idx.query_ids(qids[:3], k=5)
-        idx.query_text(texts[0], k=5)  # warm-up
-        t_id, t_text, t_filt = [], [], []
-        for q in qids:
+        # the same index without neighbourhood smoothing, timed in alternation (same machine load)
+        plain = SimilarIndex.load(tmp, config={"hybrid": {"diffusion": 0.0}}, encoder=enc)
+        runs = {"shipped": idx, "diffusion 0": plain} if idx.diff > 0 else {"shipped": idx}
+        times: dict[str, dict[str, list[float]]] = {name: {"id": [], "text": [], "filt": []} for name in runs}
+        for x in runs.values():
+            x.query_ids(qids[:3], k=5)
+            x.query_text(texts[0], k=5)  # warm-up
+
+        def timed(name: str, what: str, fn) -> None:
             t0 = time.perf_counter()
-            idx.query_ids([q], k=5)
-            t_id.append(time.perf_counter() - t0)
-        for i in range(args.queries // 3):
-            t0 = time.perf_counter()
-            idx.query_text(texts[i % len(texts)], k=5)
-            t_text.append(time.perf_counter() - t0)
-        for q in qids[: args.queries // 3]:
-            t0 = time.perf_counter()
-            idx.query_ids([q], k=5, filters={"region": "Västsverige", "period": "2014-2020"})
-            t_filt.append(time.perf_counter() - t0)
-        print(f"query by id   (k=5, n={len(t_id)}):   {pct(t_id)}")
-        print(f"query by text (k=5, n={len(t_text)}):   {pct(t_text)}")
-        print(f"id + filters  (k=5, n={len(t_filt)}):   {pct(t_filt)}")
+            fn()
+            times[name][what].append(time.perf_counter() - t0)
+
+        for i, q in enumerate(qids):
+            for name, x in runs.items():
+                timed(name, "id", lambda x=x, q=q: x.query_ids([q], k=5))
+                if i < args.queries // 3:
+                    timed(name, "text", lambda x=x, i=i: x.query_text(texts[i % len(texts)], k=5))
+                    timed(name, "filt", lambda x=x, q=q: x.query_ids([q], k=5, filters={"region": "Västsverige",
+                                                                                         "period": "2014-2020"}))
+        for name, t in times.items():
+            label = "" if len(runs) == 1 else f" [{name}]"
+            print(f"query by id   (k=5, n={len(t['id'])}):   {pct(t['id'])}{label}")
+            print(f"query by text (k=5, n={len(t['text'])}):   {pct(t['text'])}{label}")
+            print(f"id + filters  (k=5, n={len(t['filt'])}):   {pct(t['filt'])}{label}")
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -31,8 +31,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.record import Record  # noqa: E402
-from pipeline.similarity.index import SIGNALS, SimilarIndex, load_config, update_index  # noqa: E402
+from pipeline.record import Record
+from pipeline.similarity.index import SIGNALS, SimilarIndex, load_config, update_index
 
 # The shipped scorer's knobs, fitted out of fold: the themes weight, hybrid.reciprocal and hybrid.diffusion.
 # query_max_features (150, set for query speed), the words weight and hubness (both off) are fixed;
@@ -136,7 +136,7 @@ def main() -> None:
             mats_by_prune[m] = signal_matrices(idx, qtexts)
         mats = mats_by_prune[PRUNE[0]]
 
-    print(f"\n| what | P@5 by id | P@3 by free text |\n|---|---|---|")
+    print("\n| what | P@5 by id | P@3 by free text |\n|---|---|---|")
     print(f"| baseline: TF-IDF char 3-5-grams of the cleaned text (scikit-learn) | {base_id:.3f} | {base_tx:.3f} |")
     for sig, (S, Q) in mats.items():
         print(f"| {sig} alone (content text, query_max_features {PRUNE[0]}) | {per_query(S, focus, focus, 5, True).mean():.3f} | "

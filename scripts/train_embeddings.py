@@ -26,8 +26,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from training.similarity.samples import load_samples, load_seed_texts  # noqa: E402
-from pipeline.similarity.text import STOPWORDS, words  # noqa: E402
+from pipeline.similarity.text import STOPWORDS, words
+from training.similarity.samples import load_samples, load_seed_texts
 
 
 def read_text_file(p: Path) -> str:

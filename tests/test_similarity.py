@@ -10,11 +10,21 @@ import typer
 from typer.testing import CliRunner
 
 from pipeline.record import Record, Theme
-from pipeline.similarity.cli import similar
-from pipeline.similarity.encoders import StaticStudentEncoder, build_encoder, read_safetensors, write_safetensors
-from pipeline.similarity.index import SimilarIndex, content_text, load_config, update_index
-from training.similarity.samples import SEEDS_DIR, load_samples
 from pipeline.sections import split_sections
+from pipeline.similarity.cli import similar
+from pipeline.similarity.encoders import (
+    StaticStudentEncoder,
+    build_encoder,
+    read_safetensors,
+    write_safetensors,
+)
+from pipeline.similarity.index import (
+    SimilarIndex,
+    content_text,
+    load_config,
+    update_index,
+)
+from training.similarity.samples import SEEDS_DIR, load_samples
 
 GROUPS = ("unga_uvas", "nyanlanda_kvinnor", "vard_kompetens", "varsel_fordon", "landsbygd")
 

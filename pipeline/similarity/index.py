@@ -57,7 +57,7 @@ import re
 import uuid
 from datetime import date
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -202,7 +202,7 @@ def _signature(encoder: Encoder | None, profiler: ThemeProfiler, cfg: dict) -> s
 
 
 # --------------------------------------------------------------------------- update
-def _read_meta(index_dir: Path) -> Optional[dict]:
+def _read_meta(index_dir: Path) -> dict | None:
     p = index_dir / "meta.json"
     return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
 
@@ -211,6 +211,16 @@ def _atomic_write(path: Path, write) -> None:
     tmp = path.with_name(path.name + ".tmp")
     write(tmp)
     os.replace(tmp, path)
+
+
+def _save_npy(path: Path, m: np.ndarray) -> None:
+    with open(path, "wb") as f:  # a file object: np.save would append ".npy" to the temporary name
+        np.save(f, m)
+
+
+def _save_npz(path: Path, m: sp.csr_matrix) -> None:
+    with open(path, "wb") as f:
+        sp.save_npz(f, m)
 
 
 def _empty_counts() -> sp.csr_matrix:
@@ -332,12 +342,12 @@ def update_index(
         "docs": docs,
     }
     if dim:
-        _atomic_write(index_dir / "dense.npy", lambda p: np.save(open(p, "wb"), dense.astype(np.float32)))
+        _atomic_write(index_dir / "dense.npy", lambda p: _save_npy(p, dense.astype(np.float32)))
     elif (index_dir / "dense.npy").exists():
         (index_dir / "dense.npy").unlink()
-    _atomic_write(index_dir / "counts.npz", lambda p: sp.save_npz(open(p, "wb"), counts.astype(np.float32)))
-    _atomic_write(index_dir / "chars.npz", lambda p: sp.save_npz(open(p, "wb"), chars.astype(np.float32)))
-    _atomic_write(index_dir / "themes.npy", lambda p: np.save(open(p, "wb"), np.asarray(themes, np.float32)))
+    _atomic_write(index_dir / "counts.npz", lambda p: _save_npz(p, counts.astype(np.float32)))
+    _atomic_write(index_dir / "chars.npz", lambda p: _save_npz(p, chars.astype(np.float32)))
+    _atomic_write(index_dir / "themes.npy", lambda p: _save_npy(p, np.asarray(themes, np.float32)))
     _update_hnsw(index_dir, dense, changed_rows, cfg, rebuild=meta is None)
     _atomic_write(index_dir / "meta.json", lambda p: p.write_text(json.dumps(out_meta, ensure_ascii=False), encoding="utf-8"))
     if _uses_neighbours(cfg) and docs:
@@ -517,8 +527,11 @@ class SimilarIndex:
             nbrs[rows] = top
         nbr_keys = np.where(nbrs >= 0, keys[np.clip(nbrs, 0, None)], "")
         try:
-            _atomic_write(path, lambda p: np.savez(open(p, "wb"), hub=hub, keys=keys, nbr_keys=nbr_keys,
-                                                   build_id=np.array(build), k=np.array(k)))
+            def write_hub(p: Path) -> None:
+                with open(p, "wb") as f:  # a file object: np.savez would append ".npz" to a path
+                    np.savez(f, hub=hub, keys=keys, nbr_keys=nbr_keys, build_id=np.array(build), k=np.array(k))
+
+            _atomic_write(path, write_hub)
         except OSError:
             pass  # read-only index folder: keep it in memory
         return hub, nbrs
@@ -547,7 +560,7 @@ class SimilarIndex:
         return s
 
     @classmethod
-    def load(cls, index_dir: str | Path, config: dict | None = None, encoder: Encoder | None = None) -> "SimilarIndex":
+    def load(cls, index_dir: str | Path, config: dict | None = None, encoder: Encoder | None = None) -> SimilarIndex:
         index_dir = Path(index_dir)
         if _read_meta(index_dir) is None and _read_meta(index_dir / "index") is not None:
             index_dir = index_dir / "index"  # the run's output folder was given
@@ -594,7 +607,7 @@ class SimilarIndex:
         return self._profiler
 
     # -- filters ------------------------------------------------------------
-    def _mask(self, filters: Optional[dict]) -> Optional[np.ndarray]:
+    def _mask(self, filters: dict | None) -> np.ndarray | None:
         if not filters:
             return None
         mask = np.ones(len(self.docs), dtype=bool)
@@ -616,7 +629,7 @@ class SimilarIndex:
         return mask
 
     # -- scoring ------------------------------------------------------------
-    def _scores(self, q: dict, rows: Optional[np.ndarray] = None) -> np.ndarray:
+    def _scores(self, q: dict, rows: np.ndarray | None = None) -> np.ndarray:
         """Scores of a query (its signal vectors in ``q``) against all documents, or against ``rows``."""
         s = self._base_scores(q, rows)
         if self.diff > 0 and self.nbr_mean is not None:
@@ -642,7 +655,7 @@ class SimilarIndex:
                 s = (1.0 - self.lam) * s + self.lam * (j if rows is None else j[rows])
         return s
 
-    def _base_scores(self, q: dict, rows: Optional[np.ndarray] = None) -> np.ndarray:
+    def _base_scores(self, q: dict, rows: np.ndarray | None = None) -> np.ndarray:
         """The weighted signals' cosines (minus the hubness correction), before smoothing and re-ranking."""
         w = self.weights
         n = len(self.docs)
@@ -664,7 +677,7 @@ class SimilarIndex:
             s -= self.beta * (self.hub if rows is None else self.hub[rows])
         return s
 
-    def _search(self, q: dict, k: int, exclude: Optional[int], filters: Optional[dict]) -> list[dict]:
+    def _search(self, q: dict, k: int, exclude: int | None, filters: dict | None) -> list[dict]:
         mask = self._mask(filters)
         if exclude is not None:
             mask = np.ones(len(self.docs), bool) if mask is None else mask.copy()
@@ -712,14 +725,14 @@ class SimilarIndex:
                 "nbr": self.nbr[r].indices if self.nbr is not None else None,
                 "dense": self.dense[r] if self.w > 0 else None}
 
-    def query_ids(self, ids: list[str], k: int = 5, filters: Optional[dict] = None) -> list[list[dict]]:
+    def query_ids(self, ids: list[str], k: int = 5, filters: dict | None = None) -> list[list[dict]]:
         """One result list per id (never containing that id). Unknown ids raise KeyError."""
         missing = [i for i in ids if i not in self.row_of]
         if missing:
             raise KeyError(f"not in the index: {', '.join(missing)}")
         return [self._search(self._row_query(self.row_of[i]), k, self.row_of[i], filters) for i in ids]
 
-    def query_id(self, id: str, k: int = 5, filters: Optional[dict] = None) -> list[dict]:
+    def query_id(self, id: str, k: int = 5, filters: dict | None = None) -> list[dict]:
         return self.query_ids([id], k=k, filters=filters)[0]
 
     def text_query(self, text: str) -> dict:
@@ -735,5 +748,5 @@ class SimilarIndex:
             q["dense"] = self._centre(self.encoder.encode([text], kind="query"))[0]
         return q
 
-    def query_text(self, text: str, k: int = 5, filters: Optional[dict] = None) -> list[dict]:
+    def query_text(self, text: str, k: int = 5, filters: dict | None = None) -> list[dict]:
         return self._search(self.text_query(text), k, None, filters)

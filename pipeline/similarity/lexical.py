@@ -28,7 +28,7 @@ _MASK = N_FEATURES - 1
 MAX_TOKEN_CHARS = 30
 MAX_TEXT_CHARS = 40_000
 CHAR_NGRAMS = (4, 4)
-_LONG_TOKEN = re.compile(r"\S{%d,}" % (MAX_TOKEN_CHARS + 1))
+_LONG_TOKEN = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
 
 
 def cap_text(text: str, max_chars: int = MAX_TEXT_CHARS, max_token: int = MAX_TOKEN_CHARS) -> str:
@@ -40,7 +40,7 @@ def cap_text(text: str, max_chars: int = MAX_TEXT_CHARS, max_token: int = MAX_TO
     if max_token == MAX_TOKEN_CHARS:
         text = _LONG_TOKEN.sub(lambda m: m.group(0)[:max_token], text)
     else:
-        text = re.sub(r"\S{%d,}" % (max_token + 1), lambda m: m.group(0)[:max_token], text)
+        text = re.sub(rf"\S{{{max_token + 1},}}", lambda m: m.group(0)[:max_token], text)
     return text[:max_chars]
 
 

@@ -55,10 +55,7 @@ def load_samples(directory: Path = SAMPLES_DIR) -> list[Sample]:
             if line.startswith("### "):
                 if header is not None:
                     out.append(_make(header, body))
-                header = dict(
-                    (k.strip(), v.strip())
-                    for k, _, v in (part.partition("=") for part in line[4:].split("|"))
-                )
+                header = {k.strip(): v.strip() for k, _, v in (part.partition("=") for part in line[4:].split("|"))}
                 body = []
             elif header is not None:
                 body.append(line)
