@@ -393,3 +393,19 @@ def test_stems_come_from_the_pipelines_one_stemmer():
 
     assert sim_text.stem is stem
     assert sim_text.stems("Kvinnorna fick utbildningar och stöd") == stem(["kvinnorna", "utbildningar", "stöd"])
+
+
+def test_student_distillation_vocabulary_and_vectors():
+    from training.similarity.distill import distil, idf_weights, vocabulary
+
+    texts = ["Unga vuxna får stöd till arbete och studier.", "Stöd till unga i glesbygd.", "Glesbygd glesbygd utan jobb."]
+    vocab, df = vocabulary(texts, n_primary=1, min_count=1, extra_min_count=2)
+    # the first text's words need one occurrence, the others two ("glesbygd" has three, "jobb" one)
+    assert "vuxna" in vocab and "glesbygd" in vocab and "jobb" not in vocab and "och" not in vocab
+    rng = np.random.default_rng(0)
+    vecs = rng.normal(size=(len(vocab), 12)).astype(np.float32) + 5.0  # a large common component
+    reduced, explained = distil(vecs, 4)
+    assert reduced.shape == (len(vocab), 4) and np.allclose(np.linalg.norm(reduced, axis=1), 1.0, atol=1e-4)
+    assert 0.0 < explained <= 1.0
+    w = idf_weights(vocab, df, len(texts))
+    assert w[vocab.index("glesbygd")] < w[vocab.index("vuxna")]  # in more texts: a smaller weight
