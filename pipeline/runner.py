@@ -52,6 +52,7 @@ from . import __version__
 from .ingest import SUFFIXES, IngestError, detect_format, parse_bytes, sha256_of
 from .errors import OutputLocked, StageError
 from .pipeline import Pipeline
+from .record import Record
 
 RECORDS = "records.jsonl"
 ERRORS = "errors.jsonl"
@@ -71,7 +72,7 @@ class RunSummary:
     empty_input: bool = False  # the inputs hold no supported document at all
     seconds: float = 0.0
     out_dir: Optional[Path] = None
-    new_records: list[dict[str, Any]] = field(default_factory=list)
+    new_records: list[Record] = field(default_factory=list)
 
     def line(self) -> str:
         rate = self.processed / self.seconds if self.seconds else 0.0
@@ -238,15 +239,15 @@ def _init_worker(config: dict[str, Any], parent_pid: Optional[int] = None) -> No
     _WORKER = Pipeline(config)
 
 
-def _work(item: tuple[str, str]) -> tuple[str, dict[str, Any]]:
+def _work(item: tuple[str, str]) -> tuple[str, Record | dict[str, Any]]:
     assert _WORKER is not None, "worker not initialised"
     return process_one(_WORKER, *item)
 
 
 def process_one(
     nlp: Pipeline, path: str, source: Optional[str] = None, data: Optional[bytes] = None
-) -> tuple[str, dict[str, Any]]:
-    """("ok", record_json) or ("error", error_entry) for one file; never raises.
+) -> tuple[str, Record | dict[str, Any]]:
+    """("ok", record) or ("error", error_entry) for one file; never raises.
     ``source`` (default: the path as given) is the name the record carries.
     ``data``: the file's bytes, already read (by a client that sends documents to
     workers that cannot see its disk); ``path`` then only names the document and
@@ -254,12 +255,11 @@ def process_one(
     source = display_path(path) if source is None else source
     try:
         if data is None:
-            rec = nlp.process_file(path).to_json()
+            rec = nlp.process_file(path)
         else:
             raw = parse_bytes(data, detect_format(Path(path)), str(Path(path)))
-            rec = nlp.process_raw(raw).to_json()
-        rec["source"] = source
-        return "ok", rec
+            rec = nlp.process_raw(raw)
+        return "ok", rec.model_copy(update={"source": source})
     except (IngestError, StageError) as exc:
         return "error", _error(source, exc.kind, exc.message)
     except MemoryError:
@@ -383,9 +383,10 @@ def run(
     """Process inputs into ``out_dir``.
 
     ``after_batch(records, pending, out_dir, removed=[...])`` runs once at the end
-    (store upsert, index update) with all current records, those that may not have
-    reached the store and index yet (processed now, or journaled by a run that was
-    killed), and the records removed by ``prune``. Raises :class:`OutputLocked`
+    (store upsert, index update; :func:`pipeline.batch.store_and_index`) with all
+    current records, those that may not have reached the store and index yet
+    (processed now, or journaled by a run that was killed), and the records removed
+    by ``prune``, all as :class:`~pipeline.record.Record`. Raises :class:`OutputLocked`
     when another run holds the output folder and FileNotFoundError for a missing
     input.
 
@@ -456,6 +457,7 @@ def _run(inputs, out: Path, config, executor, quiet, force, after_batch, prune) 
     failed_now = {src for src, named in found.unsupported if named}
     # records journaled by a killed run: the store and index may lack them
     pending: dict[str, dict[str, Any]] = {}
+    typed: dict[str, Record] = {}  # this run's records by source, as the workers made them
     for rec in journaled:
         cur = by_source.get(rec["source"])
         if cur is not None:
@@ -463,7 +465,12 @@ def _run(inputs, out: Path, config, executor, quiet, force, after_batch, prune) 
     with open(out / JOURNAL, "ab") as journal, tqdm(
         total=len(todo), disable=quiet or not todo, unit="doc", desc="process", file=sys.stderr
     ) as bar:
-        for status, payload in executor.map(todo, config):
+        for status, result in executor.map(todo, config):
+            if status == "ok":
+                typed[result.source] = result
+                payload = result.to_json()
+            else:
+                payload = result
             src = payload["source"]
             if status == "ok":
                 stale = by_source.get(src)
@@ -471,12 +478,14 @@ def _run(inputs, out: Path, config, executor, quiet, force, after_batch, prune) 
                     by_id.pop(stale["id"], None)
                     pending.pop(stale["id"], None)
                 _assign_id(payload, by_id)
+                if payload["id"] != result.id:  # a second document stating the same number
+                    typed[src] = result.model_copy(update={"id": payload["id"]})
                 by_id[payload["id"]] = payload
                 by_source[src] = payload
                 journal.write(_jsonl_bytes(payload))
                 journal.flush()
                 summary.processed += 1
-                summary.new_records.append(payload)
+                summary.new_records.append(typed[src])
                 pending[payload["id"]] = payload
                 errors.pop(src, None)
                 old_errors.pop(src, None)
@@ -490,7 +499,12 @@ def _run(inputs, out: Path, config, executor, quiet, force, after_batch, prune) 
     kept_old = [e for src, e in old_errors.items() if src not in current and src not in by_source]
     write_jsonl_atomic(out / ERRORS, sorted(kept_old + list(errors.values()), key=lambda e: e["source"]))
     if after_batch is not None:
-        after_batch(records, list(pending.values()), out, removed=removed)
+        def as_record(r: dict[str, Any]) -> Record:
+            rec = typed.get(r["source"])
+            return rec if rec is not None and rec.id == r["id"] else Record.from_json(r)
+
+        after_batch([as_record(r) for r in records], [as_record(r) for r in pending.values()], out,
+                    removed=[Record.from_json(r) for r in removed])
     (out / JOURNAL).unlink(missing_ok=True)
     summary.failed = len(failed_now)
     summary.seconds = time.perf_counter() - t0
@@ -504,12 +518,12 @@ class LocalExecutor:
     def __init__(self, jobs: int = 1):
         self.jobs = jobs
 
-    def map(self, items: list[tuple[str, str]], config: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    def map(self, items: list[tuple[str, str]], config: dict[str, Any]) -> Iterator[tuple[str, Record | dict[str, Any]]]:
         """``(status, payload)`` for each ``(path, source)``, in the order of ``items``."""
         return _map(items, config, self.jobs)
 
 
-def _map(items: list[tuple[str, str]], config: dict[str, Any], jobs: int) -> Iterator[tuple[str, dict[str, Any]]]:
+def _map(items: list[tuple[str, str]], config: dict[str, Any], jobs: int) -> Iterator[tuple[str, Record | dict[str, Any]]]:
     if not items:
         return
     if jobs <= 1 or len(items) == 1:

@@ -69,12 +69,12 @@ def main() -> None:
         print(f"documents: {len(files)} (mean {words:.0f} words after cleaning)")
         print(f"spine (ingest+clean+metadata+sections), 1 process: {len(files) / t_spine:8.1f} docs/s")
 
-        from pipeline.cli import _after_batch
+        from pipeline.batch import store_and_index
 
         out = tmp / "out"
         t0 = time.perf_counter()
         summary = run([tmp / "in"], out, cfg, jobs=args.jobs, quiet=True,
-                      after_batch=_after_batch(cfg, str(out / "store.sqlite"), True, True))
+                      after_batch=store_and_index(cfg, str(out / "store.sqlite"), True))
         t_full = time.perf_counter() - t0
         assert summary.failed == 0, (out / "errors.jsonl").read_text()[:2000]
         full_rate = summary.processed / t_full

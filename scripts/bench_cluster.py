@@ -111,14 +111,15 @@ def main() -> None:
         # the client's own share: store (SQLite) and index for these records, as after a batch
         import json
 
-        from pipeline.cli import _after_batch
+        from pipeline.batch import store_and_index
+        from pipeline.record import Record
 
-        recs = [json.loads(line) for line in (tmp / "local" / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+        recs = [Record.from_json(json.loads(line)) for line in (tmp / "local" / "records.jsonl").read_text(encoding="utf-8").splitlines()]
         t0 = time.perf_counter()
-        _after_batch(cfg, str(tmp / "local" / "store.sqlite"), False, True)(recs, recs, tmp / "local")
+        store_and_index(cfg, str(tmp / "local" / "store.sqlite"), False)(recs, recs, tmp / "local")
         t_store = time.perf_counter() - t0
         t0 = time.perf_counter()
-        _after_batch(cfg, None, True, True)(recs, recs, tmp / "local")
+        store_and_index(cfg, None, True)(recs, recs, tmp / "local")
         t_index = time.perf_counter() - t0
         print(f"client side, SQLite store upsert:           {len(recs) / t_store:7.1f} docs/s; "
               f"index build: {len(recs) / t_index:7.1f} docs/s")

@@ -43,8 +43,8 @@ def _store_rows(url: str) -> dict[str, str]:
 
 
 def _after(cfg, url):
-    from pipeline.cli import _after_batch
-    return _after_batch(cfg, url, False, True)
+    from pipeline.batch import store_and_index
+    return store_and_index(cfg, url, False)
 
 
 DOC = "Projekt {name}\n\n{number}Sammanfattning\n\nProjektet ger unga i {place} stöd att hitta arbete eller studier.\n"
@@ -193,8 +193,8 @@ def test_deleted_input_is_reported_and_pruned_on_request(tmp_path, cfg):
     gone = _doc(inp / "b.txt", name="Beta", number="2019/00002")
     out = tmp_path / "out"
     url = str(out / "store.sqlite")
-    from pipeline.cli import _after_batch
-    after = _after_batch(cfg, url, True, True)  # with the similar-projects index
+    from pipeline.batch import store_and_index
+    after = store_and_index(cfg, url, True)  # with the similar-projects index
 
     def index_ids():
         return sorted(d["id"] for d in json.loads((out / "index" / "meta.json").read_text(encoding="utf-8"))["docs"])
@@ -374,11 +374,9 @@ def test_stages_lists_only_registered_names_in_the_order():
     res = _cli("stages")
     assert res.returncode == 0
     lines = res.stdout.splitlines()
-    order = next(l for l in lines if l.startswith("default order"))
-    names = order.split(":", 1)[1].split("(")[0].split("->")
-    names = [n.strip() for n in names if n.strip()]
-    assert names and set(names) <= set(registered())
-    assert any("ingest" in l and "always" in l for l in lines)
+    table = lines[1 : next(i for i, line in enumerate(lines) if line.startswith("registered"))]
+    names = [line.split()[0] for line in table]
+    assert names[0] == "ingest" and names[1:] and set(names[1:]) <= set(registered())
 
 
 def test_unreachable_store_stops_the_run_with_a_clear_message(tmp_path):

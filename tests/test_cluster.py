@@ -19,7 +19,8 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import CORPUS, ROOT, SEEDS, SPINE
-from pipeline.cli import _after_batch, app
+from pipeline.batch import store_and_index
+from pipeline.cli import app
 from pipeline.config import load_config
 from pipeline.runner import JOURNAL, run
 from pipeline.store import open_store
@@ -220,10 +221,10 @@ def test_cluster_records_identical_to_local_run(tmp_path, client):
     cfg = load_config()
     local, remote = tmp_path / "local", tmp_path / "cluster"
     s_local = run(inputs, local, cfg, quiet=True,
-                  after_batch=_after_batch(cfg, str(local / "store.sqlite"), True, True))
+                  after_batch=store_and_index(cfg, str(local / "store.sqlite"), True))
     ex = ClusterExecutor(client=client, send="path")
     s_remote = _bounded(run, inputs, remote, cfg, quiet=True, executor=ex,
-                        after_batch=_after_batch(cfg, str(remote / "store.sqlite"), True, True))
+                        after_batch=store_and_index(cfg, str(remote / "store.sqlite"), True))
     assert s_remote.processed == s_local.processed == len(_records(local)) >= 12
     assert s_remote.failed == s_local.failed == 3
     differ = [(a["source"], k) for a, b in zip(_records(local), _records(remote)) for k in a if a[k] != b.get(k)]
@@ -399,7 +400,7 @@ def test_worker_killed_mid_batch(tmp_path):
         t = threading.Thread(target=killer, daemon=True)
         t.start()
         ex = ClusterExecutor(client=client, send="path")
-        s = _bounded(run, inputs, out, cfg, quiet=True, executor=ex, after_batch=_after_batch(cfg, url, False, True))
+        s = _bounded(run, inputs, out, cfg, quiet=True, executor=ex, after_batch=store_and_index(cfg, url, False))
         t.join(5)
         assert seen_at_kill and seen_at_kill[0] < total, "the worker was not killed mid-batch"
     finally:

@@ -14,6 +14,18 @@ from pipeline.stages import check_order, describe, register, registered
 DEFAULT_ORDER = ["clean", "segment", "metadata", "sections", "ner", "themes", "summary"]
 
 
+@pytest.fixture(autouse=True)
+def _registry_restored():
+    """Stages registered by a test leave the registry with it."""
+    import pipeline.stages as S
+
+    registered()  # the built-in stages first
+    before = dict(S._REGISTRY)
+    yield
+    S._REGISTRY.clear()
+    S._REGISTRY.update(before)
+
+
 def test_every_builtin_stage_declares_fields_of_the_record():
     fields = set(Record.model_fields)
     for info in describe(registered()):

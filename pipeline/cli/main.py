@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from . import __version__
+from .. import __version__
 
 app = typer.Typer(
     name="esf-pipeline",
@@ -64,12 +64,13 @@ def process(
     cluster: Optional[str] = typer.Option(None, "--cluster", help="Start a local Dask cluster of N worker processes for this run: local:N (needs the 'cluster' extra)."),
     send: str = typer.Option("auto", "--send", help="With --scheduler/--cluster: 'path' (the workers read the files: they see them at the same path), 'bytes' (this machine reads and sends them), 'auto' (path for --cluster, bytes for --scheduler)."),
 ) -> None:
-    from .config import load_config
+    from ..config import load_config
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .runner import OutputLocked, run
+    from ..batch import process_batch
+    from ..errors import OutputLocked
 
-    from .stages import check_order
+    from ..stages import check_order
 
     try:
         cfg = load_config(config, tuple(exclude))
@@ -77,11 +78,9 @@ def process(
     except (FileNotFoundError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from exc
     executor = _cluster_executor(scheduler, cluster, send, jobs)
-    store_url = None if no_store else (store or str(out / "store.sqlite"))
-    after = _after_batch(cfg, store_url, not no_index, quiet)
     try:
-        summary = run(inputs, out, cfg, jobs=jobs, quiet=quiet, force=force, after_batch=after, prune=prune,
-                      executor=executor)
+        summary = process_batch(inputs, out, cfg, jobs=jobs, store=None if no_store else (store or ""),
+                                index=not no_index, quiet=quiet, force=force, prune=prune, executor=executor)
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from exc
@@ -120,7 +119,7 @@ def _cluster_executor(scheduler: Optional[str], cluster: Optional[str], send: st
         raise typer.BadParameter("--jobs is the local process pool; with --cluster local:N the cluster has N "
                                  "worker processes, with --scheduler its own workers", param_hint="--jobs")
     try:
-        from .cluster import ClusterExecutor, ClusterUnavailable, parse_local_spec
+        from ..cluster import ClusterExecutor, ClusterUnavailable, parse_local_spec
     except ImportError as exc:  # pragma: no cover - cluster.py itself imports nothing of Dask
         raise typer.BadParameter(str(exc)) from exc
     try:
@@ -133,57 +132,6 @@ def _cluster_executor(scheduler: Optional[str], cluster: Optional[str], send: st
         raise typer.BadParameter(str(exc), param_hint="--cluster" if cluster else "--send") from exc
 
 
-def _store_state(st) -> dict:
-    """``{id: (sha256, source)}`` of every project row in the store."""
-    from sqlalchemy import select
-
-    from .store import schema as S
-
-    p = S.projects.c
-    with st.engine.connect() as conn:
-        return {r.id: (r.sha256, r.source) for r in conn.execute(select(p.id, p.sha256, p.source))}
-
-
-def _after_batch(cfg, store_url: Optional[str], with_index: bool, quiet: bool):
-    """Batch steps after all documents: index update and store sync.
-
-    Both are reconciled against the records (written before them), not only fed
-    what this run processed, so a run killed while writing them is repaired by the
-    next one: the index drops ids that are no longer records and re-embeds what
-    changed; the store upserts the records it lacks, those whose sha256 or source
-    differ from its row, and those still pending from a killed run, and deletes
-    rows of this output's sources whose id is no longer a record (a changed
-    document that got a new id, a pruned one). Rows of other sources (another
-    output folder sharing the store) are left alone."""
-
-    def after(records, new_records, out_dir: Path, removed=()) -> None:
-        from .record import Record
-        from .runner import canonical_source
-        from .similarity.index import update_index
-        from .store import open_store
-
-        objs = [Record.from_json(r) for r in records]
-        if with_index:
-            # prune: documents no longer among the records leave the index
-            update_index(out_dir / "index", objs, cfg.get("similarity") or {}, prune=True)
-        if store_url is None:
-            return
-        st = open_store(store_url)
-        try:
-            have = _store_state(st)
-            fresh = {r["id"] for r in new_records} | {r.id for r in objs if have.get(r.id) != (r.sha256, r.source)}
-            st.upsert_many(r for r in objs if r.id in fresh)
-            wanted = {r.id for r in objs}
-            ours = {r.source for r in objs} | {r["source"] for r in removed}
-            for rid, (_, src) in have.items():
-                if rid not in wanted and canonical_source(src) in ours:
-                    st.delete(rid)
-        finally:
-            st.close()
-
-    return after
-
-
 @app.command()
 def stages(
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML file deep-merged over configs/pipeline.yaml."),
@@ -191,9 +139,9 @@ def stages(
 ) -> None:
     """The stage graph: each per-document stage in order with the record fields it reads and writes
     (ingest always runs first), checked as process checks it; then every registered stage."""
-    from .config import load_config
-    from .errors import ConfigError
-    from .stages import INGEST_WRITES, check_order, describe, registered
+    from ..config import load_config
+    from ..errors import ConfigError
+    from ..stages import INGEST_WRITES, check_order, describe, registered
 
     try:
         order = load_config(config, tuple(exclude))["pipeline"]["stages"]
@@ -216,7 +164,7 @@ def stages(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of a record."""
-    from .schema import record_schema
+    from ..schema import record_schema
 
     typer.echo(json.dumps(record_schema(), ensure_ascii=False, indent=2))
 
@@ -225,7 +173,7 @@ def schema() -> None:
 def validate(records: Path = typer.Argument(..., exists=True, dir_okay=False, help="A records.jsonl file.")) -> None:
     """Validate every line of a records.jsonl file against the record schema. A line that is
     not JSON is reported with its number; a file whose first line is not JSON stops at once."""
-    from .schema import validate_record
+    from ..schema import validate_record
 
     problems: list[str] = []
     seen_json = False
@@ -258,17 +206,17 @@ def validate(records: Path = typer.Argument(..., exists=True, dir_okay=False, he
     typer.echo(f"{records}: all records valid")
 
 
-def _register_package_commands() -> None:
-    """Commands defined next to the code they drive (registry, similarity)."""
-    from .similarity.cli import similar
-    from .store.cli import export, serve
+def _register_commands() -> None:
+    """The query and registry commands (pipeline/cli/similar.py, pipeline/cli/registry.py)."""
+    from .registry import export, serve
+    from .similar import similar
 
     app.command("similar")(similar)
     app.command("export")(export)
     app.command("serve")(serve)
 
 
-_register_package_commands()
+_register_commands()
 
 
 def main() -> None:

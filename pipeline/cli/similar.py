@@ -1,0 +1,87 @@
+"""``python -m pipeline similar``: projects like a stored project or like a free-text idea.
+
+Wired in pipeline/cli/main.py as ``app.command("similar")(similar)``.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..common.dates import PERIOD_BOUND_HELP, parse_period_bound
+
+
+def similar(
+    index: Path = typer.Option(..., "--index", help="Index folder (a run's output dir / index)."),
+    id: Optional[List[str]] = typer.Option(None, "--id", help="Record id of a stored project; repeat for several."),
+    text: Optional[str] = typer.Option(None, "--text", help="Free-text project idea."),
+    k: int = typer.Option(5, "-k", "--k", min=1, help="Number of results per query."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list, one item per query: {query, results: [{id, title, score}]}, score 0-1, higher is more similar."),
+    theme: Optional[str] = typer.Option(None, "--theme", help="Only projects with this theme (id or label)."),
+    region: Optional[str] = typer.Option(None, "--region", help="Only projects in this ESF region."),
+    period: Optional[str] = typer.Option(None, "--period", help="Only projects whose period overlaps these years, e.g. 2014-2020 or 2015."),
+    period_from: Optional[str] = typer.Option(None, "--period-from", help=f"Only projects running on or after this: {PERIOD_BOUND_HELP} (as in export and the API)."),
+    period_to: Optional[str] = typer.Option(None, "--period-to", help=f"Only projects running on or before this: {PERIOD_BOUND_HELP}."),
+) -> None:
+    """Find earlier projects that are like a stored project (--id) or a project idea (--text).
+
+    Each result has a score between 0 and 1: higher is more similar (1 = the same content,
+    0 = nothing in common). It is the weighted mean of the cosine similarities of the two
+    texts' contents (character n-grams, theme-lexicon profile; see configs/similarity.yaml),
+    so it ranks results for one query; it is not a probability.
+    """
+    from ..similarity.index import SimilarIndex, parse_period
+
+    ids = list(id or [])
+    if bool(ids) == bool(text):
+        raise typer.BadParameter("give either --id (one or more) or --text")
+    years = None
+    if period:
+        try:
+            years = parse_period(period)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--period") from None
+    if period_from or period_to:
+        if period:
+            raise typer.BadParameter("give --period or --period-from/--period-to, not both")
+        bounds = []
+        for value, end, hint in ((period_from, False, "--period-from"), (period_to, True, "--period-to")):
+            try:
+                bounds.append(parse_period_bound(value, end=end))
+            except ValueError as exc:
+                raise typer.BadParameter(str(exc), param_hint=hint) from None
+        # the index knows each project's start and end year
+        years = (bounds[0].year if bounds[0] else 1, bounds[1].year if bounds[1] else 9999)
+        if years[0] > years[1]:
+            raise typer.BadParameter("--period-from is after --period-to")
+    try:
+        idx = SimilarIndex.load(index)
+    except FileNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    filters = {k_: v for k_, v in (("theme", theme), ("region", region), ("period", years)) if v}
+    out: list[dict] = []
+    if ids:
+        unknown = [i for i in ids if i not in idx.row_of]
+        if unknown:
+            typer.echo(f"error: not in the index: {', '.join(unknown)}", err=True)
+            raise typer.Exit(2)
+        for q, res in zip(ids, idx.query_ids(ids, k=k, filters=filters or None)):
+            out.append({"query": q, "results": res})
+    else:
+        out.append({"query": text, "results": idx.query_text(text or "", k=k, filters=filters or None)})
+
+    if as_json:
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    for item in out:
+        q = item["query"]
+        label = idx.docs[idx.row_of[q]]["title"] if q in idx.row_of else None
+        typer.echo(f"Like {q!r}" + (f" ({label})" if label else "") + ":")
+        if not item["results"]:
+            typer.echo("  (no matching projects)")
+        for n, r in enumerate(item["results"], 1):
+            typer.echo(f"  {n:>2}. {r['score']:.3f}  {r['id']}  {r['title']}")
+        typer.echo("")
