@@ -390,3 +390,35 @@ def test_unreachable_store_stops_the_run_with_a_clear_message(tmp_path):
                "--store", "postgresql://nobody@127.0.0.1:1/none?connect_timeout=5")
     assert res.returncode == 1 and "Traceback" not in res.stderr and "run the same command again" in res.stderr
     assert len(_records(out)) == 1 and (out / JOURNAL).exists()  # kept; the store gets it next time
+
+
+def test_process_batch_writes_records_store_and_index_for_library_users(tmp_path, cfg):
+    from pipeline.batch import process_batch
+    from pipeline.record import Record
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    _doc(inp / "a.txt", "Alfa", "Umeå")
+    _doc(inp / "b.txt", "Beta", "Luleå")
+    out = tmp_path / "out"
+    summary = process_batch([inp], out, cfg)  # defaults: OUT/store.sqlite and OUT/index
+    assert summary.processed == 2 and all(isinstance(r, Record) for r in summary.new_records)
+    ids = sorted(r["id"] for r in _records(out))
+    assert sorted(_store_rows(str(out / "store.sqlite"))) == ids
+    meta = json.loads((out / "index" / "meta.json").read_text(encoding="utf-8"))
+    assert sorted(d["id"] for d in meta["docs"]) == ids
+
+
+def test_after_batch_gets_typed_records(tmp_path, cfg):
+    from pipeline.record import Record
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    _doc(inp / "a.txt")
+    seen = {}
+
+    def after(records, pending, out_dir, removed=()):
+        seen["types"] = {type(r) for r in [*records, *pending, *removed]}
+
+    run([inp], tmp_path / "out", cfg, quiet=True, after_batch=after)
+    assert seen["types"] == {Record}
