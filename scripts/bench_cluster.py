@@ -17,8 +17,8 @@ and the scheduler's overhead per document, best of --rounds alternating rounds:
     wall time and in CPU time (worker + client and scheduler - this process);
     the CPU figure is the one other load on the machine does not inflate.
 
-    python scripts/bench_cluster.py                # 400 documents, --jobs 2
-    python scripts/bench_cluster.py --docs 1000 --jobs 2 --tasks 5000 --rounds 5
+    python -m scripts.bench_cluster                # 400 documents, --jobs 2
+    python -m scripts.bench_cluster --docs 1000 --jobs 2 --tasks 5000 --rounds 5
 """
 from __future__ import annotations
 
@@ -31,10 +31,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench import make_corpus  # noqa: E402
+from scripts.bench import make_corpus  # noqa: E402
 
 from pipeline.cluster import ClusterExecutor, _noop  # noqa: E402
 from pipeline.config import load_config  # noqa: E402

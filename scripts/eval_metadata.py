@@ -25,12 +25,10 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-DEV = ROOT.parent / "shared" / "dev"
 
 
-def _scorer():
-    spec = importlib.util.spec_from_file_location("dev_score", DEV / "score.py")
+def _scorer(dev: Path):
+    spec = importlib.util.spec_from_file_location("dev_score", dev / "score.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -44,13 +42,13 @@ def half_of(name: str) -> str:
     return "ab"[bucket(name, 2)]
 
 
-def predict(files: list[str]) -> dict[str, dict]:
+def predict(files: list[str], dev: Path) -> dict[str, dict]:
     from pipeline import Pipeline
 
     nlp = Pipeline.from_config(exclude=("ner", "themes", "summary"))
     out = {}
     for name in files:
-        rec = nlp.process_file(DEV / "docs" / name)
+        rec = nlp.process_file(dev / "docs" / name)
         out[name] = rec.to_json()["metadata"]
     return out
 
@@ -85,14 +83,17 @@ def main() -> None:
     ap.add_argument("--half", choices=["a", "b"], help="only this half of the documents")
     ap.add_argument("--folds", type=int, default=0, help="also print figures per fold (k-fold by document)")
     ap.add_argument("--misses", action="store_true", help="list every miss and false extraction")
+    ap.add_argument("--dev", default="../shared/dev",
+                    help="the development set folder (default ../shared/dev, relative to the repo root)")
     a = ap.parse_args()
-    if not (DEV / "gold.jsonl").exists():
-        sys.exit(f"no development set at {DEV.relative_to(ROOT.parent)}")
-    sc = _scorer()
+    dev = Path(a.dev) if Path(a.dev).is_absolute() else ROOT / a.dev
+    if not (dev / "gold.jsonl").exists():
+        sys.exit(f"no development set at {a.dev}")
+    sc = _scorer(dev)
     gold = sc.gold()
     if a.half:
         gold = [g for g in gold if half_of(g["file"]) == a.half]
-    pred = predict([g["file"] for g in gold])
+    pred = predict([g["file"] for g in gold], dev)
     whole = score(gold, pred, sc.same, sc.KEYS)
     print(fmt("half " + a.half.upper() if a.half else "whole set", whole))
     if not a.half:

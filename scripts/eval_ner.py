@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """Evaluate the NER model: per-label span P/R/F1 on given tokens.
 
-    python scripts/eval_ner.py --model build/ex/n16 --dev-seed 16   # a model trained with split 16 held out
-    python scripts/eval_ner.py --file PATH           # any CoNLL / IOB file (e.g. a held-out test split)
-    python scripts/eval_ner.py --seeds               # the stage on the annotated ESF seeds (unique pairs)
+    python -m scripts.eval_ner --model build/ex/n16 --dev-seed 16   # a model trained with split 16 held out
+    python -m scripts.eval_ner --file PATH           # any CoNLL / IOB file (e.g. a held-out test split)
+    python -m scripts.eval_ner --seeds               # the stage on the annotated ESF seeds (unique pairs)
 
 ``--file`` accepts the swedish-ner-corpus format (``TOKEN<tab or spaces>TAG``,
 type-only IO tags, ``0`` = outside) and IOB2 in CoNLL(-U)-like columns (UNER:
@@ -27,7 +27,6 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 LABELS = ("ORG", "PER", "LOC")
 
@@ -98,12 +97,13 @@ def main(argv=None) -> int:
     ap.add_argument("--prompt-names", default="data/ner/dev_names_in_prompts.txt",
                     help="names from the dev split given to the writers of data/ner/synthetic; the dev split is also scored without the sentences that mention them ('none' = off)")
     ap.add_argument("--seeds", action="store_true", help="also score the NER stage on the annotated ESF seeds")
+    ap.add_argument("--seeds-dir", default="../shared/seeds", help="the seed documents (default ../shared/seeds, relative to the repo root)")
     ap.add_argument("--json", action="store_true", help="print results as JSON too")
     args = ap.parse_args(argv)
 
     import spacy
 
-    from pipeline.ner import data as nerdata
+    from training.ner import data as nerdata
     from pipeline.paths import repo_path
 
     nlp = spacy.load(repo_path(args.model))
@@ -128,13 +128,12 @@ def main(argv=None) -> int:
         results[f] = evaluate(nlp, sents)
         print_table(f"{f} ({len(sents)} sentences)", results[f])
     if args.seeds:
-        sys.path.insert(0, str(ROOT / "tests"))
-        from test_ner import score_seeds  # noqa: E402
+        from training.ner.seeds import score_seeds
 
         from pipeline.stages import create
 
         stage = create("ner", {"model": args.model})
-        sc = score_seeds(stage)
+        sc = score_seeds(stage, repo_path(args.seeds_dir))
         results["seeds"] = sc
         print("\nESF seeds, stage output, F1 over unique (entity, label) pairs")
         for name, d in sc["docs"].items():

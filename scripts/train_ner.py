@@ -3,7 +3,7 @@
 
 One command retrains the shipped model (fixed seeds)::
 
-    python scripts/train_ner.py --all-news --max-steps 5000     # -> models/ner
+    python -m scripts.train_ner --all-news --max-steps 5000     # -> models/ner
 
 Without ``--all-news`` a 10 % news dev split is held out (``--dev-seed``, default 13)
 and the best checkpoint on it is kept: that is how the settings were chosen and how
@@ -46,12 +46,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 import spacy  # noqa: E402
 from spacy.tokens import Doc, DocBin, Span  # noqa: E402
 
-from pipeline.ner import data as nerdata  # noqa: E402
+from training.ner import data as nerdata  # noqa: E402
 
 CONFIG = """
 [paths]
@@ -510,7 +509,7 @@ def main(argv=None) -> int:
     write_common_words(orig_train, out / "common_words.txt")
     perf = best.meta.get("performance", {})
     info = {
-        "command": "python scripts/train_ner.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python -m scripts.train_ner " + " ".join(argv if argv is not None else sys.argv[1:]),
         "args": vars(args),
         "corpora_sentences": corpora,
         "train_entities": n_tr,
