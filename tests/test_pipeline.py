@@ -141,3 +141,15 @@ def test_one_deep_merge():
     base = {"a": {"b": 1, "c": [1]}, "d": 1}
     out = deep_merge(base, {"a": {"b": 2}, "e": 3})
     assert out == {"a": {"b": 2, "c": [1]}, "d": 1, "e": 3} and base["a"]["b"] == 1
+
+
+def test_runtime_package_imports_no_training_code_and_names_no_outside_path():
+    """training/ imports pipeline, never the reverse; the shared data folder is passed in at the edge."""
+    bad = []
+    for path in (ROOT / "pipeline").rglob("*.py"):
+        src = path.read_text(encoding="utf-8")
+        if re.search(r"^\s*(?:from|import)\s+training\b", src, re.M):
+            bad.append(f"{path.relative_to(ROOT)} imports training")
+        if re.search(r"[\"']\.\./|\.\./shared|\.parent\.parent\.parent", src):
+            bad.append(f"{path.relative_to(ROOT)} names a path outside the repository")
+    assert not bad, bad
