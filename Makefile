@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test setup bench clean
+.PHONY: run test setup bench lint format clean
 
 $(BIN)/esf-pipeline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,17 @@ test: setup
 
 bench: setup
 	$(BIN)/python scripts/bench.py
+
+# Lint and format check (ruff, configured in pyproject.toml).
+lint: setup
+	@test -x $(BIN)/ruff || $(BIN)/python -m pip install --quiet "ruff>=0.6,<1"
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	@test -x $(BIN)/ruff || $(BIN)/python -m pip install --quiet "ruff>=0.6,<1"
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 clean:
 	rm -rf out .pytest_cache

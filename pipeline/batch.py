@@ -16,8 +16,9 @@ they are written to disk.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Optional
 
 from .record import Record
 from .runner import RunSummary, canonical_source, run

@@ -41,13 +41,14 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 from . import __version__
-from .ingest import DEFAULT_MAX_BYTES, IngestError, read_document
 from .errors import ClusterUnavailable
+from .ingest import DEFAULT_MAX_BYTES, IngestError, read_document
 from .runner import _error, process_one
 
 INSTALL_HINT = "pip install 'esf-pipeline[cluster]'  (Dask distributed)"
@@ -191,7 +192,7 @@ class ClusterExecutor:
         self._registered: set[str] = set()
 
     # lifecycle
-    def __enter__(self) -> "ClusterExecutor":
+    def __enter__(self) -> ClusterExecutor:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -32,7 +32,7 @@ class Pipeline:
         self.max_chars = int((config.get("ingest") or {}).get("max_chars", 2_000_000))
 
     @classmethod
-    def from_config(cls, path: Optional[str | Path] = None, exclude: tuple[str, ...] = ()) -> "Pipeline":
+    def from_config(cls, path: Optional[str | Path] = None, exclude: tuple[str, ...] = ()) -> Pipeline:
         return cls(load_config(path, exclude))
 
     def process_file(self, path: str | Path) -> Record:

@@ -137,5 +137,5 @@ class Record(_Model):
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Record":
+    def from_json(cls, data: dict[str, Any]) -> Record:
         return cls.model_validate(data)

@@ -38,19 +38,20 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Optional
 
 from tqdm import tqdm
 
 from . import __version__
-from .ingest import SUFFIXES, IngestError, detect_format, parse_bytes, sha256_of
 from .errors import OutputLocked, StageError
+from .ingest import SUFFIXES, IngestError, detect_format, parse_bytes, sha256_of
 from .pipeline import Pipeline
 from .record import Record
 
@@ -347,7 +348,7 @@ def output_lock(out_dir: str | Path) -> Iterator[None]:
                 "wait for it to finish, or use another --out"
             ) from None
         os.ftruncate(fd, 0)
-        started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         os.write(fd, f"pid {os.getpid()} (esf-pipeline process), started {started}\n".encode())
         try:
             yield
@@ -451,7 +452,7 @@ def _run(inputs, out: Path, config, executor, quiet, force, after_batch, prune) 
         todo.append((os.fspath(f), src))
 
     errors: dict[str, dict[str, str]] = {}
-    for src, named in found.unsupported:
+    for src, _named in found.unsupported:
         errors[src] = _error(src, UNSUPPORTED, _unsupported_message(src))
         summary.unsupported += 1
     failed_now = {src for src, named in found.unsupported if named}

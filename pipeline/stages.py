@@ -20,8 +20,9 @@ state between records.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from .errors import ConfigError, StageOrderError
 from .record import Record

@@ -25,19 +25,17 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-from scripts.bench import make_corpus  # noqa: E402
-
 from pipeline.cluster import ClusterExecutor, _noop  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.pipeline import Pipeline  # noqa: E402
 from pipeline.runner import run  # noqa: E402
+from scripts.bench import make_corpus  # noqa: E402
 
 
 def timed_run(inp: Path, out: Path, cfg: dict, **kw) -> tuple[int, float]:

@@ -45,7 +45,7 @@ def evaluate(nlp, sents, batch_size: int = 256) -> dict:
     docs = (Doc(nlp.vocab, words=words) for words, _ in sents)
     n_words = sum(len(w) for w, _ in sents)
     t0 = time.time()
-    for (words, gold), doc in zip(sents, nlp.pipe(docs, batch_size=batch_size)):
+    for (_words, gold), doc in zip(sents, nlp.pipe(docs, batch_size=batch_size)):
         pred = {(e.start, e.end, e.label_) for e in doc.ents if e.label_ in LABELS}
         g = set(gold)
         for lab in LABELS:
@@ -103,8 +103,8 @@ def main(argv=None) -> int:
 
     import spacy
 
-    from training.ner import data as nerdata
     from pipeline.paths import repo_path
+    from training.ner import data as nerdata
 
     nlp = spacy.load(repo_path(args.model))
     info = repo_path(args.model) / "training.json"
@@ -128,9 +128,8 @@ def main(argv=None) -> int:
         results[f] = evaluate(nlp, sents)
         print_table(f"{f} ({len(sents)} sentences)", results[f])
     if args.seeds:
-        from training.ner.seeds import score_seeds
-
         from pipeline.stages import create
+        from training.ner.seeds import score_seeds
 
         stage = create("ner", {"model": args.model})
         sc = score_seeds(stage, repo_path(args.seeds_dir))

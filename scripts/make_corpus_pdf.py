@@ -176,7 +176,7 @@ def _check_fonts() -> None:
 
 def build(toc_pages: dict[str, int]) -> tuple[ConferencePDF, dict[str, int]]:
     pdf = ConferencePDF(format="A4")
-    pdf.set_creation_date(_dt.datetime(2019, 12, 2, 10, 0, 0, tzinfo=_dt.timezone.utc))
+    pdf.set_creation_date(_dt.datetime(2019, 12, 2, 10, 0, 0, tzinfo=_dt.UTC))
     pdf.set_title(f"Dokumentation av konferens. {TITLE}")
     pdf.set_author("Företagsforum Jämtland ekonomisk förening")
     pdf.set_subject(SUBTITLE)

@@ -98,7 +98,7 @@ def test_batch_goes_on_past_bad_documents(tmp_path):
     cfg["pipeline"]["stages"] = ["clean", "metadata", "sections"]
     summary = run([inp], tmp_path / "out", cfg, jobs=1, quiet=True)
     assert (summary.processed, summary.failed) == (1, 4)
-    errors = [json.loads(l) for l in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    errors = [json.loads(ln) for ln in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
     assert {os.path.basename(e["source"]): e["error"] for e in errors} == {
         "empty.txt": "empty", "junk.txt": "binary", "broken.pdf": "corrupt_pdf", "huge.txt": "too_large"}
     records = (tmp_path / "out" / "records.jsonl").read_text().splitlines()

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, ROOT, SPINE
+
 from pipeline.config import load_config
 from pipeline.runner import JOURNAL, LOCK, OutputLocked, output_lock, run
 from pipeline.store import open_store
@@ -27,11 +27,11 @@ def cfg():
 
 
 def _records(out: Path) -> list[dict]:
-    return [json.loads(l) for l in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    return [json.loads(ln) for ln in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 def _errors(out: Path) -> list[dict]:
-    return [json.loads(l) for l in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    return [json.loads(ln) for ln in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 def _store_rows(url: str) -> dict[str, str]:

@@ -5,8 +5,8 @@ import dataclasses
 import re
 
 import pytest
-
 from conftest import seed_path
+
 from pipeline.clean import CleanRules, clean_text
 from pipeline.clean.rules import normalise
 

@@ -16,9 +16,9 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, ROOT, SEEDS, SPINE
 from typer.testing import CliRunner
 
-from conftest import CORPUS, ROOT, SEEDS, SPINE
 from pipeline.batch import store_and_index
 from pipeline.cli import app
 from pipeline.config import load_config
@@ -33,11 +33,11 @@ BATCH_TIMEOUT = 240  # seconds; a batch that takes longer has hung (the machine 
 
 
 def _records(out: Path) -> list[dict]:
-    return [json.loads(l) for l in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    return [json.loads(ln) for ln in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 def _errors(out: Path) -> list[dict]:
-    return [json.loads(l) for l in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    return [json.loads(ln) for ln in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 def _store_rows(url: str) -> dict[str, tuple[str, str]]:

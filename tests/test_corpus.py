@@ -5,7 +5,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS
 
 EXPECTED = json.loads((Path(__file__).with_name("corpus_expected.json")).read_text(encoding="utf-8"))["files"]

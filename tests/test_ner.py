@@ -16,13 +16,11 @@ removed before comparing when the bare form is also an entity of the document
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from pipeline.paths import repo_path
 from pipeline.record import Metadata, Record
-from training.ner.seeds import GOLD, f1, pairs_score
 from training.ner.seeds import score_seeds as _score_seeds
 from training.ner.seeds import seed_record as _seed_record
 

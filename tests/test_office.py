@@ -6,20 +6,20 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS
 from docx import Document
 from odf.opendocument import OpenDocumentText
 from odf.table import Table, TableCell, TableColumn, TableRow
 from odf.text import H, LineBreak, List, ListItem, P
 
-from conftest import CORPUS
-from pipeline.ingest import SUFFIXES, IngestError, read_document
+from pipeline.ingest import IngestError, read_document
 
 TEXT_DOCS = sorted(p.name for p in CORPUS.glob("*.txt"))
 
 
 def _blocks(text: str) -> list[tuple[str, str]]:
     """(kind, line) for each non-blank line: a short line before a long one is a heading."""
-    lines = [l for l in text.split("\n") if l.strip()]
+    lines = [ln for ln in text.split("\n") if ln.strip()]
     out = []
     for i, line in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
@@ -226,7 +226,7 @@ def test_office_files_in_a_folder_are_processed(tmp_path):
     cfg = load_config()
     cfg["pipeline"]["stages"] = ["clean", "metadata", "sections"]
     run([inp], tmp_path / "out", cfg, quiet=True)
-    records = [json.loads(l) for l in (tmp_path / "out" / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    records = [json.loads(ln) for ln in (tmp_path / "out" / "records.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sorted(r["format"] for r in records) == ["docx", "odt", "rtf"]
 
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import CORPUS, ROOT, SEEDS
+
 from pipeline.schema import validate_record
 
 
@@ -78,7 +78,7 @@ def test_cli_main_job_on_corpus(tmp_path):
     res = subprocess.run([sys.executable, "-m", "pipeline", "process", str(CORPUS), "--out", str(out), "--jobs", "2"],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
-    recs = [json.loads(l) for l in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    recs = [json.loads(ln) for ln in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
     docs = [p for p in CORPUS.iterdir() if p.suffix in (".txt", ".html", ".pdf")]
     assert len(recs) == len(docs)
     assert all(r["themes"] and r["summary"] and r["entities"] for r in recs)

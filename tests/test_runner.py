@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import CORPUS, ROOT, SEEDS, SPINE
+
 from pipeline.config import load_config
 from pipeline.runner import JOURNAL, run
 from pipeline.schema import validate_record
@@ -22,7 +22,7 @@ def cfg():
 
 
 def _records(out):
-    return [json.loads(l) for l in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    return [json.loads(ln) for ln in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 @pytest.mark.shared

@@ -29,7 +29,7 @@ class CleanRules:
     toc_min_following: int = 3000  # a one-line table of contents goes only when this much text follows
 
     @classmethod
-    def from_files(cls, rules_path: str | Path, labels_path: str | Path) -> "CleanRules":
+    def from_files(cls, rules_path: str | Path, labels_path: str | Path) -> CleanRules:
         rules = load_yaml(rules_path)
         labels = load_yaml(labels_path)
         glue = sorted(
@@ -102,7 +102,7 @@ def _drop_read_more_blocks(lines: list[str], rules: CleanRules) -> list[str]:
     marks = [i for i, line in enumerate(lines) if rules.read_more_line.match(line)]
     if not marks:
         return lines
-    tail = [l for l in lines[marks[-1] + 1:] if l]
+    tail = [ln for ln in lines[marks[-1] + 1:] if ln]
     cut = None
     if len(tail) <= 1 and sum(map(len, tail)) < 120:
         bounds = [-1] + marks
@@ -114,7 +114,7 @@ def _drop_read_more_blocks(lines: list[str], rules: CleanRules) -> list[str]:
     if cut is not None:
         return lines[:cut]
     drop = set(marks)
-    return [l for i, l in enumerate(lines) if i not in drop]
+    return [ln for i, ln in enumerate(lines) if i not in drop]
 
 
 def _related_block_start(lines: list[str], lo: int, mark: int) -> int | None:
@@ -150,8 +150,8 @@ def _drop_repeated_lines(lines: list[str], min_count: int) -> list[str]:
     repeated = {line for line, c in counts.items() if c >= min_count}
     if not repeated:
         return lines
-    first = next((l for l in lines if l), None)
-    return [l for i, l in enumerate(lines) if l not in repeated or (l == first and i == lines.index(first))]
+    first = next((ln for ln in lines if ln), None)
+    return [ln for i, ln in enumerate(lines) if ln not in repeated or (ln == first and i == lines.index(first))]
 
 
 _TOC_ENTRY = re.compile(r"(\.{2,}|…)\s*\d+\s*$|\s\d{1,3}$")

@@ -5,7 +5,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -48,12 +48,12 @@ Exit status: {EXIT_OK} all documents done; {EXIT_STOPPED} the run stopped (what 
 
 @app.command(help=PROCESS_HELP)
 def process(
-    inputs: List[Path] = typer.Argument(..., help="Files or folders (searched recursively) of .txt, .html/.htm, .pdf, .docx, .odt and .rtf documents."),
+    inputs: list[Path] = typer.Argument(..., help="Files or folders (searched recursively) of .txt, .html/.htm, .pdf, .docx, .odt and .rtf documents."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder for records.jsonl, errors.jsonl, the store and the index."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes. Use the number of CPU cores for large batches."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary line on stderr."),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML file deep-merged over configs/pipeline.yaml."),
-    exclude: List[str] = typer.Option([], "--exclude", help="Skip a per-document stage by name (repeatable), e.g. --exclude ner."),
+    exclude: list[str] = typer.Option([], "--exclude", help="Skip a per-document stage by name (repeatable), e.g. --exclude ner."),
     store: Optional[str] = typer.Option(None, "--store", help="Store URL or path. Default: OUT/store.sqlite. Also postgresql://user:pass@host/db."),
     no_store: bool = typer.Option(False, "--no-store", help="Write only the JSON lines files, no database."),
     no_index: bool = typer.Option(False, "--no-index", help="Do not build/update the similar-projects index."),
@@ -64,12 +64,11 @@ def process(
     cluster: Optional[str] = typer.Option(None, "--cluster", help="Start a local Dask cluster of N worker processes for this run: local:N (needs the 'cluster' extra)."),
     send: str = typer.Option("auto", "--send", help="With --scheduler/--cluster: 'path' (the workers read the files: they see them at the same path), 'bytes' (this machine reads and sends them), 'auto' (path for --cluster, bytes for --scheduler)."),
 ) -> None:
-    from ..config import load_config
     from sqlalchemy.exc import SQLAlchemyError
 
     from ..batch import process_batch
+    from ..config import load_config
     from ..errors import OutputLocked
-
     from ..stages import check_order
 
     try:
@@ -135,7 +134,7 @@ def _cluster_executor(scheduler: Optional[str], cluster: Optional[str], send: st
 @app.command()
 def stages(
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML file deep-merged over configs/pipeline.yaml."),
-    exclude: List[str] = typer.Option([], "--exclude", help="Leave a stage out (repeatable), as in process."),
+    exclude: list[str] = typer.Option([], "--exclude", help="Leave a stage out (repeatable), as in process."),
 ) -> None:
     """The stage graph: each per-document stage in order with the record fields it reads and writes
     (ingest always runs first), checked as process checks it; then every registered stage."""

@@ -18,7 +18,7 @@ import typer
 from ..errors import PipelineError
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(str, Enum):  # noqa: UP042 - typer shows and parses the values as they are
     jsonl = "jsonl"
     csv = "csv"
     parquet = "parquet"

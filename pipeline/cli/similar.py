@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -15,7 +15,7 @@ from ..common.dates import PERIOD_BOUND_HELP, parse_period_bound
 
 def similar(
     index: Path = typer.Option(..., "--index", help="Index folder (a run's output dir / index)."),
-    id: Optional[List[str]] = typer.Option(None, "--id", help="Record id of a stored project; repeat for several."),
+    id: Optional[list[str]] = typer.Option(None, "--id", help="Record id of a stored project; repeat for several."),
     text: Optional[str] = typer.Option(None, "--text", help="Free-text project idea."),
     k: int = typer.Option(5, "-k", "--k", min=1, help="Number of results per query."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list, one item per query: {query, results: [{id, title, score}]}, score 0-1, higher is more similar."),

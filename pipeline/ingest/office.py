@@ -12,7 +12,8 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from typing import Iterable, Optional
+from collections.abc import Iterable
+from typing import Optional
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old binary Office files and encrypted OOXML
 _LABEL_MAX = 60  # a label paragraph ("Projektägare:") is at most this long

@@ -18,9 +18,10 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 from ..common import load_yaml
 from ..record import Metadata
@@ -172,7 +173,7 @@ class MetadataExtractor:
 
     @classmethod
     def from_files(cls, labels_path: str | Path, regions_path: str | Path,
-                   gazetteers: Optional[dict[str, str | Path]] = None) -> "MetadataExtractor":
+                   gazetteers: Optional[dict[str, str | Path]] = None) -> MetadataExtractor:
         cfg = load_yaml(labels_path)
         labels = sorted(
             ((lab.lower(), field) for field, spec in cfg["fields"].items() for lab in spec["labels"]),

@@ -160,7 +160,7 @@ _PART = [re.compile(p, re.I) for p in (
     rf"(?:ska|skall|skulle|kommer\s+att|planeras|beräknas|var\s+tänkt\s+att|är\s+tänkt\s+att)\s+(?:att\s+)?"
     rf"(?:omfatta|nå|involvera|rekrytera|skriva\s+in)\s+(?:\w+\s+){{0,2}}?(?P<n>\d{{1,3}}(?:[ \u00a0]\d{{3}})*)\s+{_PEOPLE}",
     rf"(?:riktar|vänder)\s+sig\s+till\s+(?P<n>\d{{1,3}}(?:[ \u00a0]\d{{3}})*)\s+{_PEOPLE}",
-    rf"planerat\s+antal\s+deltagare\s+(?:är|var)\s+(?P<n>\d{{1,3}}(?:[ \u00a0]\d{{3}})*)",
+    r"planerat\s+antal\s+deltagare\s+(?:är|var)\s+(?P<n>\d{1,3}(?:[ \u00a0]\d{3})*)",
 )]
 
 # -- municipalities -----------------------------------------------------------------------------
@@ -217,8 +217,8 @@ def _load_names(path: Optional[str | Path]) -> frozenset[str]:
     p = repo_path(path) if path else None
     if p is None or not p.exists():
         return frozenset()
-    return frozenset(l.strip() for l in p.read_text(encoding="utf-8").splitlines()
-                     if l.strip() and not l.startswith("#"))
+    return frozenset(ln.strip() for ln in p.read_text(encoding="utf-8").splitlines()
+                     if ln.strip() and not ln.startswith("#"))
 
 
 @dataclass(frozen=True)
@@ -230,7 +230,7 @@ class ProseExtractor:
     @classmethod
     def from_files(cls, municipalities: Optional[str | Path] = "configs/gazetteers/municipalities.txt",
                    organisations: Optional[str | Path] = "configs/gazetteers/organisations.txt",
-                   first_names: Optional[str | Path] = "data/ner/gazetteers/per_first.txt") -> "ProseExtractor":
+                   first_names: Optional[str | Path] = "data/ner/gazetteers/per_first.txt") -> ProseExtractor:
         return cls(_load_names(municipalities), _load_names(organisations), _load_names(first_names))
 
     # -- entry point --------------------------------------------------------------------------

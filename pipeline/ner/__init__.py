@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from pipeline.config import SectionConfig
 from pipeline.paths import repo_path

@@ -23,8 +23,9 @@ Futurum``, ``Avesta Vatten & Avfall``) is kept as the model says.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Optional
 
 from .gazetteers import load
 

@@ -25,7 +25,7 @@ class SectionSplitter:
     numbered_max_words: int = 8
 
     @classmethod
-    def from_file(cls, path: str | Path, labels_path: str | Path) -> "SectionSplitter":
+    def from_file(cls, path: str | Path, labels_path: str | Path) -> SectionSplitter:
         cfg = load_yaml(path)
         headings = {h.lower(): key for key, hs in cfg["sections"].items() for h in hs}
         strong = sorted((h for h, k in headings.items() if k != "other" and len(h) > 3), key=len, reverse=True)
@@ -122,10 +122,10 @@ class SectionSplitter:
         if (len(words.split()) > self.numbered_max_words or len(line) > 90 or words[-1] in ".,;!?"
                 or any(ch.isdigit() for ch in words) or words.startswith("•")):
             return None
-        prev = next((l for l in reversed(lines[max(0, i - 3):i]) if l.strip()), "")
+        prev = next((ln for ln in reversed(lines[max(0, i - 3):i]) if ln.strip()), "")
         if prev.rstrip().endswith(":"):
             return None  # the value of a "Label:" line
-        nxt = next((l.strip() for l in lines[i + 1 : i + 3] if l.strip()), "")
+        nxt = next((ln.strip() for ln in lines[i + 1 : i + 3] if ln.strip()), "")
         if len(nxt) <= len(line) or _NUMBERED.match(nxt) or nxt.startswith("•"):
             return None
         return self.headings.get(words.lower(), "other"), line.rstrip(":").strip()
@@ -142,8 +142,8 @@ class SectionSplitter:
         low = line.lower()
         if any(low.startswith(lab) and not low[len(lab):len(lab) + 1].isalpha() for lab in self.labels):
             return False
-        prev = next((l for l in reversed(lines[max(0, i - 3):i]) if l.strip()), "")
+        prev = next((ln for ln in reversed(lines[max(0, i - 3):i]) if ln.strip()), "")
         if prev.rstrip().endswith(":"):
             return False  # the value of a "Label:" line
-        nxt = next((l for l in lines[i + 1 : i + 3] if l.strip()), "")
+        nxt = next((ln for ln in lines[i + 1 : i + 3] if ln.strip()), "")
         return len(nxt) > len(line) and not nxt.startswith("•")

@@ -14,8 +14,8 @@ s.text`` for ``base=0``; a leading bullet mark is not part of a sentence.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 # Lower-cased, without the final period: "bl.a." -> "bl.a".
 ABBREVIATIONS = frozenset({

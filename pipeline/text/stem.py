@@ -1,8 +1,8 @@
 """The one Swedish Snowball stemmer (PyStemmer), loaded once per process."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable
 
 
 @lru_cache(maxsize=1)

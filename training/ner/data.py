@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 LABELS = ("ORG", "PER", "LOC")
 DEFAULT_DATA_DIR = "../shared/ner"
