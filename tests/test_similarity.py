@@ -9,9 +9,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from pipeline.cli.similar import similar
 from pipeline.record import Record, Theme
 from pipeline.sections import split_sections
-from pipeline.similarity.cli import similar
 from pipeline.similarity.encoders import (
     StaticStudentEncoder,
     build_encoder,
