@@ -294,3 +294,24 @@ def test_join_key_fields_are_exported():
     assert (row["organisation_number"], row["fund"], row["nuts2"], row["cci"]) == (
         "212000-1234", "ESF+", "SE33", "2021SE05SFPR001")
     assert row["secondary_themes"] == "Digitalisering; Jämställdhet"
+
+
+def test_redactor_without_names_and_in_place():
+    plain = Redactor()  # e-mail and phone patterns only (the API's list titles and owners)
+    for s in ("Ung framtid i Västra Götaland", "Kommunen (a)", ""):
+        assert plain.redact_str(s) == s
+    assert plain.redact_str("Skriv till info(at)kommun.se") == "Skriv till [E-POST]"
+    assert plain.redact_str("Ring 0123-45 67 89") == "Ring [TELEFON]"
+    # the e-mail pattern takes a whole run of address characters, also a long one, and only that
+    assert plain.redact_str("x" * 5000 + " ab.cd-ef@exempel.se") == "x" * 5000 + " [E-POST]"
+    assert plain.redact_str("Se: a.b@c.se,d@e.se") == "Se: [E-POST],[E-POST]"
+    rec = Record(id="r1", source="r1.txt", sha256="0" * 64, format="txt", title="Om Eva Ek",
+                 text="Eva Ek leder arbetet, eva.ek@exempel.se.", pipeline_version="test",
+                 entities=[{"text": "Eva Ek", "label": "PER", "start": 0, "end": 6}],
+                 metadata={"contact_person": "Eva Ek", "email": "eva.ek@exempel.se"})
+    copied = Redactor().redact(rec)
+    assert rec.text.startswith("Eva Ek") and rec.metadata.email  # copy=True leaves the record alone
+    same = rec.model_copy(deep=True)
+    in_place = Redactor().redact(same, copy=False)
+    assert in_place is same and in_place == copied
+    assert in_place.text == "[PERSON-1] leder arbetet, [E-POST]." and in_place.metadata.email is None

@@ -42,9 +42,10 @@ def test_new_fields_in_schema_and_store(tmp_path):
     con.close()
 
 
-def downgrade_v3_to_v2(con) -> None:
-    """Turn a SQLite store of layout v3 into one as layout v2 wrote it: no programme-area
+def downgrade_to_v2(con) -> None:
+    """Turn a SQLite store of layout v4 into one as layout v2 wrote it: no programme-area
     column, no full-text index, the substring column ``documents.search_norm`` filled."""
+    con.execute("ALTER TABLE documents DROP COLUMN redacted_json")  # v4 -> v3
     con.execute("DROP INDEX ix_projects_programme_area_norm")
     con.execute("ALTER TABLE projects DROP COLUMN programme_area_norm")
     for name in ("search_text_ai", "search_text_ad", "search_text_au"):
@@ -63,7 +64,7 @@ def _make_v1_store(path):
     st.upsert(_record("2018/00248", fund="ESF"))  # as if read by a newer pipeline, then downgraded below
     st.close()
     con = sqlite3.connect(path)
-    downgrade_v3_to_v2(con)
+    downgrade_to_v2(con)
     con.execute("DROP INDEX ix_projects_organisation_number")
     for col in S.JOIN_COLUMNS:
         con.execute(f"ALTER TABLE projects DROP COLUMN {col}")

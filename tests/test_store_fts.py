@@ -145,12 +145,42 @@ def test_check_sees_a_stale_index(st, store_kind):
     assert any("search_text" in p for p in st.check())
 
 
-# ----------------------------------------------------------------------------- migration v2 -> v3
+# ----------------------------------------------------------------------------- redacted copy
 
 
-def _downgrade_to_v2(engine) -> None:
-    """Turn a layout-v3 store into what layout v2 wrote (either backend)."""
+def test_redacted_copy_is_written_with_the_record(store_url):
+    """documents.redacted_json: the record as Redactor().redact makes it, rewritten on every upsert."""
+    import json
+
+    from pipeline.export.redact import Redactor
+
+    st = open_store(store_url)
+    rec = _rec("2019/00201", "Kontakt", "Projektledare är Karin Lindqvist, karin.lindqvist@exempelby.se, "
+               "telefon 0123-456 78.").model_copy(update={"metadata": Metadata(
+                   owner="Exempelby kommun", contact_person="Karin Lindqvist", email="karin.lindqvist@exempelby.se")})
+    st.upsert(rec)
+    red = st.get_json(rec.id, redacted=True)
+    assert json.loads(red) == Redactor().redact(rec).to_json()
+    assert "Lindqvist" not in red and "@" not in red and "0123" not in red and "[PERSON-1]" in red
+    assert "Lindqvist" in st.get_json(rec.id)  # the record itself is kept whole
+    st.upsert(rec.model_copy(update={"title": "Kontakt med Sara Holm", "sha256": "0" * 64}))
+    assert "Kontakt med Sara Holm" in st.get_json(rec.id, redacted=True)  # not a person entity: kept
+    assert st.check() == []
+    st.delete(rec.id)
+    assert st.get_json(rec.id, redacted=True) is None
+    st.close()
+
+
+# ----------------------------------------------------------------------------- migrations v2 -> v4, v3 -> v4
+
+
+def _downgrade(engine, to: str) -> None:
+    """Turn a layout-v4 store into what layout ``to`` (3 or 2) wrote (either backend)."""
     with engine.begin() as c:
+        c.execute(text("ALTER TABLE documents DROP COLUMN redacted_json"))
+        c.execute(text(f"UPDATE store_info SET value = '{to}' WHERE key = 'schema_version'"))
+        if to == "3":
+            return
         if engine.dialect.name == "sqlite":
             for name in ("search_text_ai", "search_text_ad", "search_text_au"):
                 c.execute(text(f"DROP TRIGGER {name}"))
@@ -160,17 +190,18 @@ def _downgrade_to_v2(engine) -> None:
         c.execute(text("ALTER TABLE projects DROP COLUMN programme_area_norm"))
         c.execute(text("ALTER TABLE documents ADD COLUMN search_norm TEXT"))
         c.execute(text("UPDATE documents SET search_norm = lower(text)"))
-        c.execute(text("UPDATE store_info SET value = '2' WHERE key = 'schema_version'"))
 
 
-def test_v2_store_is_migrated(store_url):
+@pytest.mark.parametrize("old", ["2", "3"])
+def test_old_store_is_migrated(store_url, old):
     st = open_store(store_url)
     st.upsert_many(DOCS)
-    _downgrade_to_v2(st.engine)
+    _downgrade(st.engine, old)
     st.close()
-    st = open_store(store_url)  # migrates: programme-area column and full-text index filled
+    st = open_store(store_url)  # migrates: programme-area column, full-text index, redacted records filled
     with st.engine.connect() as c:
-        assert c.execute(text("SELECT value FROM store_info WHERE key = 'schema_version'")).scalar() == "3"
+        assert c.execute(text("SELECT value FROM store_info WHERE key = 'schema_version'")).scalar() == "4"
+    assert "Exempelby" in st.get_json("2019/00101", redacted=True)
     assert sorted(_ids(st, q="nyanländas")) == ["2019/00101", "2019/00103"]
     assert _ids(st, programme_area="programområde 1") == ["2019/00102", "2019/00104"]
     assert st.check() == []

@@ -47,6 +47,7 @@ from ..common.dates import PERIOD_BOUND_HELP, PERIOD_BOUND_PATTERN, parse_period
 from ..export.redact import Redactor
 from ..record import SCHEMA_VERSION, Record
 from ..store import ProjectFilter, Store
+from ..store.schema import redacted_json
 from ..web import mount_web
 
 log = logging.getLogger(__name__)
@@ -235,6 +236,7 @@ def _theme_row(r: dict) -> dict:
 _PLAIN = Redactor()  # no names: e-mail addresses and phone numbers only
 
 
+@functools.lru_cache(maxsize=8192)
 def _plain(value: Optional[str]) -> Optional[str]:
     return _PLAIN.redact_str(value) if value else value
 
@@ -354,15 +356,6 @@ def create_app(
                 cache.popitem(last=False)
         return Response(body, media_type="application/json")
 
-    @functools.lru_cache(maxsize=256)
-    def _redacted_json(raw: str, include_text: bool) -> bytes:
-        """A stored record (canonical JSON) redacted; cached by its exact content."""
-        rec = Redactor().redact(Record.from_json(json.loads(raw)))
-        data = rec.to_json()
-        if not include_text:
-            data["text"] = ""
-        return json.dumps(data, ensure_ascii=False).encode("utf-8")
-
     @app.get("/health", response_model=Health, tags=["meta"])
     def health() -> Any:
         return _json({"status": "ok", "projects": st.count(), "backend": st.backend,
@@ -443,16 +436,19 @@ def create_app(
         project_id: str = Path(pattern=ID_PATTERN, max_length=MAX_ID_CHARS),
         include_text: bool = Query(True, description="Include the full cleaned text"),
     ) -> Any:
-        raw = st.get_json(project_id)  # same shape as records.jsonl (metadata: stated fields only)
+        # the stored JSON as it is (records.jsonl shape; metadata: stated fields only): by default
+        # the copy with personal data redacted, written with the record
+        raw = st.get_json(project_id, redacted=not show_personal)
         if raw is None:
-            raise HTTPException(404, f"no project {project_id!r}")
-        if not show_personal:
-            return Response(_redacted_json(raw, include_text), media_type="application/json")
+            full = None if show_personal else st.get_json(project_id)
+            if full is None:
+                raise HTTPException(404, f"no project {project_id!r}")
+            raw = redacted_json(full)  # not stored (cannot happen in a store this version wrote)
         if include_text:
             return Response(raw.encode("utf-8"), media_type="application/json")
         data = json.loads(raw)
         data["text"] = ""
-        return JSONResponse(data)
+        return Response(_dumps(data), media_type="application/json")
 
     def _text_query(text: str) -> tuple[str, dict]:
         echo: dict[str, Any] = {"text": text[:200]}

@@ -26,8 +26,10 @@ from ..record import Record
 EMAIL_TOKEN = "[E-POST]"
 PHONE_TOKEN = "[TELEFON]"
 
+# The local part starts a run of its characters and takes all of it (possessive: an at sign
+# or a space cannot be in the run, so nothing is lost): one attempt per word, not per character.
 EMAIL_RE = re.compile(
-    r"[\w.+%-]+\s?(?:@|\(at\)|\[at\]|\(a\)|\[snabel-a\])\s?[\w-]+(?:\s?(?:\.|\(dot\)|\[dot\])\s?[\w-]+)+",
+    r"(?<![\w.+%-])[\w.+%-]++\s?(?:@|\(at\)|\[at\]|\(a\)|\[snabel-a\])\s?[\w-]+(?:\s?(?:\.|\(dot\)|\[dot\])\s?[\w-]+)+",
     re.IGNORECASE,
 )
 # Not glued to digits or to hex strings (hashes, file names); a label glued in front
@@ -40,6 +42,9 @@ _NAME_SPLIT = re.compile(r"\s*(?:,|;|/|\boch\b|\band\b|&)\s*")
 
 
 _DATE_RE = re.compile(r"(?:19|20)\d\d-[01]\d-[0-3]\d")
+# Every EMAIL_RE match holds "@" or a spelled-out at sign, every PHONE_RE match a digit:
+# a string with none of them needs no pattern run (when no names are known).
+_MAYBE_CONTACT = re.compile(r"[\d@]|[(\[](?:at|a|snabel-a)[)\]]", re.IGNORECASE)
 
 
 def _phone_ok(m: re.Match) -> bool:
@@ -168,13 +173,17 @@ class Redactor:
     def redact_str(self, text: Optional[str]) -> Optional[str]:
         if not text:
             return text
+        if not self._pseudo and not self._literals and not _MAYBE_CONTACT.search(text):
+            return text  # no names known, and nothing an e-mail or phone pattern could match
         new, _ = _apply(text, self.spans(text))
         return new
 
     # -- records ------------------------------------------------------------------------
 
-    def redact(self, record: Record) -> Record:
-        r = record.model_copy(deep=True)
+    def redact(self, record: Record, copy: bool = True) -> Record:
+        """``record`` with its personal data removed (see the module docstring). ``copy=False``
+        redacts ``record`` itself (cheaper: for a record parsed only to be redacted)."""
+        r = record.model_copy(deep=True) if copy else record
         self.add_record(record)
         old_text = r.text
         new_text, mapper = _apply(old_text, self.spans(old_text))

@@ -146,7 +146,10 @@ class ProjectFilter:
                 return exists().where(and_(t.record_id == p.id, t.kind == ASSIGNED, cond)).correlate_except(S.themes)
 
             # two EXISTS, each answered from a covering index
-            out.append(or_(has(t.theme_id.in_(wanted)), has(t.label_norm.in_([norm(w) for w in wanted]))))
+            if len(wanted) == 1:  # "=" needs no expanding parameter (cheaper to run)
+                out.append(or_(has(t.theme_id == wanted[0]), has(t.label_norm == norm(wanted[0]))))
+            else:
+                out.append(or_(has(t.theme_id.in_(wanted)), has(t.label_norm.in_([norm(w) for w in wanted]))))
         if self.region:
             out.append(p.region_norm == norm(self.region))
         if self.owner:
@@ -307,8 +310,10 @@ def _rows(record: Record, now: str) -> tuple[dict, dict[Any, list[dict]]]:
         updated_at=now,
     )
     children: dict[Any, list[dict]] = {t: [] for t in S.CHILD_TABLES}
+    record_json = canonical_json(record)
     children[S.documents].append(dict(
-        record_id=rid, summary=_nul(record.summary), text=_nul(record.text), record_json=canonical_json(record),
+        record_id=rid, summary=_nul(record.summary), text=_nul(record.text), record_json=record_json,
+        redacted_json=S.redacted_json(record_json),
     ))
     children[S.search_text].append(S.search_row(record))
     for key, value in record.to_json()["metadata"].items():
@@ -342,6 +347,14 @@ def _rows(record: Record, now: str) -> tuple[dict, dict[Any, list[dict]]]:
 
 
 # ----------------------------------------------------------------------------- store
+
+_LIST_KEYS = ("id", "title", "project_number", "owner", "region", "programme_area", "period_start", "period_end",
+              "esf_support_sek", "total_budget_sek", "source", "sha256")
+
+
+def _LIST_COLUMNS() -> list:  # noqa: N802 - a constant that must be built per statement
+    return [S.projects.c[k] for k in _LIST_KEYS]
+
 
 
 class Store:
@@ -483,11 +496,13 @@ class Store:
             row = conn.execute(select(d.record_json).where(d.record_id == record_id)).first()
         return None if row is None else Record.from_json(json.loads(row.record_json))
 
-    def get_json(self, record_id: str) -> Optional[str]:
-        """The stored record as its canonical JSON text (no parsing), or None."""
+    def get_json(self, record_id: str, redacted: bool = False) -> Optional[str]:
+        """The stored record as its canonical JSON text (no parsing), or None; ``redacted``:
+        with its personal data redacted (as ``Redactor().redact`` does; stored at write time)."""
         d = S.documents.c
+        col = d.redacted_json if redacted else d.record_json
         with self.engine.connect() as conn:
-            return conn.execute(select(d.record_json).where(d.record_id == record_id)).scalar()
+            return conn.execute(select(col).where(d.record_id == record_id)).scalar()
 
     def exists(self, record_id: str) -> bool:
         p = S.projects.c
@@ -532,53 +547,53 @@ class Store:
     def list_projects(self, flt: ProjectFilter, limit: int = 20, offset: int = 0) -> tuple[int, list[dict]]:
         """One page of project summaries (no text) and the total match count. Ordered by
         id; with ``flt.q``, by full-text rank (best first; ties by id), each item with its
-        ``rank`` (higher is better; comparable within one query only)."""
+        ``rank`` (higher is better; comparable within one query only).
+
+        One query answers the page, its assigned themes and the total (a window count);
+        only a page past the end needs a second one for the total."""
         p = S.projects.c
         t = S.themes.c
-        cols = [
-            p.id, p.title, p.project_number, p.owner, p.region, p.programme_area, p.period_start, p.period_end,
-            p.esf_support_sek, p.total_budget_sek, p.source, p.sha256,
-        ]
         terms = fts_terms(flt.q) if flt.q else []
+        if flt.q and terms:
+            stmt, rank = self._ranked(flt, terms)
+            stmt = stmt.add_columns(rank.label("rank"))
+            order = [rank.desc(), p.id]
+        else:
+            stmt, order = select(*_LIST_COLUMNS()).where(*flt.clauses()), [p.id]
+        page = (stmt.add_columns(func.count().over().label("total_"))
+                .order_by(*order).limit(limit).offset(offset).subquery("page"))
+        pc = page.c
+        ranked = "rank" in pc
+        query = (
+            select(page, t.theme_id, t.label.label("theme_label"), t.score.label("theme_score"))
+            .select_from(page.outerjoin(S.themes, and_(t.record_id == pc.id, t.kind == ASSIGNED)))
+            .order_by(*([pc.rank.desc()] if ranked else []), pc.id, t.idx)
+        )
+        items: list[dict] = []
+        total = None
         with self.engine.connect() as conn:
-            if flt.q and terms:
-                stmt, rank = self._ranked(flt, terms)
-                total = int(conn.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-                rows = conn.execute(stmt.add_columns(rank.label("rank"))
-                                    .order_by(rank.desc(), p.id).limit(limit).offset(offset)).all()
-            else:
-                where = flt.clauses()
-                total = int(conn.scalar(select(func.count()).select_from(S.projects).where(*where)) or 0)
-                rows = conn.execute(select(*cols).where(*where).order_by(p.id).limit(limit).offset(offset)).all()
-            ids = [r.id for r in rows]
-            tags: dict[str, list[dict]] = {i: [] for i in ids}
-            if ids:
-                for r in conn.execute(
-                    select(t.record_id, t.theme_id, t.label, t.score)
-                    .where(t.record_id.in_(ids), t.kind == ASSIGNED)
-                    .order_by(t.record_id, t.idx)
-                ):
-                    tags[r.record_id].append({"id": r.theme_id, "label": r.label, "score": r.score})
-        items = []
-        for r in rows:
-            d = dict(r._mapping)
-            for k in ("period_start", "period_end"):
-                d[k] = d[k].isoformat() if d[k] else None
-            if "rank" in d:
-                d["rank"] = round(float(d["rank"]), 6)
-            d["themes"] = tags[r.id]
-            items.append(d)
-        return total, items
+            for r in conn.execute(query):
+                m = r._mapping
+                if not items or items[-1]["id"] != m["id"]:
+                    total = m["total_"]
+                    d = {k: m[k] for k in _LIST_KEYS}
+                    for k in ("period_start", "period_end"):
+                        d[k] = d[k].isoformat() if d[k] else None
+                    if ranked:
+                        d["rank"] = round(float(m["rank"]), 6)
+                    d["themes"] = []
+                    items.append(d)
+                if m["theme_id"] is not None:
+                    items[-1]["themes"].append({"id": m["theme_id"], "label": m["theme_label"], "score": m["theme_score"]})
+            if total is None:  # an empty page: count on its own
+                total = conn.scalar(select(func.count()).select_from(stmt.subquery())) if offset else 0
+        return int(total or 0), items
 
     def _ranked(self, flt: ProjectFilter, terms: list) -> tuple[Any, Any]:
         """(SELECT of the matching projects' list columns, rank expression: higher is better),
         driven by the full-text index; the other filters are applied to its hits."""
         p = S.projects.c
         st = S.search_text
-        cols = [
-            p.id, p.title, p.project_number, p.owner, p.region, p.programme_area, p.period_start, p.period_end,
-            p.esf_support_sek, p.total_budget_sek, p.source, p.sha256,
-        ]
         others = dataclasses.replace(flt, q=None).clauses()
         if self.backend == "sqlite":
             # bm25: lower is better; a title hit weighs as much as five in the body
@@ -586,14 +601,14 @@ class Store:
                          "WHERE search_fts MATCH :fts_q")
                     .bindparams(fts_q=fts5_query(terms))
                     .columns(fid=Integer, score=Float).subquery("hits"))
-            stmt = (select(*cols).select_from(hits.join(st, st.c.id == hits.c.fid)
-                                              .join(S.projects, p.id == st.c.record_id))
+            stmt = (select(*_LIST_COLUMNS()).select_from(hits.join(st, st.c.id == hits.c.fid)
+                                                         .join(S.projects, p.id == st.c.record_id))
                     .where(*others))
             return stmt, -hits.c.score
         # PostgreSQL: cover density (closer matches rank higher), normalised by document length
         query = func.to_tsquery(literal_column("'swedish'::regconfig"), literal(pg_tsquery(terms)))
         tsv = literal_column("search_text.tsv")
-        stmt = (select(*cols).select_from(S.projects.join(st, st.c.record_id == p.id))
+        stmt = (select(*_LIST_COLUMNS()).select_from(S.projects.join(st, st.c.record_id == p.id))
                 .where(tsv.op("@@")(query), *others))
         return stmt, func.ts_rank_cd(tsv, query, 1)
 

@@ -27,7 +27,7 @@ metadata_obj = MetaData()
 
 # Bump when the tables change; open_store migrates an older store (MIGRATIONS) and
 # refuses one of an unknown version.
-STORE_SCHEMA_VERSION = "3"
+STORE_SCHEMA_VERSION = "4"
 
 store_info = Table(
     "store_info",
@@ -92,6 +92,9 @@ documents = Table(
     Column("text", Text, nullable=False),
     # canonical JSON of the whole record: what get()/iter_records() return
     Column("record_json", Text, nullable=False),
+    # the same with personal data redacted (``Redactor().redact``: the record's own names,
+    # e-mail addresses and phone numbers), as the API serves it by default (store layout v4)
+    Column("redacted_json", Text),
 )
 
 # One row per stated metadata field (value as JSON text), e.g. ("r1", "email", '"a@b.se"').
@@ -306,8 +309,30 @@ def _v2_to_v3(conn) -> None:
         conn.execute(insert(search_text), [search_row(record)])
 
 
+def redacted_json(record_json: str) -> str:
+    """A record's canonical JSON with its personal data redacted (what the API serves unless
+    ``--show-personal``); computed once, when the record is written."""
+    import json
+
+    from ..export.redact import Redactor
+    from ..record import Record
+
+    red = Redactor().redact(Record.model_validate_json(record_json), copy=False)
+    return json.dumps(red.to_json(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _v3_to_v4(conn) -> None:
+    """Layout v3 -> v4: ``documents.redacted_json``, filled from the stored records."""
+    from sqlalchemy import select, text, update
+
+    conn.execute(text("ALTER TABLE documents ADD COLUMN redacted_json TEXT"))
+    d = documents.c
+    for rid, js in conn.execute(select(d.record_id, d.record_json)).all():
+        conn.execute(update(documents).where(d.record_id == rid).values(redacted_json=redacted_json(js)))
+
+
 # from-version -> (to-version, step); applied in order until STORE_SCHEMA_VERSION
-MIGRATIONS = {"1": ("2", _v1_to_v2), "2": ("3", _v2_to_v3)}
+MIGRATIONS = {"1": ("2", _v1_to_v2), "2": ("3", _v2_to_v3), "3": ("4", _v3_to_v4)}
 
 
 def migrate(engine, found: str) -> bool:
