@@ -14,6 +14,7 @@ similar-projects index in line with the records::
 Records are :class:`pipeline.record.Record` objects throughout; JSON is only how
 they are written to disk.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -99,5 +100,6 @@ def process_batch(
     ``index``: update ``OUT/index``. Raises what :func:`pipeline.runner.run` raises."""
     store_url = default_store_url(out_dir) if store == "" else store
     after = store_and_index(config, store_url, index) if (store_url is not None or index) else None
-    return run(inputs, out_dir, config, jobs=jobs, quiet=quiet, force=force, after_batch=after, prune=prune,
-               executor=executor)
+    return run(
+        inputs, out_dir, config, jobs=jobs, quiet=quiet, force=force, after_batch=after, prune=prune, executor=executor
+    )

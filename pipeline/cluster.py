@@ -31,6 +31,7 @@ client exactly as for the local process pool. Here:
 ``dask``/``distributed`` are an optional extra (``pip install 'esf-pipeline[cluster]'``);
 this module imports them lazily and :func:`require_dask` says what to install.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -213,8 +214,12 @@ class ClusterExecutor:
         try:
             if self.local_workers is not None:
                 self._cluster = LocalCluster(
-                    n_workers=self.local_workers, threads_per_worker=1, processes=True,
-                    host="127.0.0.1", dashboard_address=":0", silence_logs=40,
+                    n_workers=self.local_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=":0",
+                    silence_logs=40,
                 )
                 self.client = Client(self._cluster, timeout=self.connect_timeout)
             else:
@@ -351,9 +356,14 @@ class ClusterExecutor:
                     if len(indices) > 1:  # which of them killed the workers? each alone
                         alone.extend(indices)
                     else:
-                        done[indices[0]] = ("error", _error(
-                            items[indices[0]][1], "worker_lost",
-                            "the workers given this document died while processing it (out of memory or killed)"))
+                        done[indices[0]] = (
+                            "error",
+                            _error(
+                                items[indices[0]][1],
+                                "worker_lost",
+                                "the workers given this document died while processing it (out of memory or killed)",
+                            ),
+                        )
                 except CancelledError as exc:
                     raise RuntimeError("the Dask scheduler cancelled the batch (connection lost?)") from exc
                 except Exception as exc:

@@ -9,6 +9,7 @@ stage class, holding its defaults) or, for the sections that are not stages,
 :data:`SECTION_MODELS`. An unknown section or key is a :class:`ConfigError`
 naming it and the keys that are known.
 """
+
 from __future__ import annotations
 
 import copy

@@ -4,6 +4,7 @@ Catch :class:`PipelineError` to handle any failure the pipeline reports on purpo
 each error has a stable, machine-readable ``kind`` (what lands in ``errors.jsonl``)
 and a ``message`` for people.
 """
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Where bundled configs and models live (the repository / install root)."""
+
 from __future__ import annotations
 
 from pathlib import Path

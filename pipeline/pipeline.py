@@ -8,6 +8,7 @@
 batch can be mapped over any executor (process pool, Dask, Ray). The stage
 order is checked when the pipeline is built (:func:`pipeline.stages.check_order`).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -5,6 +5,7 @@ all character offsets (``start``/``end``) refer to ``Record.text``, the
 cleaned text. ``Record.to_json()`` is what lands in ``records.jsonl`` and
 what ``pipeline/schema/record.schema.json`` describes.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -50,7 +51,8 @@ class Metadata(_Model):
     nuts2: Optional[str] = Field(default=None, description="NUTS-2 code as stated, e.g. SE11")
     cci: Optional[str] = Field(default=None, description="Programme CCI, e.g. 2021SE05SFPR")
     secondary_themes: Optional[list[str]] = Field(
-        default=None, description="The page's 'Sekundärtema' lines answered Ja ([] when all are Nej)")
+        default=None, description="The page's 'Sekundärtema' lines answered Ja ([] when all are Nej)"
+    )
 
 
 class Span(_Model):
@@ -104,7 +106,8 @@ class Record(_Model):
     title: Optional[str] = None
     text: str
     sentences: list[Span] = Field(
-        default_factory=list, description="Sentence spans of text, in order (the segment stage; empty without it)")
+        default_factory=list, description="Sentence spans of text, in order (the segment stage; empty without it)"
+    )
     metadata: Metadata = Field(default_factory=Metadata)
     sections: list[Section] = Field(default_factory=list)
     entities: list[Entity] = Field(default_factory=list)

@@ -28,6 +28,7 @@
   ``items``. The journal, the records, the errors, the store and the index are
   written here, on the client, exactly as for the local pool.
 """
+
 from __future__ import annotations
 
 import errno
@@ -67,9 +68,9 @@ class RunSummary:
     processed: int = 0
     skipped: int = 0
     failed: int = 0
-    unsupported: int = 0      # files that are not supported documents (in folders or named)
-    gone: int = 0             # records whose source file no longer exists (kept)
-    pruned: int = 0           # records removed because their source is gone (prune=True)
+    unsupported: int = 0  # files that are not supported documents (in folders or named)
+    gone: int = 0  # records whose source file no longer exists (kept)
+    pruned: int = 0  # records removed because their source is gone (prune=True)
     empty_input: bool = False  # the inputs hold no supported document at all
     seconds: float = 0.0
     out_dir: Optional[Path] = None
@@ -81,8 +82,7 @@ class RunSummary:
         if self.unsupported:
             parts.append(f"{self.unsupported} unsupported (skipped)")
         if self.gone:
-            parts.append(f"{self.gone} source{'s' if self.gone != 1 else ''} gone "
-                         "(records kept; --prune removes them)")
+            parts.append(f"{self.gone} source{'s' if self.gone != 1 else ''} gone (records kept; --prune removes them)")
         if self.pruned:
             parts.append(f"{self.pruned} pruned (source gone)")
         if self.empty_input:
@@ -463,9 +463,10 @@ def _run(inputs, out: Path, config, executor, quiet, force, after_batch, prune) 
         cur = by_source.get(rec["source"])
         if cur is not None:
             pending[cur["id"]] = cur
-    with open(out / JOURNAL, "ab") as journal, tqdm(
-        total=len(todo), disable=quiet or not todo, unit="doc", desc="process", file=sys.stderr
-    ) as bar:
+    with (
+        open(out / JOURNAL, "ab") as journal,
+        tqdm(total=len(todo), disable=quiet or not todo, unit="doc", desc="process", file=sys.stderr) as bar,
+    ):
         for status, result in executor.map(todo, config):
             if status == "ok":
                 typed[result.source] = result
@@ -500,12 +501,17 @@ def _run(inputs, out: Path, config, executor, quiet, force, after_batch, prune) 
     kept_old = [e for src, e in old_errors.items() if src not in current and src not in by_source]
     write_jsonl_atomic(out / ERRORS, sorted(kept_old + list(errors.values()), key=lambda e: e["source"]))
     if after_batch is not None:
+
         def as_record(r: dict[str, Any]) -> Record:
             rec = typed.get(r["source"])
             return rec if rec is not None and rec.id == r["id"] else Record.from_json(r)
 
-        after_batch([as_record(r) for r in records], [as_record(r) for r in pending.values()], out,
-                    removed=[Record.from_json(r) for r in removed])
+        after_batch(
+            [as_record(r) for r in records],
+            [as_record(r) for r in pending.values()],
+            out,
+            removed=[Record.from_json(r) for r in removed],
+        )
     (out / JOURNAL).unlink(missing_ok=True)
     summary.failed = len(failed_now)
     summary.seconds = time.perf_counter() - t0
@@ -519,12 +525,16 @@ class LocalExecutor:
     def __init__(self, jobs: int = 1):
         self.jobs = jobs
 
-    def map(self, items: list[tuple[str, str]], config: dict[str, Any]) -> Iterator[tuple[str, Record | dict[str, Any]]]:
+    def map(
+        self, items: list[tuple[str, str]], config: dict[str, Any]
+    ) -> Iterator[tuple[str, Record | dict[str, Any]]]:
         """``(status, payload)`` for each ``(path, source)``, in the order of ``items``."""
         return _map(items, config, self.jobs)
 
 
-def _map(items: list[tuple[str, str]], config: dict[str, Any], jobs: int) -> Iterator[tuple[str, Record | dict[str, Any]]]:
+def _map(
+    items: list[tuple[str, str]], config: dict[str, Any], jobs: int
+) -> Iterator[tuple[str, Record | dict[str, Any]]]:
     if not items:
         return
     if jobs <= 1 or len(items) == 1:

@@ -17,6 +17,7 @@ A stage is built once per worker from its config section (models loaded in
 field a stage reads is written by ingest or an earlier stage. No stage keeps
 state between records.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -119,7 +120,9 @@ def check_order(names: list[str]) -> None:
             writers = [n for n in registered() if field in stage_class(n).writes]
             later = [n for n in writers if n in names[i + 1 :]]
             if later:
-                hint = f"it is written by stage {later[0]!r}, which comes after it: put {later[0]!r} before {info.name!r}"
+                hint = (
+                    f"it is written by stage {later[0]!r}, which comes after it: put {later[0]!r} before {info.name!r}"
+                )
             elif writers:
                 hint = f"it is written by stage {' or '.join(map(repr, writers))}, which is not in the pipeline: add it before {info.name!r}"
             else:

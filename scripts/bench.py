@@ -11,6 +11,7 @@ and the ratio of (2) to the bare NER model with N processes (target >= 0.5).
     python scripts/bench.py                 # 2000 documents, --jobs 2
     python scripts/bench.py --docs 500 --jobs 2
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,8 +72,14 @@ def main() -> None:
 
         out = tmp / "out"
         t0 = time.perf_counter()
-        summary = run([tmp / "in"], out, cfg, jobs=args.jobs, quiet=True,
-                      after_batch=store_and_index(cfg, str(out / "store.sqlite"), True))
+        summary = run(
+            [tmp / "in"],
+            out,
+            cfg,
+            jobs=args.jobs,
+            quiet=True,
+            after_batch=store_and_index(cfg, str(out / "store.sqlite"), True),
+        )
         t_full = time.perf_counter() - t0
         assert summary.failed == 0, (out / "errors.jsonl").read_text()[:2000]
         full_rate = summary.processed / t_full

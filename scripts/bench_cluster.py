@@ -20,6 +20,7 @@ and the scheduler's overhead per document, best of --rounds alternating rounds:
     python -m scripts.bench_cluster                # 400 documents, --jobs 2
     python -m scripts.bench_cluster --docs 1000 --jobs 2 --tasks 5000 --rounds 5
 """
+
 from __future__ import annotations
 
 import argparse
@@ -102,7 +103,9 @@ def main() -> None:
         print(f"documents: {len(files)} project pages; {os.cpu_count()} CPU cores; {load_s} at start")
 
         n, dt = timed_run(tmp / "in", tmp / "local", cfg, jobs=args.jobs)
-        print(f"local process pool, --jobs {args.jobs}:           {n / dt:7.1f} docs/s  ({n} docs in {dt:.1f} s, start included)")
+        print(
+            f"local process pool, --jobs {args.jobs}:           {n / dt:7.1f} docs/s  ({n} docs in {dt:.1f} s, start included)"
+        )
 
         # the client's own share: store (SQLite) and index for these records, as after a batch
         import json
@@ -110,15 +113,20 @@ def main() -> None:
         from pipeline.batch import store_and_index
         from pipeline.record import Record
 
-        recs = [Record.from_json(json.loads(line)) for line in (tmp / "local" / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+        recs = [
+            Record.from_json(json.loads(line))
+            for line in (tmp / "local" / "records.jsonl").read_text(encoding="utf-8").splitlines()
+        ]
         t0 = time.perf_counter()
         store_and_index(cfg, str(tmp / "local" / "store.sqlite"), False)(recs, recs, tmp / "local")
         t_store = time.perf_counter() - t0
         t0 = time.perf_counter()
         store_and_index(cfg, None, True)(recs, recs, tmp / "local")
         t_index = time.perf_counter() - t0
-        print(f"client side, SQLite store upsert:           {len(recs) / t_store:7.1f} docs/s; "
-              f"index build: {len(recs) / t_index:7.1f} docs/s")
+        print(
+            f"client side, SQLite store upsert:           {len(recs) / t_store:7.1f} docs/s; "
+            f"index build: {len(recs) / t_index:7.1f} docs/s"
+        )
 
         rates = {}
         for workers, send in ((1, "path"), (2, "path"), (2, "bytes")):
@@ -126,8 +134,10 @@ def main() -> None:
                 t_start = started(ex, cfg)
                 n, dt = timed_run(tmp / "in", tmp / f"c{workers}{send}", cfg, executor=ex)
                 rates[(workers, send)] = n / dt
-                print(f"dask cluster, {workers} worker{'s' if workers > 1 else ' '} ({send:5s}):      "
-                      f"{n / dt:7.1f} docs/s  ({n} docs in {dt:.1f} s; start {t_start:.1f} s apart)")
+                print(
+                    f"dask cluster, {workers} worker{'s' if workers > 1 else ' '} ({send:5s}):      "
+                    f"{n / dt:7.1f} docs/s  ({n} docs in {dt:.1f} s; start {t_start:.1f} s apart)"
+                )
 
         # scheduler overhead: trivial tasks, and the spine in-process vs on one worker, in
         # alternating rounds (the best of each: the machine's other load comes and goes), plus the
@@ -140,6 +150,7 @@ def main() -> None:
 
                 t = ps.Process().cpu_times()
                 return t.user + t.system
+
             return sum(client.run(cpu).values())
 
         spine = Pipeline(spine_cfg)
@@ -160,14 +171,20 @@ def main() -> None:
                 best["cpu_client"] = min(best["cpu_client"], (sum(me.cpu_times()[:2]) - c0) / n)
                 best["cpu_worker"] = min(best["cpu_worker"], (worker_cpu(ex.connect()) - w0) / n)
         ms = {k: 1000 * v for k, v in best.items()}
-        print(f"scheduler overhead, trivial task, 1 worker:  {ms['task']:7.2f} ms/task "
-              f"(best of {args.rounds} rounds of {args.tasks} tasks)")
-        print(f"spine per document, best of {args.rounds} rounds: in this process {ms['local']:.2f} ms, on a 1-worker "
-              f"cluster {ms['cluster']:.2f} ms (the runner included): overhead {ms['cluster'] - ms['local']:.2f} ms/doc "
-              "wall (target < 5)")
-        print(f"  CPU per document: in this process {ms['cpu_local']:.2f} ms; on the cluster {ms['cpu_worker']:.2f} ms in "
-              f"the worker + {ms['cpu_client']:.2f} ms in the client and scheduler: overhead "
-              f"{ms['cpu_worker'] + ms['cpu_client'] - ms['cpu_local']:.2f} ms/doc CPU")
+        print(
+            f"scheduler overhead, trivial task, 1 worker:  {ms['task']:7.2f} ms/task "
+            f"(best of {args.rounds} rounds of {args.tasks} tasks)"
+        )
+        print(
+            f"spine per document, best of {args.rounds} rounds: in this process {ms['local']:.2f} ms, on a 1-worker "
+            f"cluster {ms['cluster']:.2f} ms (the runner included): overhead {ms['cluster'] - ms['local']:.2f} ms/doc "
+            "wall (target < 5)"
+        )
+        print(
+            f"  CPU per document: in this process {ms['cpu_local']:.2f} ms; on the cluster {ms['cpu_worker']:.2f} ms in "
+            f"the worker + {ms['cpu_client']:.2f} ms in the client and scheduler: overhead "
+            f"{ms['cpu_worker'] + ms['cpu_client'] - ms['cpu_local']:.2f} ms/doc CPU"
+        )
         try:
             load = os.getloadavg()
             print(f"load average at end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")

@@ -13,6 +13,7 @@ are whitespace-separated tokens of the input text. Prints
   merging), with the model loaded once beforehand,
 * model size on disk.
 """
+
 from __future__ import annotations
 
 import os

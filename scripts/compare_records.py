@@ -6,6 +6,7 @@ Records are matched by ``id``; for each top-level field it prints how many recor
 with one example. ``source`` is ignored by default (it is the input's absolute path, so
 two checkouts give different values). Exit status 0 when no compared field differs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("before", type=Path)
     ap.add_argument("after", type=Path)
-    ap.add_argument("--ignore", action="append", default=None,
-                    help="top-level field to leave out (repeatable; default: source)")
+    ap.add_argument(
+        "--ignore", action="append", default=None, help="top-level field to leave out (repeatable; default: source)"
+    )
     args = ap.parse_args(argv)
     a, b = load(args.before), load(args.after)
     diffs, example, only_a, only_b = compare(a, b, set(args.ignore or ["source"]))

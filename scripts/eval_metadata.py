@@ -14,6 +14,7 @@ that the gold does not state).
 Halves and folds are deterministic (by a hash of the file name), so rules designed while looking at
 half A can be measured on half B.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,15 +68,24 @@ def score(gold: list[dict], pred: dict[str, dict], same, keys) -> dict:
                 misses.append((g["file"], k, v, pm.get(k)))
         false_x += [(g["file"], k, pm[k]) for k in keys if k in pm and k not in gm and pm[k] not in (None, [], "")]
     ok, total = sum(v[0] for v in by_kind.values()), sum(v[1] for v in by_kind.values())
-    return dict(ok=ok, total=total, by_kind=dict(by_kind), by_field=dict(by_field), misses=misses, false_x=false_x,
-                docs=len(gold))
+    return dict(
+        ok=ok,
+        total=total,
+        by_kind=dict(by_kind),
+        by_field=dict(by_field),
+        misses=misses,
+        false_x=false_x,
+        docs=len(gold),
+    )
 
 
 def fmt(label: str, s: dict) -> str:
     acc = s["ok"] / s["total"] if s["total"] else 0.0
     kinds = ", ".join(f"{k} {a}/{b}" for k, (a, b) in sorted(s["by_kind"].items()))
-    return (f"{label}: {s['docs']} docs, {s['ok']}/{s['total']} = {acc:.3f} exact; {kinds}; "
-            f"false extractions {len(s['false_x'])}")
+    return (
+        f"{label}: {s['docs']} docs, {s['ok']}/{s['total']} = {acc:.3f} exact; {kinds}; "
+        f"false extractions {len(s['false_x'])}"
+    )
 
 
 def main() -> None:
@@ -83,8 +93,11 @@ def main() -> None:
     ap.add_argument("--half", choices=["a", "b"], help="only this half of the documents")
     ap.add_argument("--folds", type=int, default=0, help="also print figures per fold (k-fold by document)")
     ap.add_argument("--misses", action="store_true", help="list every miss and false extraction")
-    ap.add_argument("--dev", default="../shared/dev",
-                    help="the development set folder (default ../shared/dev, relative to the repo root)")
+    ap.add_argument(
+        "--dev",
+        default="../shared/dev",
+        help="the development set folder (default ../shared/dev, relative to the repo root)",
+    )
     a = ap.parse_args()
     dev = Path(a.dev) if Path(a.dev).is_absolute() else ROOT / a.dev
     if not (dev / "gold.jsonl").exists():
@@ -100,14 +113,20 @@ def main() -> None:
         for h in "ab":
             print(fmt(f"half {h.upper()}", score([g for g in gold if half_of(g["file"]) == h], pred, sc.same, sc.KEYS)))
     for f in range(a.folds):
-        print(fmt(f"fold {f + 1}/{a.folds}", score([g for g in gold if bucket(g["file"], a.folds) == f], pred,
-                                                    sc.same, sc.KEYS)))
+        print(
+            fmt(
+                f"fold {f + 1}/{a.folds}",
+                score([g for g in gold if bucket(g["file"], a.folds) == f], pred, sc.same, sc.KEYS),
+            )
+        )
     print("by field: " + ", ".join(f"{k} {x}/{y}" for k, (x, y) in sorted(whole["by_field"].items())))
     fx = Counter(k for _, k, _ in whole["false_x"])
     print(f"false extractions by field: {dict(fx)}")
     if a.misses:
         for file, k, want, got in whole["misses"]:
-            print(f"  miss  {file} {k}: gold {json.dumps(want, ensure_ascii=False)} got {json.dumps(got, ensure_ascii=False)}")
+            print(
+                f"  miss  {file} {k}: gold {json.dumps(want, ensure_ascii=False)} got {json.dumps(got, ensure_ascii=False)}"
+            )
         for file, k, got in whole["false_x"]:
             print(f"  false {file} {k}: {json.dumps(got, ensure_ascii=False)}")
 

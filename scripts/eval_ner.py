@@ -12,6 +12,7 @@ other than ORG/PER/LOC) counts as outside. The model is run on ``Doc`` objects
 built from the file's tokens, so tokenization does not affect the score; an
 entity counts as correct only with exact boundaries and label.
 """
+
 from __future__ import annotations
 
 import os
@@ -69,12 +70,15 @@ def evaluate(nlp, sents, batch_size: int = 256) -> dict:
 
 def without_names(sents, names_file: Path):
     """The sentences that mention none of the names in ``names_file`` (whole tokens, case-insensitive)."""
-    names = [tuple(line.lower().split()) for line in names_file.read_text(encoding="utf-8").splitlines()
-             if line.strip() and not line.startswith("#")]
+    names = [
+        tuple(line.lower().split())
+        for line in names_file.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
 
     def mentions(words):
         low = [w.lower() for w in words]
-        return any(tuple(low[i:i + len(n)]) == n for n in names for i in range(len(low) - len(n) + 1))
+        return any(tuple(low[i : i + len(n)]) == n for n in names for i in range(len(low) - len(n) + 1))
 
     return [s for s in sents if not mentions(s[0])]
 
@@ -90,14 +94,28 @@ def print_table(title: str, res: dict) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="models/ner", help="spaCy pipeline folder (default models/ner)")
-    ap.add_argument("--data-dir", default="../shared/ner", help="corpora folder for the dev split (default ../shared/ner)")
+    ap.add_argument(
+        "--data-dir", default="../shared/ner", help="corpora folder for the dev split (default ../shared/ner)"
+    )
     ap.add_argument("--file", action="append", default=[], help="CoNLL/IOB file to evaluate on (repeatable)")
-    ap.add_argument("--dev-seed", type=int, default=13, help="shuffle seed of the 10 %% news dev split (default 13; the model card reports splits 13 to 16)")
+    ap.add_argument(
+        "--dev-seed",
+        type=int,
+        default=13,
+        help="shuffle seed of the 10 %% news dev split (default 13; the model card reports splits 13 to 16)",
+    )
     ap.add_argument("--no-dev", action="store_true", help="skip the dev split")
-    ap.add_argument("--prompt-names", default="data/ner/dev_names_in_prompts.txt",
-                    help="names from the dev split given to the writers of data/ner/synthetic; the dev split is also scored without the sentences that mention them ('none' = off)")
+    ap.add_argument(
+        "--prompt-names",
+        default="data/ner/dev_names_in_prompts.txt",
+        help="names from the dev split given to the writers of data/ner/synthetic; the dev split is also scored without the sentences that mention them ('none' = off)",
+    )
     ap.add_argument("--seeds", action="store_true", help="also score the NER stage on the annotated ESF seeds")
-    ap.add_argument("--seeds-dir", default="../shared/seeds", help="the seed documents (default ../shared/seeds, relative to the repo root)")
+    ap.add_argument(
+        "--seeds-dir",
+        default="../shared/seeds",
+        help="the seed documents (default ../shared/seeds, relative to the repo root)",
+    )
     ap.add_argument("--json", action="store_true", help="print results as JSON too")
     args = ap.parse_args(argv)
 
@@ -111,8 +129,11 @@ def main(argv=None) -> int:
     trained_on_dev = info.exists() and json.loads(info.read_text(encoding="utf-8")).get("args", {}).get("all_news")
     results = {}
     if not args.no_dev and trained_on_dev:
-        print(f"note: {args.model} was trained with --all-news, i.e. on every dev split too, so its dev score is "
-              "not a held-out score; train with --dev-seed N (without --all-news) to measure one", file=sys.stderr)
+        print(
+            f"note: {args.model} was trained with --all-news, i.e. on every dev split too, so its dev score is "
+            "not a held-out score; train with --dev-seed N (without --all-news) to measure one",
+            file=sys.stderr,
+        )
     if not args.no_dev:
         _, dev = nerdata.news_split(repo_path(args.data_dir), seed=args.dev_seed)
         results["dev"] = evaluate(nlp, dev)
@@ -121,8 +142,10 @@ def main(argv=None) -> int:
         if args.prompt_names != "none" and names.exists():
             clean = without_names(dev, names)
             results["dev_clean"] = evaluate(nlp, clean)
-            print_table(f"news dev split without the {len(dev) - len(clean)} sentences that mention a name in {args.prompt_names}",
-                        results["dev_clean"])
+            print_table(
+                f"news dev split without the {len(dev) - len(clean)} sentences that mention a name in {args.prompt_names}",
+                results["dev_clean"],
+            )
     for f in args.file:
         sents = nerdata.read_any(f)
         results[f] = evaluate(nlp, sents)

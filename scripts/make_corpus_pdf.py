@@ -22,6 +22,7 @@ Usage::
 The output is deterministic (fixed creation date), so re-running the script
 gives a byte-identical file.
 """
+
 from __future__ import annotations
 
 import datetime as _dt

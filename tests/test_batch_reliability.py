@@ -1,6 +1,7 @@
 """Batch runs that real archives break: odd file names, kills between the outputs,
 changed and deleted documents, path spellings, concurrent writers, orphaned workers,
 unsupported files, exit status."""
+
 from __future__ import annotations
 
 import json
@@ -44,6 +45,7 @@ def _store_rows(url: str) -> dict[str, str]:
 
 def _after(cfg, url):
     from pipeline.batch import store_and_index
+
     return store_and_index(cfg, url, False)
 
 
@@ -51,8 +53,9 @@ DOC = "Projekt {name}\n\n{number}Sammanfattning\n\nProjektet ger unga i {place} 
 
 
 def _doc(path: Path, name: str = "Alfa", place: str = "Umeå", number: str = "") -> Path:
-    path.write_text(DOC.format(name=name, place=place, number=f"Projektnummer: {number}\n\n" if number else ""),
-                    encoding="utf-8")
+    path.write_text(
+        DOC.format(name=name, place=place, number=f"Projektnummer: {number}\n\n" if number else ""), encoding="utf-8"
+    )
     return path
 
 
@@ -78,6 +81,7 @@ def test_latin1_file_name_does_not_stop_the_run(tmp_path, cfg):
 def test_journal_survives_unencodable_text(tmp_path, cfg):
     """A lone surrogate anywhere in a row is written as a JSON escape, not a crash."""
     from pipeline.runner import _jsonl_bytes
+
     row = {"source": "x", "message": "bad \udce9 byte"}
     line = _jsonl_bytes(row)
     line.decode("utf-8")
@@ -168,8 +172,13 @@ def test_second_writer_is_refused_with_a_clear_message(tmp_path, cfg):
         with pytest.raises(OutputLocked) as exc:
             run([inp], out, cfg, quiet=True)
         assert str(os.getpid()) in str(exc.value) and "another" in str(exc.value)
-        res = subprocess.run([sys.executable, "-m", "pipeline", "process", str(inp), "--out", str(out),
-                              "--no-store", "--no-index"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        res = subprocess.run(
+            [sys.executable, "-m", "pipeline", "process", str(inp), "--out", str(out), "--no-store", "--no-index"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert res.returncode == 4 and "another" in res.stderr and "Traceback" not in res.stderr
         assert not (out / "records.jsonl").exists()
     assert run([inp], out, cfg, quiet=True).processed == 1  # released
@@ -194,6 +203,7 @@ def test_deleted_input_is_reported_and_pruned_on_request(tmp_path, cfg):
     out = tmp_path / "out"
     url = str(out / "store.sqlite")
     from pipeline.batch import store_and_index
+
     after = store_and_index(cfg, url, True)  # with the similar-projects index
 
     def index_ids():
@@ -234,7 +244,7 @@ def _children(pid: int) -> set[int]:
                 stat = (d / "stat").read_text()
             except OSError:
                 continue
-            fields = stat[stat.rindex(")") + 2:].split()
+            fields = stat[stat.rindex(")") + 2 :].split()
             if int(fields[1]) == pid:
                 out.add(int(d.name))
     return out
@@ -245,7 +255,7 @@ def _alive(pid: int) -> bool:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
-    return stat[stat.rindex(")") + 2:].split()[0] not in ("Z", "X")
+    return stat[stat.rindex(")") + 2 :].split()[0] not in ("Z", "X")
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -255,11 +265,30 @@ def test_pool_workers_die_with_a_killed_parent(tmp_path):
     docs = sorted(p for p in CORPUS.iterdir() if p.suffix == ".txt")
     for i in range(150):
         for d in docs:
-            (inp / f"{i:03d}_{d.name}").write_text(d.read_text(encoding="utf-8") * 3 + f"\nKopia {i}.\n", encoding="utf-8")
+            (inp / f"{i:03d}_{d.name}").write_text(
+                d.read_text(encoding="utf-8") * 3 + f"\nKopia {i}.\n", encoding="utf-8"
+            )
     conf = tmp_path / "spine.yaml"
     conf.write_text("pipeline:\n  stages: [clean, metadata, sections]\n", encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "process", str(inp), "--out", str(tmp_path / "out"),
-                             "--jobs", "2", "--quiet", "--no-store", "--no-index", "--config", str(conf)], cwd=ROOT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "process",
+            str(inp),
+            "--out",
+            str(tmp_path / "out"),
+            "--jobs",
+            "2",
+            "--quiet",
+            "--no-store",
+            "--no-index",
+            "--config",
+            str(conf),
+        ],
+        cwd=ROOT,
+    )
     workers: set[int] = set()
     try:
         deadline = time.time() + 120
@@ -322,7 +351,9 @@ def test_empty_input_is_said(tmp_path, cfg):
 
 
 def _cli(*args, timeout=120):
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_process_exit_status_when_documents_fail(tmp_path):
@@ -386,8 +417,17 @@ def test_unreachable_store_stops_the_run_with_a_clear_message(tmp_path):
     conf = tmp_path / "spine.yaml"
     conf.write_text("pipeline:\n  stages: [clean, metadata, sections]\n", encoding="utf-8")
     out = tmp_path / "out"
-    res = _cli("process", str(inp), "--out", str(out), "--no-index", "--config", str(conf),
-               "--store", "postgresql://nobody@127.0.0.1:1/none?connect_timeout=5")
+    res = _cli(
+        "process",
+        str(inp),
+        "--out",
+        str(out),
+        "--no-index",
+        "--config",
+        str(conf),
+        "--store",
+        "postgresql://nobody@127.0.0.1:1/none?connect_timeout=5",
+    )
     assert res.returncode == 1 and "Traceback" not in res.stderr and "run the same command again" in res.stderr
     assert len(_records(out)) == 1 and (out / JOURNAL).exists()  # kept; the store gets it next time
 

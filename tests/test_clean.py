@@ -1,4 +1,5 @@
 """Cleaning on the real seeds: furniture out, every content paragraph kept."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -11,9 +12,18 @@ from pipeline.clean import CleanRules, clean_text
 from pipeline.clean.rules import normalise
 
 FURNITURE = [
-    "Logotyp på utskrifter", "In English", "Storlek: px", "Starta visningen från sidan", "Download \"",
-    "Transkript", "Lär dig mer", "Information med anledning av covid-19", "Uppdaterad information",
-    "information (1)", "[Skriv text]", "Den här hemsidan använder cookies",
+    "Logotyp på utskrifter",
+    "In English",
+    "Storlek: px",
+    "Starta visningen från sidan",
+    'Download "',
+    "Transkript",
+    "Lär dig mer",
+    "Information med anledning av covid-19",
+    "Uppdaterad information",
+    "information (1)",
+    "[Skriv text]",
+    "Den här hemsidan använder cookies",
 ]
 
 
@@ -52,8 +62,10 @@ def _content_paragraphs(raw: str, stop: str | None = None) -> list[str]:
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize("seed,stop", [("000", None), ("001", None), ("002", "VERKSAMHETSPLAN OCH BUDGET 2013"),
-                                       ("003", None), ("004", None)])
+@pytest.mark.parametrize(
+    "seed,stop",
+    [("000", None), ("001", None), ("002", "VERKSAMHETSPLAN OCH BUDGET 2013"), ("003", None), ("004", None)],
+)
 def test_seed_furniture_removed_and_content_kept(rules, seed, stop):
     raw = seed_path(seed).read_text(encoding="utf-8")
     text = clean_text(raw, rules)
@@ -71,7 +83,12 @@ def test_seed_furniture_removed_and_content_kept(rules, seed, stop):
 @pytest.mark.shared
 def test_read_more_list_of_unrelated_documents_removed(rules):
     text = clean_text(seed_path("002").read_text(encoding="utf-8"), rules)
-    for unrelated in ["VERKSAMHETSPLAN OCH BUDGET", "14 sätt att jobba jämt", "Matchning Södertörn", "karriärvägledning.se.nu"]:
+    for unrelated in [
+        "VERKSAMHETSPLAN OCH BUDGET",
+        "14 sätt att jobba jämt",
+        "Matchning Södertörn",
+        "karriärvägledning.se.nu",
+    ]:
         assert unrelated not in text
     assert text.rstrip().endswith("Länsstyrelsen Västernorrland, Härnösand Tel")
     # Page numbers glued to page text are removed, the page text is kept.
@@ -96,23 +113,31 @@ def test_glued_labels_repaired(rules):
     assert "Projektägare: saknas" in text1
 
 
-@pytest.mark.parametrize("line,expected", [
-    ("ProjektfasGenomförande", "Projektfas: Genomförande"),
-    ("Total projektbudget12 000 kr", "Total projektbudget: 12 000 kr"),
-    ("RegionSmåland och öarna", "Region: Småland och öarna"),
-    ("Regionens arbete fortsätter", "Regionens arbete fortsätter"),   # an ordinary word, not a label
-    ("Region Skåne deltar", "Region Skåne deltar"),
-    ("Telefonnummer08-123 45 67", "Telefonnummer: 08-123 45 67"),
-])
+@pytest.mark.parametrize(
+    "line,expected",
+    [
+        ("ProjektfasGenomförande", "Projektfas: Genomförande"),
+        ("Total projektbudget12 000 kr", "Total projektbudget: 12 000 kr"),
+        ("RegionSmåland och öarna", "Region: Småland och öarna"),
+        ("Regionens arbete fortsätter", "Regionens arbete fortsätter"),  # an ordinary word, not a label
+        ("Region Skåne deltar", "Region Skåne deltar"),
+        ("Telefonnummer08-123 45 67", "Telefonnummer: 08-123 45 67"),
+    ],
+)
 def test_glue_repair_generalises(rules, line, expected):
-    assert clean_text(f"Titel\n\n{line}\n\nEn vanlig mening om projektet som är lång nog.", rules).split("\n\n")[1] == expected
+    assert (
+        clean_text(f"Titel\n\n{line}\n\nEn vanlig mening om projektet som är lång nog.", rules).split("\n\n")[1]
+        == expected
+    )
 
 
 def test_generic_furniture_variants(rules):
-    raw = ("Logotyper för utskrift\n\nVi använder cookies för att webbplatsen ska fungera. Genom att fortsätta "
-           "godkänner du detta.\n\nAcceptera\n\nStäng\n\nAnmäl dig till vårt webbinarium om ESF+ den 3 maj!\n\n"
-           "Projekt Gröna jobb\n\nProjektet ger unga i Kiruna praktik inom besöksnäringen.\n\nSida 2 av 5\n\n"
-           "• punkt ett\n● punkt två\n-punkt tre")
+    raw = (
+        "Logotyper för utskrift\n\nVi använder cookies för att webbplatsen ska fungera. Genom att fortsätta "
+        "godkänner du detta.\n\nAcceptera\n\nStäng\n\nAnmäl dig till vårt webbinarium om ESF+ den 3 maj!\n\n"
+        "Projekt Gröna jobb\n\nProjektet ger unga i Kiruna praktik inom besöksnäringen.\n\nSida 2 av 5\n\n"
+        "• punkt ett\n● punkt två\n-punkt tre"
+    )
     text = clean_text(raw, rules)
     assert text.split("\n\n")[0] == "Projekt Gröna jobb"
     assert "cookies" not in text and "webbinarium" not in text and "Sida 2" not in text
@@ -127,10 +152,12 @@ def test_unicode_and_whitespace_normalised(rules):
 
 
 def test_read_more_links_inside_text_do_not_cut_content(rules):
-    raw = ("Nyhet om projektet\n\nFörsta stycket handlar om unga i Boden som får praktik.\n\nLäs mer\n\n"
-           "Andra stycket handlar om handledare på arbetsplatserna i Boden.\n\nLäs mer\n\n"
-           "Tredje stycket beskriver resultaten efter ett år med många fler ord i.\n\n"
-           "Fjärde stycket avslutar artikeln med en kommentar från projektledaren.")
+    raw = (
+        "Nyhet om projektet\n\nFörsta stycket handlar om unga i Boden som får praktik.\n\nLäs mer\n\n"
+        "Andra stycket handlar om handledare på arbetsplatserna i Boden.\n\nLäs mer\n\n"
+        "Tredje stycket beskriver resultaten efter ett år med många fler ord i.\n\n"
+        "Fjärde stycket avslutar artikeln med en kommentar från projektledaren."
+    )
     text = clean_text(raw, rules)
     assert "Läs mer" not in text
     for part in ("Första stycket", "Andra stycket", "Tredje stycket", "Fjärde stycket"):
@@ -154,11 +181,14 @@ REPORT_PAGES = [
 ]
 
 
-@pytest.mark.parametrize("toc", [
-    "Innehåll Sammanfattning... 3 Bakgrund... 4 Resultat... 5",
-    "Innehållsförteckning Sammanfattning 3 Bakgrund och behov 4 Genomförande 4-5 Resultat 5 Bilagor 7",
-    "INNEHÅLLSFÖRTECKNING 1. Sammanfattning 3 2. Bakgrund 4 2.1 Målgrupp 4 3. Resultat 5",
-])
+@pytest.mark.parametrize(
+    "toc",
+    [
+        "Innehåll Sammanfattning... 3 Bakgrund... 4 Resultat... 5",
+        "Innehållsförteckning Sammanfattning 3 Bakgrund och behov 4 Genomförande 4-5 Resultat 5 Bilagor 7",
+        "INNEHÅLLSFÖRTECKNING 1. Sammanfattning 3 2. Bakgrund 4 2.1 Målgrupp 4 3. Resultat 5",
+    ],
+)
 def test_one_line_table_of_contents_of_a_pdf_transcript_removed(rules, short_rules, toc):
     pages = [f"{i} {p}" for i, p in enumerate([p.format(toc=toc) for p in REPORT_PAGES], start=1)]
     text = clean_text("\n\n".join(pages), short_rules)
@@ -172,39 +202,52 @@ def test_one_line_table_of_contents_of_a_pdf_transcript_removed(rules, short_rul
 
 
 def test_table_of_contents_continued_on_the_next_page_removed(short_rules):
-    raw = ("Utvärdering av Gröna spår\n\n"
-           "Innehåll Inledning 3 Uppdraget 4 Metod 6 Deltagarna 8 Handledarna 11\n\n"
-           "Resultat för deltagarna 14 Resultat för företagen 17 Slutsatser 21 Bilagor 24\n\n"
-           "Inledning Utvärderingen har följt projektet under tre år och bygger på intervjuer och enkäter.")
+    raw = (
+        "Utvärdering av Gröna spår\n\n"
+        "Innehåll Inledning 3 Uppdraget 4 Metod 6 Deltagarna 8 Handledarna 11\n\n"
+        "Resultat för deltagarna 14 Resultat för företagen 17 Slutsatser 21 Bilagor 24\n\n"
+        "Inledning Utvärderingen har följt projektet under tre år och bygger på intervjuer och enkäter."
+    )
     assert clean_text(raw, short_rules).split("\n\n") == [
         "Utvärdering av Gröna spår",
-        "Inledning Utvärderingen har följt projektet under tre år och bygger på intervjuer och enkäter."]
+        "Inledning Utvärderingen har följt projektet under tre år och bygger på intervjuer och enkäter.",
+    ]
 
 
 def test_table_of_contents_as_heading_and_entry_lines_removed(rules):
-    raw = ("Slutrapport\n\nInnehåll\nSammanfattning .......... 3\nBakgrund .......... 4\n1.2 Syfte 5\n\n"
-           "Sammanfattning\nProjektet gav fyrtio unga praktik i skogsnäringen under två år.")
+    raw = (
+        "Slutrapport\n\nInnehåll\nSammanfattning .......... 3\nBakgrund .......... 4\n1.2 Syfte 5\n\n"
+        "Sammanfattning\nProjektet gav fyrtio unga praktik i skogsnäringen under två år."
+    )
     assert clean_text(raw, rules).split("\n\n") == [
-        "Slutrapport", "Sammanfattning\nProjektet gav fyrtio unga praktik i skogsnäringen under två år."]
+        "Slutrapport",
+        "Sammanfattning\nProjektet gav fyrtio unga praktik i skogsnäringen under två år.",
+    ]
 
 
-@pytest.mark.parametrize("para", [
-    "Innehållet i utbildningen bestämdes tillsammans med företagen 2019 och 2020 i tre steg, 4 dagar var.",
-    "Innehåll Kursen omfattar 12 veckor. Deltagarna läser 3 moduler. Sedan följer 6 veckors praktik hos 4 företag.",
-    "Sammanfattning... 3 Bakgrund... 4 Resultat... 5",  # entries without a heading are kept (excerpts)
-])
+@pytest.mark.parametrize(
+    "para",
+    [
+        "Innehållet i utbildningen bestämdes tillsammans med företagen 2019 och 2020 i tre steg, 4 dagar var.",
+        "Innehåll Kursen omfattar 12 veckor. Deltagarna läser 3 moduler. Sedan följer 6 veckors praktik hos 4 företag.",
+        "Sammanfattning... 3 Bakgrund... 4 Resultat... 5",  # entries without a heading are kept (excerpts)
+    ],
+)
 def test_content_that_only_looks_like_a_table_of_contents_is_kept(rules, para):
     raw = f"Rapport om Gröna spår\n\n{para}\n\nEn vanlig mening om projektet som är lång nog att vara innehåll."
     assert para in clean_text(raw, rules)
 
 
 def test_page_numbers_stripped_when_the_table_of_contents_page_is_dropped(short_rules):
-    raw = ("1 Slutrapport Gröna spår i Bergslagen 2023\n\n"
-           "2 Innehåll Sammanfattning... 3 Bakgrund... 3 Resultat... 4\n\n"
-           "3 Sammanfattning Projektet har gett fyrtio unga en väg in i skogsnäringen genom praktik. 3")
+    raw = (
+        "1 Slutrapport Gröna spår i Bergslagen 2023\n\n"
+        "2 Innehåll Sammanfattning... 3 Bakgrund... 3 Resultat... 4\n\n"
+        "3 Sammanfattning Projektet har gett fyrtio unga en väg in i skogsnäringen genom praktik. 3"
+    )
     assert clean_text(raw, short_rules).split("\n\n") == [
         "Slutrapport Gröna spår i Bergslagen 2023",
-        "Sammanfattning Projektet har gett fyrtio unga en väg in i skogsnäringen genom praktik."]
+        "Sammanfattning Projektet har gett fyrtio unga en väg in i skogsnäringen genom praktik.",
+    ]
 
 
 TRANSCRIPT = [
@@ -223,7 +266,8 @@ def test_lost_page_headings_restored_from_the_table_of_contents(short_rules):
         "Bakgrund Projektet Gröna spår har gett fyrtio unga i Bergslagen praktik i skogsnäringen.",  # has its heading
         "Skogsbolagen har ordet\nAnna Berg, personalchef, berättade att skogsbolagen behöver fler maskinförare "
         "de närmaste åren.",
-        "Ljusnarsberg\nPer Holm, rektor, beskrev hur skolan i Ljusnarsberg ordnade körkortsutbildning för eleverna."]
+        "Ljusnarsberg\nPer Holm, rektor, beskrev hur skolan i Ljusnarsberg ordnade körkortsutbildning för eleverna.",
+    ]
     # a page that does not name its entry near the start (the numbers disagree) gets nothing
     other = TRANSCRIPT[:4] + ["5 Per Holm, rektor, beskrev hur skolan ordnade körkortsutbildning för eleverna. 5"]
     assert "Ljusnarsberg\n" not in clean_text("\n\n".join(other), rules)
@@ -233,11 +277,16 @@ def test_lost_page_headings_restored_from_the_table_of_contents(short_rules):
 
 
 def test_restored_headings_become_sections(spine_with_text):
-    more = [f"{i} Eleverna fick också prova på att planera gallring tillsammans med skogsbolagens planerare. " * 6
-            for i in range(6, 12)]  # the rest of the report
+    more = [
+        f"{i} Eleverna fick också prova på att planera gallring tillsammans med skogsbolagens planerare. " * 6
+        for i in range(6, 12)
+    ]  # the rest of the report
     rec = spine_with_text("\n\n".join(TRANSCRIPT + more))
     assert [(s.key, s.heading) for s in rec.sections] == [
-        ("background", "Bakgrund"), ("other", "Skogsbolagen har ordet"), ("other", "Ljusnarsberg")]
+        ("background", "Bakgrund"),
+        ("other", "Skogsbolagen har ordet"),
+        ("other", "Ljusnarsberg"),
+    ]
 
 
 @pytest.fixture
@@ -258,8 +307,10 @@ def spine_with_text(tmp_path):
 
 
 def test_download_wrapper_keeps_the_quoted_document_text(rules):
-    text = ("Download \"Slutrapport Projekt Vägen vidare. Projektperiod: 2010-03-01 2012-02-29 "
-            "Diarienummer: 2010-3020099\"\n\nProjektet har arbetat med unga arbetslösa i tre kommuner.\n\nDownload pdf")
+    text = (
+        'Download "Slutrapport Projekt Vägen vidare. Projektperiod: 2010-03-01 2012-02-29 '
+        'Diarienummer: 2010-3020099"\n\nProjektet har arbetat med unga arbetslösa i tre kommuner.\n\nDownload pdf'
+    )
     out = clean_text(text, rules)
     assert "Download" not in out
     assert out.startswith("Slutrapport Projekt Vägen vidare. Projektperiod: 2010-03-01 2012-02-29")

@@ -2,6 +2,7 @@
 127.0.0.1 (``LocalCluster(processes=True)``), records identical to a local run,
 paths or bytes, a worker killed mid-batch, usage errors, and the package working
 without the ``cluster`` extra."""
+
 from __future__ import annotations
 
 import json
@@ -63,8 +64,9 @@ def _bounded(fn, *args, timeout: float = BATCH_TIMEOUT, **kwargs):
 def _start_cluster(n: int = 2):
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=":0", silence_logs=50)
+    cluster = LocalCluster(
+        n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0", silence_logs=50
+    )
     return cluster, Client(cluster, timeout=60)
 
 
@@ -115,8 +117,10 @@ def _unslow_workers(client) -> None:
     client.unregister_worker_plugin("test-slow-down")
 
 
-DOC = ("Projekt {name}\n\nProjektnummer: {number}\n\nProjektägare: {owner}\n\nSyfte\n\n"
-       "Projektet ska ge unga vuxna i {place} stöd att hitta arbete eller studier genom praktik och handledning.\n")
+DOC = (
+    "Projekt {name}\n\nProjektnummer: {number}\n\nProjektägare: {owner}\n\nSyfte\n\n"
+    "Projektet ska ge unga vuxna i {place} stöd att hitta arbete eller studier genom praktik och handledning.\n"
+)
 
 
 def _write_docs(folder: Path, n: int, start: int = 0) -> list[Path]:
@@ -125,8 +129,10 @@ def _write_docs(folder: Path, n: int, start: int = 0) -> list[Path]:
     out = []
     for i in range(start, start + n):
         p = folder / f"doc_{i:03d}.txt"
-        p.write_text(DOC.format(name=f"Steg {i}", number=f"2019/{i:05d}", owner=f"{places[i % 6]} kommun",
-                                place=places[i % 6]), encoding="utf-8")
+        p.write_text(
+            DOC.format(name=f"Steg {i}", number=f"2019/{i:05d}", owner=f"{places[i % 6]} kommun", place=places[i % 6]),
+            encoding="utf-8",
+        )
         out.append(p)
     return out
 
@@ -156,13 +162,16 @@ def test_executor_needs_one_target():
         ClusterExecutor(local_workers=2, send="carrier-pigeon")
 
 
-@pytest.mark.parametrize("extra", [
-    ["--scheduler", "tcp://127.0.0.1:8786", "--cluster", "local:2"],
-    ["--cluster", "local:2", "--jobs", "2"],
-    ["--cluster", "remote:2"],
-    ["--send", "bytes"],
-    ["--cluster", "local:2", "--send", "carrier-pigeon"],
-])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--scheduler", "tcp://127.0.0.1:8786", "--cluster", "local:2"],
+        ["--cluster", "local:2", "--jobs", "2"],
+        ["--cluster", "remote:2"],
+        ["--send", "bytes"],
+        ["--cluster", "local:2", "--send", "carrier-pigeon"],
+    ],
+)
 def test_cli_cluster_usage_errors(tmp_path, extra):
     doc = _write_docs(tmp_path / "in", 1)[0]
     res = CliRunner().invoke(app, ["process", str(doc), "--out", str(tmp_path / "out"), "-q", *extra])
@@ -173,18 +182,35 @@ def test_cli_cluster_usage_errors(tmp_path, extra):
 def test_without_dask_the_package_works_and_the_option_says_what_to_install(tmp_path):
     """Dask made unimportable: a plain run works; --cluster exits 2 naming the extra."""
     doc = _write_docs(tmp_path / "in", 1)[0]
-    prog = ("import sys\n"
-            "sys.modules['distributed'] = None; sys.modules['dask'] = None\n"
-            "from pipeline.cli import main\n"
-            "sys.argv = ['esf-pipeline'] + sys.argv[1:]\n"
-            "main()\n")
-    base = [sys.executable, "-c", prog, "process", str(doc), "-q", "--no-index", "--config", str(tmp_path / "spine.yaml")]
+    prog = (
+        "import sys\n"
+        "sys.modules['distributed'] = None; sys.modules['dask'] = None\n"
+        "from pipeline.cli import main\n"
+        "sys.argv = ['esf-pipeline'] + sys.argv[1:]\n"
+        "main()\n"
+    )
+    base = [
+        sys.executable,
+        "-c",
+        prog,
+        "process",
+        str(doc),
+        "-q",
+        "--no-index",
+        "--config",
+        str(tmp_path / "spine.yaml"),
+    ]
     (tmp_path / "spine.yaml").write_text("pipeline:\n  stages: [clean, metadata, sections]\n", encoding="utf-8")
     plain = subprocess.run(base + ["--out", str(tmp_path / "a")], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert plain.returncode == 0, plain.stderr
     assert len(_records(tmp_path / "a")) == 1
-    clus = subprocess.run(base + ["--out", str(tmp_path / "b"), "--cluster", "local:1"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    clus = subprocess.run(
+        base + ["--out", str(tmp_path / "b"), "--cluster", "local:1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert clus.returncode == 2, clus.stderr
     assert "esf-pipeline[cluster]" in clus.stderr and "Traceback" not in clus.stderr
 
@@ -195,8 +221,20 @@ def test_cli_cluster_local_runs_and_reruns(tmp_path):
     _write_docs(tmp_path / "in", 3)
     (tmp_path / "in" / "tom.txt").write_bytes(b"")
     (tmp_path / "spine.yaml").write_text("pipeline:\n  stages: [clean, metadata, sections]\n", encoding="utf-8")
-    cmd = [sys.executable, "-m", "pipeline", "process", str(tmp_path / "in"), "--out", str(tmp_path / "out"),
-           "--config", str(tmp_path / "spine.yaml"), "--no-index", "--cluster", "local:1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "process",
+        str(tmp_path / "in"),
+        "--out",
+        str(tmp_path / "out"),
+        "--config",
+        str(tmp_path / "spine.yaml"),
+        "--no-index",
+        "--cluster",
+        "local:1",
+    ]
     first = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=BATCH_TIMEOUT)
     assert first.returncode == 3, first.stderr
     assert "3 processed, 0 unchanged (skipped), 1 failed" in first.stderr
@@ -220,11 +258,17 @@ def test_cluster_records_identical_to_local_run(tmp_path, client):
     inputs = [CORPUS, SEEDS, bad]
     cfg = load_config()
     local, remote = tmp_path / "local", tmp_path / "cluster"
-    s_local = run(inputs, local, cfg, quiet=True,
-                  after_batch=store_and_index(cfg, str(local / "store.sqlite"), True))
+    s_local = run(inputs, local, cfg, quiet=True, after_batch=store_and_index(cfg, str(local / "store.sqlite"), True))
     ex = ClusterExecutor(client=client, send="path")
-    s_remote = _bounded(run, inputs, remote, cfg, quiet=True, executor=ex,
-                        after_batch=store_and_index(cfg, str(remote / "store.sqlite"), True))
+    s_remote = _bounded(
+        run,
+        inputs,
+        remote,
+        cfg,
+        quiet=True,
+        executor=ex,
+        after_batch=store_and_index(cfg, str(remote / "store.sqlite"), True),
+    )
     assert s_remote.processed == s_local.processed == len(_records(local)) >= 12
     assert s_remote.failed == s_local.failed == 3
     differ = [(a["source"], k) for a, b in zip(_records(local), _records(remote)) for k in a if a[k] != b.get(k)]
@@ -248,7 +292,7 @@ def test_bytes_mode_order_size_limit_and_reruns(tmp_path, client):
     inp = tmp_path / "in"
     _write_docs(inp, 8)
     twin = DOC.format(name="Tvilling", number="2019/00000", owner="Umeå kommun", place="Umeå")
-    (inp / "a_first.txt").write_text(twin, encoding="utf-8")      # sorts first, finishes last
+    (inp / "a_first.txt").write_text(twin, encoding="utf-8")  # sorts first, finishes last
     (inp / "z_last.txt").write_text(twin + "Slutrapport.\n", encoding="utf-8")
     (inp / "stor.txt").write_text("Projekt Stor\n\n" + "Många ord om arbete och studier. " * 300, encoding="utf-8")
     (inp / "tom.txt").write_bytes(b"")
@@ -280,8 +324,9 @@ def test_bytes_mode_order_size_limit_and_reruns(tmp_path, client):
 
     again = _bounded(run, [inp], remote, cfg, quiet=True, executor=ex)
     assert (again.processed, again.skipped) == (0, 10)
-    (inp / "doc_003.txt").write_text(DOC.format(name="Steg 3 ny", number="2019/00003", owner="Gävle kommun",
-                                                place="Gävle"), encoding="utf-8")
+    (inp / "doc_003.txt").write_text(
+        DOC.format(name="Steg 3 ny", number="2019/00003", owner="Gävle kommun", place="Gävle"), encoding="utf-8"
+    )
     changed = _bounded(run, [inp], remote, cfg, quiet=True, executor=ex)
     assert (changed.processed, changed.skipped) == (1, 9)
     recs = _records(remote)
@@ -366,8 +411,9 @@ def test_worker_killed_mid_batch(tmp_path):
     cfg = load_config()
     cfg["pipeline"]["stages"] = list(SPINE)
     extra = _write_docs(tmp_path / "in", 24)
-    (tmp_path / "in" / "gift.txt").write_text(DOC.format(name="Gift", number="2019/99999", owner="Umeå kommun",
-                                                          place="Umeå"), encoding="utf-8")
+    (tmp_path / "in" / "gift.txt").write_text(
+        DOC.format(name="Gift", number="2019/99999", owner="Umeå kommun", place="Umeå"), encoding="utf-8"
+    )
     inputs = [CORPUS, SEEDS, tmp_path / "in"]
     total = 12 + len(extra)
     out = tmp_path / "out"
@@ -410,7 +456,8 @@ def test_worker_killed_mid_batch(tmp_path):
     sources = [r["source"] for r in recs]
     assert s.processed == total and s.failed == 1
     assert len(recs) == total and len(set(sources)) == total
-    assert [(Path(e["source"]).name, e["error"]) for e in _errors(out) if e["error"] != "unsupported_type"] == \
-        [("gift.txt", "worker_lost")]
+    assert [(Path(e["source"]).name, e["error"]) for e in _errors(out) if e["error"] != "unsupported_type"] == [
+        ("gift.txt", "worker_lost")
+    ]
     assert _store_rows(url) == {r["id"]: (r["sha256"], r["source"]) for r in recs}
     assert not (out / JOURNAL).exists()

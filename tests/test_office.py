@@ -1,4 +1,5 @@
 """Word (.docx), OpenDocument (.odt) and RTF input (issue 15, item 1)."""
+
 from __future__ import annotations
 
 import io
@@ -58,7 +59,7 @@ def spine_nlp():
 
 
 def _sections(rec):
-    return [(s.key, s.heading, " ".join(rec.text[s.start:s.end].split())) for s in rec.sections]
+    return [(s.key, s.heading, " ".join(rec.text[s.start : s.end].split())) for s in rec.sections]
 
 
 @pytest.mark.parametrize("name", TEXT_DOCS)
@@ -153,13 +154,15 @@ def test_odt_tables_lists_and_line_breaks(tmp_path):
     assert raw.text.endswith("Praktik på lokala företag")
 
 
-RTF = (rb"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0 Calibri;}}"
-       rb"{\b Projekt\'e4gare:} Gotlands kommun\par "
-       rb"Projektnummer: 2021/00412\par\par "
-       rb"Bakgrund\par "
-       rb"P\'e5 \'f6n finns f\u228?rre arbetstillf\'e4llen f\'f6r unga under vintern.\par "
-       rb"\trowd\cellx2000\cellx4000 Region:\cell Gotland\cell\row "
-       rb"\trowd\cellx2000\cellx4000 Kontaktperson\cell Nils Ek\cell\row }")
+RTF = (
+    rb"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0 Calibri;}}"
+    rb"{\b Projekt\'e4gare:} Gotlands kommun\par "
+    rb"Projektnummer: 2021/00412\par\par "
+    rb"Bakgrund\par "
+    rb"P\'e5 \'f6n finns f\u228?rre arbetstillf\'e4llen f\'f6r unga under vintern.\par "
+    rb"\trowd\cellx2000\cellx4000 Region:\cell Gotland\cell\row "
+    rb"\trowd\cellx2000\cellx4000 Kontaktperson\cell Nils Ek\cell\row }"
+)
 
 
 def test_rtf_text_and_swedish_letters(tmp_path, spine_nlp):
@@ -182,17 +185,20 @@ def _zip(files: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("name,data,kind", [
-    ("trasig.docx", b"PK\x03\x04 not really a zip", "corrupt_docx"),
-    ("text.docx", "Det här är bara text med fel filändelse.".encode(), "corrupt_docx"),
-    ("tom_zip.docx", _zip({"hej.txt": b"hej"}), "corrupt_docx"),
-    ("halv.docx", _zip({"[Content_Types].xml": b"<Types", "word/document.xml": b"<w:document"}), "corrupt_docx"),
-    ("trasig.odt", b"PK\x03\x04\x14\x00garbage", "corrupt_odt"),
-    ("tom_zip.odt", _zip({"mimetype": b"application/vnd.oasis.opendocument.text"}), "corrupt_odt"),
-    ("fel.rtf", "Ingen RTF-rubrik här.".encode(), "corrupt_rtf"),
-    ("gammal.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "unsupported_type"),
-    ("losenord.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "corrupt_docx"),
-])
+@pytest.mark.parametrize(
+    "name,data,kind",
+    [
+        ("trasig.docx", b"PK\x03\x04 not really a zip", "corrupt_docx"),
+        ("text.docx", "Det här är bara text med fel filändelse.".encode(), "corrupt_docx"),
+        ("tom_zip.docx", _zip({"hej.txt": b"hej"}), "corrupt_docx"),
+        ("halv.docx", _zip({"[Content_Types].xml": b"<Types", "word/document.xml": b"<w:document"}), "corrupt_docx"),
+        ("trasig.odt", b"PK\x03\x04\x14\x00garbage", "corrupt_odt"),
+        ("tom_zip.odt", _zip({"mimetype": b"application/vnd.oasis.opendocument.text"}), "corrupt_odt"),
+        ("fel.rtf", "Ingen RTF-rubrik här.".encode(), "corrupt_rtf"),
+        ("gammal.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "unsupported_type"),
+        ("losenord.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "corrupt_docx"),
+    ],
+)
 def test_broken_office_files_get_a_clear_error(tmp_path, name, data, kind):
     path = tmp_path / name
     path.write_bytes(data)
@@ -238,14 +244,19 @@ def test_docx_content_controls_of_a_template_are_read(tmp_path):
     doc = Document()
     doc.add_paragraph("Ansökan om stöd")
     sdt = parse_xml(
-        f'<w:sdt {nsdecls("w")}><w:sdtPr/><w:sdtContent>'
-        '<w:p><w:r><w:t>Projektägare: Sala kommun</w:t></w:r></w:p>'
-        '<w:p><w:r><w:t>Syftet är att fler unga ska få sommarjobb i kommunen.</w:t></w:r></w:p>'
-        '</w:sdtContent></w:sdt>')
+        f"<w:sdt {nsdecls('w')}><w:sdtPr/><w:sdtContent>"
+        "<w:p><w:r><w:t>Projektägare: Sala kommun</w:t></w:r></w:p>"
+        "<w:p><w:r><w:t>Syftet är att fler unga ska få sommarjobb i kommunen.</w:t></w:r></w:p>"
+        "</w:sdtContent></w:sdt>"
+    )
     doc.element.body.insert(1, sdt)
     doc.add_paragraph("Sista stycket.")
     path = tmp_path / "mall.docx"
     doc.save(path)
     text = read_document(path).text
-    assert text.split("\n\n") == ["Ansökan om stöd", "Projektägare: Sala kommun",
-                                  "Syftet är att fler unga ska få sommarjobb i kommunen.", "Sista stycket."]
+    assert text.split("\n\n") == [
+        "Ansökan om stöd",
+        "Projektägare: Sala kommun",
+        "Syftet är att fler unga ska få sommarjobb i kommunen.",
+        "Sista stycket.",
+    ]

@@ -1,4 +1,5 @@
 """The whole default pipeline end to end: seeds and corpus through every stage and the CLI."""
+
 from __future__ import annotations
 
 import json
@@ -15,6 +16,7 @@ from pipeline.schema import validate_record
 @pytest.fixture(scope="module")
 def full():
     from pipeline import Pipeline
+
     return Pipeline.from_config()
 
 
@@ -33,11 +35,11 @@ def test_seed_record_is_complete_and_consistent(seeds, seed):
     rec = seeds[seed]
     assert validate_record(rec.to_json()) == []
     for e in rec.entities:
-        assert rec.text[e.start:e.end] == e.text and e.label in {"ORG", "PER", "LOC"}
+        assert rec.text[e.start : e.end] == e.text and e.label in {"ORG", "PER", "LOC"}
     for t in rec.themes:
         assert 0.5 <= t.score <= 1 and t.evidence
         for ev in t.evidence:
-            assert rec.text[ev.start:ev.end] == ev.text
+            assert rec.text[ev.start : ev.end] == ev.text
     # 2-4 readable sentences, no headings or metadata labels.
     assert rec.summary
     n = len(re.findall(r"[.!?](?:\s|$)", rec.summary))
@@ -75,23 +77,38 @@ def test_seed_themes_with_evidence_from_the_right_place(seeds):
 
 def test_cli_main_job_on_corpus(tmp_path):
     out = tmp_path / "out"
-    res = subprocess.run([sys.executable, "-m", "pipeline", "process", str(CORPUS), "--out", str(out), "--jobs", "2"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [sys.executable, "-m", "pipeline", "process", str(CORPUS), "--out", str(out), "--jobs", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 0, res.stderr
     recs = [json.loads(ln) for ln in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
     docs = [p for p in CORPUS.iterdir() if p.suffix in (".txt", ".html", ".pdf")]
     assert len(recs) == len(docs)
     assert all(r["themes"] and r["summary"] and r["entities"] for r in recs)
     assert (out / "store.sqlite").exists() and (out / "index" / "meta.json").exists()
-    sim = subprocess.run([sys.executable, "-m", "pipeline", "similar", "--index", str(out), "--id", "2018/00517", "-k", "3", "--json"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    sim = subprocess.run(
+        [sys.executable, "-m", "pipeline", "similar", "--index", str(out), "--id", "2018/00517", "-k", "3", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert sim.returncode == 0, sim.stderr
     result = json.loads(sim.stdout)
     assert result[0]["query"] == "2018/00517" and len(result[0]["results"]) == 3
     assert "2018/00517" not in [r["id"] for r in result[0]["results"]]
     # Re-running is a no-op.
-    res = subprocess.run([sys.executable, "-m", "pipeline", "process", str(CORPUS), "--out", str(out), "--jobs", "2"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [sys.executable, "-m", "pipeline", "process", str(CORPUS), "--out", str(out), "--jobs", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert f"0 processed, {len(docs)} unchanged" in res.stderr
 
 
@@ -119,13 +136,16 @@ def test_config_override_is_deep_merged_and_typed(tmp_path):
     assert cfg["similarity"] == {"hybrid": {"reciprocal": 0.0}}
 
 
-@pytest.mark.parametrize("text, words", [
-    ("ner:\n  batchsize: 8\n", ["unknown key 'ner.batchsize'", "batch_size"]),
-    ("summry: {}\n", ["unknown section 'summry'", "summary"]),
-    ("summary:\n  max_wrds: 50\n", ["unknown key 'summary.max_wrds'", "max_words"]),
-    ("similarity:\n  hybridd: {}\n", ["unknown key 'similarity.hybridd'"]),
-    ("ner:\n  batch_size: many\n", ["ner.batch_size", "integer"]),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("ner:\n  batchsize: 8\n", ["unknown key 'ner.batchsize'", "batch_size"]),
+        ("summry: {}\n", ["unknown section 'summry'", "summary"]),
+        ("summary:\n  max_wrds: 50\n", ["unknown key 'summary.max_wrds'", "max_words"]),
+        ("similarity:\n  hybridd: {}\n", ["unknown key 'similarity.hybridd'"]),
+        ("ner:\n  batch_size: many\n", ["ner.batch_size", "integer"]),
+    ],
+)
 def test_unknown_or_mistyped_config_keys_are_clear_errors(tmp_path, text, words):
     from pipeline.config import load_config
     from pipeline.errors import ConfigError

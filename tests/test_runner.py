@@ -1,4 +1,5 @@
 """Batch runs: idempotent, incremental, crash-tolerant, atomic; CLI end to end."""
+
 from __future__ import annotations
 
 import json
@@ -44,10 +45,15 @@ def test_changed_document_replaces_its_record(tmp_path, cfg):
     inp = tmp_path / "in"
     inp.mkdir()
     doc = inp / "p.txt"
-    doc.write_text("Projekt Alfa\n\nProjektnummer: 2019/00001\n\nSammanfattning\n\nUnga i Umeå får jobb.", encoding="utf-8")
+    doc.write_text(
+        "Projekt Alfa\n\nProjektnummer: 2019/00001\n\nSammanfattning\n\nUnga i Umeå får jobb.", encoding="utf-8"
+    )
     out = tmp_path / "out"
     run([inp], out, cfg, quiet=True)
-    doc.write_text("Projekt Alfa\n\nProjektnummer: 2019/00001\n\nSammanfattning\n\nUnga i Umeå och Luleå får jobb.", encoding="utf-8")
+    doc.write_text(
+        "Projekt Alfa\n\nProjektnummer: 2019/00001\n\nSammanfattning\n\nUnga i Umeå och Luleå får jobb.",
+        encoding="utf-8",
+    )
     s = run([inp], out, cfg, quiet=True)
     assert s.processed == 1
     recs = _records(out)
@@ -58,7 +64,9 @@ def test_same_project_number_in_two_documents_keeps_both(tmp_path, cfg):
     inp = tmp_path / "in"
     inp.mkdir()
     for name, body in (("a.txt", "Ansökan"), ("b.txt", "Slutrapport")):
-        (inp / name).write_text(f"Projekt Beta\n\nProjektnummer: 2020/00002\n\n{body} om unga i Kiruna.", encoding="utf-8")
+        (inp / name).write_text(
+            f"Projekt Beta\n\nProjektnummer: 2020/00002\n\n{body} om unga i Kiruna.", encoding="utf-8"
+        )
     out = tmp_path / "out"
     run([inp], out, cfg, quiet=True)
     ids = sorted(r["id"] for r in _records(out))
@@ -78,8 +86,9 @@ def test_journal_of_killed_run_is_recovered(tmp_path, cfg):
     out.mkdir()
     done = _records(ref)[:2]
     # What a killed run leaves behind: a journal with two records and a torn last line.
-    (out / JOURNAL).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in done) + '{"id": "tor',
-                               encoding="utf-8")
+    (out / JOURNAL).write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in done) + '{"id": "tor', encoding="utf-8"
+    )
     s = run([inp], out, cfg, quiet=True)
     assert (s.processed, s.skipped) == (3, 2)
     assert _records(out) == _records(ref)
@@ -99,12 +108,20 @@ def test_records_validate_against_committed_schema(tmp_path, cfg):
 
 def test_schema_file_matches_model():
     from pipeline.schema import SCHEMA_FILE, record_schema
+
     assert json.loads(SCHEMA_FILE.read_text(encoding="utf-8")) == record_schema()
 
 
 def test_schema_rejects_bad_record():
-    bad = {"schema_version": "1.0.0", "id": "x", "source": "s", "sha256": "0", "format": "txt", "text": "t",
-           "metadata": {"esf_support_sek": "fyra miljoner"}}
+    bad = {
+        "schema_version": "1.0.0",
+        "id": "x",
+        "source": "s",
+        "sha256": "0",
+        "format": "txt",
+        "text": "t",
+        "metadata": {"esf_support_sek": "fyra miljoner"},
+    }
     assert validate_record(bad)
 
 
@@ -113,8 +130,22 @@ def test_cli_process_parallel(tmp_path):
     conf = tmp_path / "spine.yaml"
     conf.write_text("pipeline:\n  stages: [clean, metadata, sections]\n", encoding="utf-8")
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "pipeline", "process", str(SEEDS), str(CORPUS / "projekt_digitala_vagar_kristianstad.html"),
-           "--out", str(out), "--jobs", "2", "--config", str(conf), "--no-store", "--no-index"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "process",
+        str(SEEDS),
+        str(CORPUS / "projekt_digitala_vagar_kristianstad.html"),
+        "--out",
+        str(out),
+        "--jobs",
+        "2",
+        "--config",
+        str(conf),
+        "--no-store",
+        "--no-index",
+    ]
     res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert "6 processed" in res.stderr
@@ -124,11 +155,21 @@ def test_cli_process_parallel(tmp_path):
 
 
 def test_cli_errors_are_clear(tmp_path):
-    res = subprocess.run([sys.executable, "-m", "pipeline", "process", str(tmp_path / "missing"), "--out", str(tmp_path)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-m", "pipeline", "process", str(tmp_path / "missing"), "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode == 2 and "input not found" in res.stderr
-    res = subprocess.run([sys.executable, "-m", "pipeline", "process", str(SEEDS), "--out", str(tmp_path), "--exclude", "nosuch"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-m", "pipeline", "process", str(SEEDS), "--out", str(tmp_path), "--exclude", "nosuch"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode == 2 and "nosuch" in res.stderr
 
 
@@ -176,12 +217,16 @@ def test_killed_process_run_restarts_to_the_same_result(tmp_path):
 def test_records_of_another_pipeline_version_are_reprocessed(tmp_path, cfg):
     inp = tmp_path / "in"
     inp.mkdir()
-    (inp / "p.txt").write_text("Projekt Beta\n\nProjektnummer: 2020/00002\n\nUnga i Kiruna får praktik.", encoding="utf-8")
+    (inp / "p.txt").write_text(
+        "Projekt Beta\n\nProjektnummer: 2020/00002\n\nUnga i Kiruna får praktik.", encoding="utf-8"
+    )
     out = tmp_path / "out"
     run([inp], out, cfg, quiet=True)
     recs = _records(out)
     recs[0]["pipeline_version"] = "0.0.1"  # written by an older release
-    (out / "records.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), encoding="utf-8")
+    (out / "records.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), encoding="utf-8"
+    )
     s = run([inp], out, cfg, quiet=True)
     assert (s.processed, s.skipped) == (1, 0)
     assert _records(out)[0]["pipeline_version"] != "0.0.1"

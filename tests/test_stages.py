@@ -1,4 +1,5 @@
 """Stages declare the record fields they read and write; the pipeline checks the order."""
+
 from __future__ import annotations
 
 import subprocess
@@ -59,11 +60,13 @@ def test_a_missing_writer_stage_is_named():
 
 def test_register_refuses_undeclared_or_unknown_fields():
     with pytest.raises(TypeError, match="must declare reads"):
+
         @register("test_undeclared")
         class Undeclared:
             writes = ("summary",)
 
     with pytest.raises(TypeError, match="not fields of Record"):
+
         @register("test_unknown_field")
         class Unknown:
             reads = ("text",)
@@ -94,7 +97,9 @@ def test_cleaning_to_nothing_is_an_ingest_error_whatever_the_stage_is_called():
 
 
 def test_stages_command_prints_reads_and_writes_in_order():
-    out = subprocess.run([sys.executable, "-m", "pipeline", "stages"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeline", "stages"], capture_output=True, text=True, check=True
+    ).stdout
     lines = out.splitlines()
     assert lines[0].split() == ["stage", "reads", "writes"]
     names = [ln.split()[0] for ln in lines[1 : 2 + len(DEFAULT_ORDER)]]
@@ -104,7 +109,22 @@ def test_stages_command_prints_reads_and_writes_in_order():
 
 
 def test_process_with_a_broken_order_is_a_usage_error(tmp_path):
-    res = subprocess.run([sys.executable, "-m", "pipeline", "process", "corpus", "--out", str(tmp_path),
-                          "--exclude", "segment", "--no-store", "--no-index"], capture_output=True, text=True)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "process",
+            "corpus",
+            "--out",
+            str(tmp_path),
+            "--exclude",
+            "segment",
+            "--no-store",
+            "--no-index",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode == 2
     assert "'sentences'" in res.stderr and "segment" in res.stderr

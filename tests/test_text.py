@@ -1,4 +1,5 @@
 """pipeline.text: the one Swedish text toolkit (sentences, tokens, stems, stop words, cues)."""
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 Everything here is driven by ``configs/clean.yaml`` (furniture patterns) and
 ``configs/labels.yaml`` (labels that may be glued to their values).
 """
+
 from __future__ import annotations
 
 from typing import Any

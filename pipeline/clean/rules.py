@@ -1,4 +1,5 @@
 """The cleaning rules as pure functions of text."""
+
 from __future__ import annotations
 
 import re
@@ -80,8 +81,8 @@ def normalise(text: str) -> str:
     for line in text.split("\n"):
         line = re.sub(r" {2,}", " ", line).strip()
         m = BULLET_RE.match(line)
-        if m and line[m.end():]:
-            line = "• " + line[m.end():]
+        if m and line[m.end() :]:
+            line = "• " + line[m.end() :]
         out.append(line)
     return "\n".join(out)
 
@@ -102,7 +103,7 @@ def _drop_read_more_blocks(lines: list[str], rules: CleanRules) -> list[str]:
     marks = [i for i, line in enumerate(lines) if rules.read_more_line.match(line)]
     if not marks:
         return lines
-    tail = [ln for ln in lines[marks[-1] + 1:] if ln]
+    tail = [ln for ln in lines[marks[-1] + 1 :] if ln]
     cut = None
     if len(tail) <= 1 and sum(map(len, tail)) < 120:
         bounds = [-1] + marks
@@ -123,8 +124,8 @@ def _related_block_start(lines: list[str], lo: int, mark: int) -> int | None:
     if len(paras) < 2:
         return None
     (t0, t1), (s0, s1) = paras[-2], paras[-1]
-    title = " ".join(lines[lo + t0:lo + t1]).strip()
-    snippet = " ".join(lines[lo + s0:lo + s1]).strip()
+    title = " ".join(lines[lo + t0 : lo + t1]).strip()
+    snippet = " ".join(lines[lo + s0 : lo + s1]).strip()
     if title and len(title) < 250 and snippet.startswith(title[: max(12, len(title) // 2)]):
         return lo + t0
     return None
@@ -182,7 +183,7 @@ def _drop_toc(lines: list[str], heading: re.Pattern) -> list[str]:
     while i < len(lines):
         line = lines[i]
         m = heading.match(line)
-        if m and not line[m.end():].strip():
+        if m and not line[m.end() :].strip():
             j = i + 1
             while j < len(lines) and lines[j] and _TOC_ENTRY.search(lines[j]):
                 j += 1
@@ -194,8 +195,9 @@ def _drop_toc(lines: list[str], heading: re.Pattern) -> list[str]:
     return out
 
 
-def _drop_toc_paragraphs(paragraphs: list[str], heading: re.Pattern, restore: bool = True,
-                         min_following: int = 0) -> list[str]:
+def _drop_toc_paragraphs(
+    paragraphs: list[str], heading: re.Pattern, restore: bool = True, min_following: int = 0
+) -> list[str]:
     """Tables of contents of PDF transcripts (one line per page): a line
     "[page] Innehåll entry... 4 entry 5 ..." and the entry lines that continue it
     on the next page. Entries without such a heading are kept: in a short excerpt
@@ -217,10 +219,17 @@ def _drop_toc_paragraphs(paragraphs: list[str], heading: re.Pattern, restore: bo
         for line in p.split("\n"):
             bare = _LEAD_PAGE.sub("", line, count=1)
             m = heading.match(bare)
-            if m and bare[m.end():].strip() and (
-                    (not _LEAD_PAGE.match(line) and len(re.findall(r"\.{3,}|…", bare[m.end():])) >= 2)  # "Innehåll A... 3 B... 4"
-                    or (following[i + 1] >= min_following and _toc_like(bare[m.end():]))):
-                entries += _toc_entries(bare[m.end():])
+            if (
+                m
+                and bare[m.end() :].strip()
+                and (
+                    (
+                        not _LEAD_PAGE.match(line) and len(re.findall(r"\.{3,}|…", bare[m.end() :])) >= 2
+                    )  # "Innehåll A... 3 B... 4"
+                    or (following[i + 1] >= min_following and _toc_like(bare[m.end() :]))
+                )
+            ):
+                entries += _toc_entries(bare[m.end() :])
             elif in_toc and _toc_like(bare, min_entries=4):
                 entries += _toc_entries(bare)
             else:
@@ -255,19 +264,27 @@ def _restore_headings(paragraphs: list[str], entries: list[tuple[str, int]]) -> 
     by_page: dict[int, str] = {}
     for title, page in entries:
         words = title.split()
-        if (page not in by_page and 1 <= len(words) <= 6 and len(title) <= 60 and title[0].isupper()
-                and not any(ch.isdigit() for ch in title)):
+        if (
+            page not in by_page
+            and 1 <= len(words) <= 6
+            and len(title) <= 60
+            and title[0].isupper()
+            and not any(ch.isdigit() for ch in title)
+        ):
             by_page[page] = title
     out = []
     for p in paragraphs:
         m = _LEAD_PAGE.match(p)
         title = by_page.get(int(m.group(0))) if m else None
         if title:
-            body = p[m.end():]
+            body = p[m.end() :]
             first = title.split()[0].lower()
             head = body[:300].lower()
-            named = any(re.search(rf"(?<!\w){re.escape(w.lower().strip(',.:;'))}", head)
-                        for w in title.split() if len(w.strip(",.:;")) >= 4)
+            named = any(
+                re.search(rf"(?<!\w){re.escape(w.lower().strip(',.:;'))}", head)
+                for w in title.split()
+                if len(w.strip(",.:;")) >= 4
+            )
             if named and not body.lower().startswith(first):
                 p = f"{m.group(0)}{title}\n{body}"
         out.append(p)
@@ -284,9 +301,8 @@ def _repair_glued(line: str, rules: CleanRules) -> str:
             first = rest[0]
             if first in " :\t":
                 return line
-            if (first.isupper() or first.isdigit() or "@" in rest
-                    or rest.strip().lower() in rules.missing_values):
-                return f"{line[:len(label)]}: {rest.strip()}"
+            if first.isupper() or first.isdigit() or "@" in rest or rest.strip().lower() in rules.missing_values:
+                return f"{line[: len(label)]}: {rest.strip()}"
             return line
     return line
 
@@ -297,8 +313,7 @@ def _unwrap(lines: list[str]) -> list[str]:
     out: list[str] = []
     for line in lines:
         prev = out[-1] if out else ""
-        if (len(prev) >= 50 and line[:1].islower() and prev[-1:] not in ".!?:;"
-                and not prev.startswith("•")):
+        if len(prev) >= 50 and line[:1].islower() and prev[-1:] not in ".!?:;" and not prev.startswith("•"):
             out[-1] = f"{prev} {line}"
         else:
             out.append(line)
@@ -345,7 +360,7 @@ def _strip_page_numbers(paragraphs: list[str]) -> list[str]:
         if m:
             n = int(m.group(1))
             if expected is None or n == expected or n == expected + 1:
-                p = p[m.end():]
+                p = p[m.end() :]
                 p = re.sub(rf"\s+{n}$", "", p)
                 expected = n + 1
         out.append(p)

@@ -4,6 +4,7 @@
 * :mod:`pipeline.cli.similar` — ``similar``;
 * :mod:`pipeline.cli.registry` — ``export``, ``serve``.
 """
+
 from .main import app, main
 
 __all__ = ["app", "main"]

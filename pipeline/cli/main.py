@@ -1,4 +1,5 @@
 """Command line: ``python -m pipeline`` / ``esf-pipeline``."""
+
 from __future__ import annotations
 
 import json
@@ -28,16 +29,18 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
 ) -> None:
     pass
 
 
 EXIT_OK = 0
-EXIT_STOPPED = 1    # the run stopped: a worker died, the store could not be written, …
-EXIT_USAGE = 2      # bad option or configuration, input not found
-EXIT_FAILED = 3     # the run finished, but some documents failed (see errors.jsonl)
-EXIT_LOCKED = 4     # another run is writing to the same output folder
+EXIT_STOPPED = 1  # the run stopped: a worker died, the store could not be written, …
+EXIT_USAGE = 2  # bad option or configuration, input not found
+EXIT_FAILED = 3  # the run finished, but some documents failed (see errors.jsonl)
+EXIT_LOCKED = 4  # another run is writing to the same output folder
 
 PROCESS_HELP = f"""Process documents into OUT/records.jsonl (one record per document) and OUT/errors.jsonl (one line per failed or unsupported file). Re-running skips unchanged documents and replaces changed ones.
 
@@ -48,21 +51,51 @@ Exit status: {EXIT_OK} all documents done; {EXIT_STOPPED} the run stopped (what 
 
 @app.command(help=PROCESS_HELP)
 def process(
-    inputs: list[Path] = typer.Argument(..., help="Files or folders (searched recursively) of .txt, .html/.htm, .pdf, .docx, .odt and .rtf documents."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output folder for records.jsonl, errors.jsonl, the store and the index."),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes. Use the number of CPU cores for large batches."),
+    inputs: list[Path] = typer.Argument(
+        ..., help="Files or folders (searched recursively) of .txt, .html/.htm, .pdf, .docx, .odt and .rtf documents."
+    ),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="Output folder for records.jsonl, errors.jsonl, the store and the index."
+    ),
+    jobs: int = typer.Option(
+        1, "--jobs", "-j", min=1, help="Worker processes. Use the number of CPU cores for large batches."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary line on stderr."),
-    config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML file deep-merged over configs/pipeline.yaml."),
-    exclude: list[str] = typer.Option([], "--exclude", help="Skip a per-document stage by name (repeatable), e.g. --exclude ner."),
-    store: Optional[str] = typer.Option(None, "--store", help="Store URL or path. Default: OUT/store.sqlite. Also postgresql://user:pass@host/db."),
+    config: Optional[Path] = typer.Option(
+        None, "--config", "-c", help="YAML file deep-merged over configs/pipeline.yaml."
+    ),
+    exclude: list[str] = typer.Option(
+        [], "--exclude", help="Skip a per-document stage by name (repeatable), e.g. --exclude ner."
+    ),
+    store: Optional[str] = typer.Option(
+        None, "--store", help="Store URL or path. Default: OUT/store.sqlite. Also postgresql://user:pass@host/db."
+    ),
     no_store: bool = typer.Option(False, "--no-store", help="Write only the JSON lines files, no database."),
     no_index: bool = typer.Option(False, "--no-index", help="Do not build/update the similar-projects index."),
     force: bool = typer.Option(False, "--force", help="Re-process documents even when unchanged."),
-    prune: bool = typer.Option(False, "--prune", help="Remove the records (store rows, index entries) of documents whose source file no longer exists."),
-    allow_failures: bool = typer.Option(False, "--allow-failures", help=f"Exit {EXIT_OK} even when some documents failed (default: {EXIT_FAILED})."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Process the documents on a Dask cluster: the scheduler's address, e.g. tcp://host:8786 (needs the 'cluster' extra). Records, errors, store and index are still written here."),
-    cluster: Optional[str] = typer.Option(None, "--cluster", help="Start a local Dask cluster of N worker processes for this run: local:N (needs the 'cluster' extra)."),
-    send: str = typer.Option("auto", "--send", help="With --scheduler/--cluster: 'path' (the workers read the files: they see them at the same path), 'bytes' (this machine reads and sends them), 'auto' (path for --cluster, bytes for --scheduler)."),
+    prune: bool = typer.Option(
+        False,
+        "--prune",
+        help="Remove the records (store rows, index entries) of documents whose source file no longer exists.",
+    ),
+    allow_failures: bool = typer.Option(
+        False, "--allow-failures", help=f"Exit {EXIT_OK} even when some documents failed (default: {EXIT_FAILED})."
+    ),
+    scheduler: Optional[str] = typer.Option(
+        None,
+        "--scheduler",
+        help="Process the documents on a Dask cluster: the scheduler's address, e.g. tcp://host:8786 (needs the 'cluster' extra). Records, errors, store and index are still written here.",
+    ),
+    cluster: Optional[str] = typer.Option(
+        None,
+        "--cluster",
+        help="Start a local Dask cluster of N worker processes for this run: local:N (needs the 'cluster' extra).",
+    ),
+    send: str = typer.Option(
+        "auto",
+        "--send",
+        help="With --scheduler/--cluster: 'path' (the workers read the files: they see them at the same path), 'bytes' (this machine reads and sends them), 'auto' (path for --cluster, bytes for --scheduler).",
+    ),
 ) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -78,8 +111,18 @@ def process(
         raise typer.BadParameter(str(exc)) from exc
     executor = _cluster_executor(scheduler, cluster, send, jobs)
     try:
-        summary = process_batch(inputs, out, cfg, jobs=jobs, store=None if no_store else (store or ""),
-                                index=not no_index, quiet=quiet, force=force, prune=prune, executor=executor)
+        summary = process_batch(
+            inputs,
+            out,
+            cfg,
+            jobs=jobs,
+            store=None if no_store else (store or ""),
+            index=not no_index,
+            quiet=quiet,
+            force=force,
+            prune=prune,
+            executor=executor,
+        )
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from exc
@@ -90,8 +133,11 @@ def process(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_STOPPED) from exc
     except (OSError, SQLAlchemyError) as exc:  # disk full, store unreachable, …
-        typer.echo(f"error: the run stopped: {type(exc).__name__}: {exc}\n"
-                   f"The documents finished so far are kept in {out}; run the same command again to continue.", err=True)
+        typer.echo(
+            f"error: the run stopped: {type(exc).__name__}: {exc}\n"
+            f"The documents finished so far are kept in {out}; run the same command again to continue.",
+            err=True,
+        )
         raise typer.Exit(EXIT_STOPPED) from exc
     finally:
         if executor is not None:
@@ -115,8 +161,11 @@ def _cluster_executor(scheduler: Optional[str], cluster: Optional[str], send: st
     if scheduler is not None and cluster is not None:
         raise typer.BadParameter("give --scheduler or --cluster, not both", param_hint="--cluster")
     if jobs != 1:
-        raise typer.BadParameter("--jobs is the local process pool; with --cluster local:N the cluster has N "
-                                 "worker processes, with --scheduler its own workers", param_hint="--jobs")
+        raise typer.BadParameter(
+            "--jobs is the local process pool; with --cluster local:N the cluster has N "
+            "worker processes, with --scheduler its own workers",
+            param_hint="--jobs",
+        )
     try:
         from ..cluster import ClusterExecutor, ClusterUnavailable, parse_local_spec
     except ImportError as exc:  # pragma: no cover - cluster.py itself imports nothing of Dask
@@ -133,7 +182,9 @@ def _cluster_executor(scheduler: Optional[str], cluster: Optional[str], send: st
 
 @app.command()
 def stages(
-    config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML file deep-merged over configs/pipeline.yaml."),
+    config: Optional[Path] = typer.Option(
+        None, "--config", "-c", help="YAML file deep-merged over configs/pipeline.yaml."
+    ),
     exclude: list[str] = typer.Option([], "--exclude", help="Leave a stage out (repeatable), as in process."),
 ) -> None:
     """The stage graph: each per-document stage in order with the record fields it reads and writes

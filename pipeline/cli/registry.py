@@ -1,8 +1,9 @@
 """CLI commands of the registry side, wired by the main CLI::
 
-    app.command("export")(export)
-    app.command("serve")(serve)
+app.command("export")(export)
+app.command("serve")(serve)
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -116,16 +117,33 @@ def _open_or_exit(store: str):
 
 def export(
     store: Annotated[str, typer.Option(help="Store: SQLite file/dir, sqlite:///… or postgresql://… URL")],
-    out: Annotated[Path, typer.Option(help="Output file; csv/parquet also write STEM_themes.EXT and STEM_entities.EXT beside it")],
-    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="jsonl (full records), csv or parquet (one row per project)")] = ExportFormat.jsonl,
+    out: Annotated[
+        Path, typer.Option(help="Output file; csv/parquet also write STEM_themes.EXT and STEM_entities.EXT beside it")
+    ],
+    format: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="jsonl (full records), csv or parquet (one row per project)")
+    ] = ExportFormat.jsonl,
     theme: Annotated[Optional[list[str]], typer.Option(help="Assigned theme id or label (repeat for any-of)")] = None,
     region: Annotated[Optional[str], typer.Option(help="Region (case-insensitive)")] = None,
     owner: Annotated[Optional[str], typer.Option(help="Owner contains (case-insensitive)")] = None,
-    period_from: Annotated[Optional[str], typer.Option(help="Period overlaps from: a year (2019), year-month (2019-05) or date (2019-05-17); a year or month means its first day")] = None,
-    period_to: Annotated[Optional[str], typer.Option(help="Period overlaps up to: a year, year-month or date; a year or month means its last day")] = None,
+    period_from: Annotated[
+        Optional[str],
+        typer.Option(
+            help="Period overlaps from: a year (2019), year-month (2019-05) or date (2019-05-17); a year or month means its first day"
+        ),
+    ] = None,
+    period_to: Annotated[
+        Optional[str],
+        typer.Option(help="Period overlaps up to: a year, year-month or date; a year or month means its last day"),
+    ] = None,
     min_budget: Annotated[Optional[int], typer.Option(min=0, max=10**15, help="Total budget at least (SEK)")] = None,
     max_budget: Annotated[Optional[int], typer.Option(min=0, max=10**15, help="Total budget at most (SEK)")] = None,
-    redact_personal: Annotated[bool, typer.Option("--redact-personal", help="Remove/pseudonymise contact names, e-mails, phone numbers and person names")] = False,
+    redact_personal: Annotated[
+        bool,
+        typer.Option(
+            "--redact-personal", help="Remove/pseudonymise contact names, e-mails, phone numbers and person names"
+        ),
+    ] = False,
 ) -> None:
     """Export projects from the store (one row per project)."""
     from ..export import export_store
@@ -138,9 +156,17 @@ def export(
     st = _open_or_exit(store)
     try:
         res = export_store(
-            st, format.value, out, redact_personal=redact_personal,
-            theme=theme or None, region=region, owner=owner, period_from=pf, period_to=pt,
-            min_budget=min_budget, max_budget=max_budget,
+            st,
+            format.value,
+            out,
+            redact_personal=redact_personal,
+            theme=theme or None,
+            region=region,
+            owner=owner,
+            period_from=pf,
+            period_to=pt,
+            min_budget=min_budget,
+            max_budget=max_budget,
         )
     finally:
         st.close()
@@ -149,11 +175,21 @@ def export(
 
 def serve(
     store: Annotated[str, typer.Option(help="Store: SQLite file/dir, sqlite:///… or postgresql://… URL")],
-    index: Annotated[Optional[Path], typer.Option(help="Similarity index directory (enables /similar endpoints)")] = None,
+    index: Annotated[
+        Optional[Path], typer.Option(help="Similarity index directory (enables /similar endpoints)")
+    ] = None,
     host: Annotated[str, typer.Option(help="Bind address (default: localhost only)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes (each answers requests; use up to the number of cores)")] = 1,
-    show_personal: Annotated[bool, typer.Option("--show-personal", help="Serve contact names, e-mails, phone numbers and person names (default: redacted, as export --redact-personal)")] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes (each answers requests; use up to the number of cores)")
+    ] = 1,
+    show_personal: Annotated[
+        bool,
+        typer.Option(
+            "--show-personal",
+            help="Serve contact names, e-mails, phone numbers and person names (default: redacted, as export --redact-personal)",
+        ),
+    ] = False,
 ) -> None:
     """Serve the read-only registry API (OpenAPI docs at /docs). Personal data is redacted
     unless --show-personal."""

@@ -2,6 +2,7 @@
 
 Wired in pipeline/cli/main.py as ``app.command("similar")(similar)``.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,12 +19,24 @@ def similar(
     id: Optional[list[str]] = typer.Option(None, "--id", help="Record id of a stored project; repeat for several."),
     text: Optional[str] = typer.Option(None, "--text", help="Free-text project idea."),
     k: int = typer.Option(5, "-k", "--k", min=1, help="Number of results per query."),
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON list, one item per query: {query, results: [{id, title, score}]}, score 0-1, higher is more similar."),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="Print a JSON list, one item per query: {query, results: [{id, title, score}]}, score 0-1, higher is more similar.",
+    ),
     theme: Optional[str] = typer.Option(None, "--theme", help="Only projects with this theme (id or label)."),
     region: Optional[str] = typer.Option(None, "--region", help="Only projects in this ESF region."),
-    period: Optional[str] = typer.Option(None, "--period", help="Only projects whose period overlaps these years, e.g. 2014-2020 or 2015."),
-    period_from: Optional[str] = typer.Option(None, "--period-from", help=f"Only projects running on or after this: {PERIOD_BOUND_HELP} (as in export and the API)."),
-    period_to: Optional[str] = typer.Option(None, "--period-to", help=f"Only projects running on or before this: {PERIOD_BOUND_HELP}."),
+    period: Optional[str] = typer.Option(
+        None, "--period", help="Only projects whose period overlaps these years, e.g. 2014-2020 or 2015."
+    ),
+    period_from: Optional[str] = typer.Option(
+        None,
+        "--period-from",
+        help=f"Only projects running on or after this: {PERIOD_BOUND_HELP} (as in export and the API).",
+    ),
+    period_to: Optional[str] = typer.Option(
+        None, "--period-to", help=f"Only projects running on or before this: {PERIOD_BOUND_HELP}."
+    ),
 ) -> None:
     """Find earlier projects that are like a stored project (--id) or a project idea (--text).
 

@@ -1,4 +1,5 @@
 """Small helpers shared by stages."""
+
 from __future__ import annotations
 
 import functools

@@ -5,6 +5,7 @@ A bound is a year (``2019``), a year and month (``2019-05``) or a date
 given, an upper bound (``period_to``) its last day, so ``period_from=2019
 period_to=2019`` is the whole of 2019.
 """
+
 from __future__ import annotations
 
 import calendar

@@ -11,6 +11,7 @@ Formats: plain text, HTML, PDF, Word (``.docx``), OpenDocument text (``.odt``)
 and RTF. The old binary Word format (``.doc``) is not read: save it as
 ``.docx``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,16 @@ from .office import docx_to_text, odt_to_text, rtf_to_text
 from .pdf import pdf_to_text
 from .text import decode_text
 
-SUFFIXES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".pdf": "pdf",
-            ".docx": "docx", ".odt": "odt", ".rtf": "rtf"}
+SUFFIXES = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".odt": "odt",
+    ".rtf": "rtf",
+}
 # Formats people have that are not read, with what to do instead.
 UNSUPPORTED_HINTS = {
     ".doc": "the old binary Word format (.doc) is not read; save the file as .docx",

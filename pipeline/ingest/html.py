@@ -9,6 +9,7 @@ kept, because tree construction costs time that grows with the square of the
 depth (100,000 nested ``<div>`` took 33 s). The text walk is iterative, so no
 depth can exhaust the stack.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,21 +17,92 @@ from typing import Optional
 
 from selectolax.lexbor import LexborHTMLParser
 
-DROP_TAGS = ["script", "style", "noscript", "template", "nav", "header", "footer", "form",
-             "iframe", "svg", "button", "select", "aside"]
+DROP_TAGS = [
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "form",
+    "iframe",
+    "svg",
+    "button",
+    "select",
+    "aside",
+]
 BANNER_RE = re.compile(r"cookie|consent|gdpr|banner|skip-?link|breadcrumb|share|social", re.I)
-BLOCK = {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
-         "dl", "dt", "dd", "table", "tr", "blockquote", "pre", "figure", "figcaption", "address", "br",
-         "hr", "body", "html", "tbody", "thead"}
+BLOCK = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "tr",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "address",
+    "br",
+    "hr",
+    "body",
+    "html",
+    "tbody",
+    "thead",
+}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
 MAX_DEPTH = 512
 # start tags that do not open a nesting level here: void elements, and elements whose
 # end tag is optional (a new <p>, <li>, <td> … closes the previous one)
-_FLAT = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-         "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option",
-         "optgroup", "rt", "rp", "colgroup", "caption"}
+_FLAT = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "param",
+    "source",
+    "track",
+    "wbr",
+    "p",
+    "li",
+    "dt",
+    "dd",
+    "tr",
+    "td",
+    "th",
+    "thead",
+    "tbody",
+    "tfoot",
+    "option",
+    "optgroup",
+    "rt",
+    "rp",
+    "colgroup",
+    "caption",
+}
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)(?:\s[^<>]*)?(/?)>")
 
 
@@ -73,7 +145,7 @@ def flatten_deep(html: str, max_depth: int = MAX_DEPTH) -> str:
         else:
             depth += 1
         if drop:
-            parts.append(html[last:m.start()])
+            parts.append(html[last : m.start()])
             parts.append(" ")
             last = m.end()
     parts.append(html[last:])
@@ -87,8 +159,9 @@ def html_to_text(html: str) -> tuple[str, Optional[str]]:
     title = (h1.text(strip=True) if h1 else None) or (title_node.text(strip=True) if title_node else None)
     tree.strip_tags(DROP_TAGS)
     for node in tree.css("[class], [id], [role]"):
-        attrs = " ".join(filter(None, [node.attributes.get("class"), node.attributes.get("id"),
-                                         node.attributes.get("role")]))
+        attrs = " ".join(
+            filter(None, [node.attributes.get("class"), node.attributes.get("id"), node.attributes.get("role")])
+        )
         if BANNER_RE.search(attrs) and node.tag not in ("body", "html", "main"):
             node.decompose()
     root = tree.body or tree.root

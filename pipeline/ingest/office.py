@@ -7,6 +7,7 @@ above its value, as in the text exports the later stages know. A two-cell row
 reads "label: value". Broken files raise ``corrupt_docx`` / ``corrupt_odt`` /
 ``corrupt_rtf``; the old binary Word format (``.doc``) is not read.
 """
+
 from __future__ import annotations
 
 import io
@@ -56,8 +57,11 @@ def docx_to_text(data: bytes, error_cls) -> tuple[str, Optional[str]]:
     from docx.table import Table
 
     if data[:8] == _OLE_MAGIC:
-        raise error_cls("corrupt_docx", "not a .docx (zip) file but an OLE container: an old binary Word file "
-                        "renamed, or a password-protected document; save it as .docx without a password")
+        raise error_cls(
+            "corrupt_docx",
+            "not a .docx (zip) file but an OLE container: an old binary Word file "
+            "renamed, or a password-protected document; save it as .docx without a password",
+        )
     try:
         doc = Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -116,7 +120,8 @@ def odt_to_text(data: bytes, error_cls) -> tuple[str, Optional[str]]:
                 for row in child.getElementsByType(_odf_type("table-row")):
                     cells = [
                         "\n".join(teletype.extractText(p) for p in cell.getElementsByType(_odf_type("p")))
-                        for cell in row.childNodes if getattr(cell, "qname", None) == (TABLENS, "table-cell")
+                        for cell in row.childNodes
+                        if getattr(cell, "qname", None) == (TABLENS, "table-cell")
                     ]
                     rows.append(_row_text(cells))
                 yield "\n".join(r for r in rows if r)

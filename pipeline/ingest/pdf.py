@@ -4,6 +4,7 @@ Encrypted PDFs: one that opens with the empty user password (owner-password only
 RC4 or AES; AES needs the ``cryptography`` package) is decrypted and read; one
 that needs a password fails with ``encrypted_pdf``.
 """
+
 from __future__ import annotations
 
 import io
@@ -41,8 +42,17 @@ def pdf_to_text(data: bytes, error_cls) -> tuple[str, Optional[str]]:
         raise
     except (FileNotDecryptedError, DependencyError) as exc:
         raise error_cls("encrypted_pdf", f"PDF is encrypted and cannot be read: {exc}") from exc
-    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError,
-            IndexError, RecursionError, OSError) as exc:
+    except (
+        PdfReadError,
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+        OSError,
+    ) as exc:
         raise error_cls("corrupt_pdf", f"cannot parse PDF: {exc}") from exc
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text.strip():

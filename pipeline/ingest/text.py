@@ -1,5 +1,6 @@
 """Decode bytes to str: UTF-8 first, then the legacy Windows/Latin-1 encodings
 that Swedish text exported from older systems uses; reject binary junk."""
+
 from __future__ import annotations
 
 _CONTROL = set(range(0, 32)) - {9, 10, 12, 13}

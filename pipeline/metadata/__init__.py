@@ -1,4 +1,5 @@
 """Metadata stage: typed, normalised fields the document states (never guessed)."""
+
 from __future__ import annotations
 
 from typing import Any

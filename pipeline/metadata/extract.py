@@ -13,6 +13,7 @@ Layouts (all in ``configs/labels.yaml`` terms):
 Fields no label states are then looked for in prose (:mod:`.prose`). Every value is bounded
 in length and checked for plausibility (:func:`plausible`): a value that is not one is dropped.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -38,9 +39,22 @@ GENERIC_LABEL = re.compile(r"(?<![\w-])[A-ZÅÄÖ][\wåäöÅÄÖ-]{2,30}:(?=\s|
 
 # Longest plausible value per field (characters); longer values are not that field.
 MAX_LEN = {
-    "project_number": 40, "title": 300, "owner": 200, "contact_person": 80, "email": 120, "phone": 40,
-    "programme_area": 200, "specific_objective": 120, "phase": 60, "region": 80, "intervention_type": 60,
-    "postcode": 10, "organisation_number": 11, "fund": 4, "nuts2": 5, "cci": 20,
+    "project_number": 40,
+    "title": 300,
+    "owner": 200,
+    "contact_person": 80,
+    "email": 120,
+    "phone": 40,
+    "programme_area": 200,
+    "specific_objective": 120,
+    "phase": 60,
+    "region": 80,
+    "intervention_type": 60,
+    "postcode": 10,
+    "organisation_number": 11,
+    "fund": 4,
+    "nuts2": 5,
+    "cci": 20,
 }
 MAX_INLINE = 40  # "Label: value" pairs read from one line
 MAX_ITEM_LEN = 120  # one list item (municipality, organisation, theme)
@@ -121,15 +135,20 @@ def plausible(field: str, value: object) -> bool:
             return False
         if field == "contact_person":
             # a name: letters, no digits, no e-mail or obfuscation markup, a few words
-            return (not re.search(r"[\d@\[\]<>/\\{}|=]", value) and len(value.split()) <= 6
-                    and bool(re.search(r"[^\W\d_]", value)))
+            return (
+                not re.search(r"[\d@\[\]<>/\\{}|=]", value)
+                and len(value.split()) <= 6
+                and bool(re.search(r"[^\W\d_]", value))
+            )
         if field in ("owner", "region", "phase", "programme_area", "specific_objective"):
             return "@" not in value and len(value.split()) <= 25
     return True
 
 
 # Values a bare label line (no colon) may take: the field's exact form, checked strictly.
-_MONEY_LINE = re.compile(r"\d{1,3}(?:[ .\u00a0]\d{3})*(?:,\d+)?\s*(?:kr|kronor|sek|:-)?\.?|\d+\s*(?:kr|kronor|sek)", re.I)
+_MONEY_LINE = re.compile(
+    r"\d{1,3}(?:[ .\u00a0]\d{3})*(?:,\d+)?\s*(?:kr|kronor|sek|:-)?\.?|\d+\s*(?:kr|kronor|sek)", re.I
+)
 STRICT: dict[str, Callable[[str], bool]] = {
     "project_number": lambda v: bool(n.ANY_PROJECT_NUMBER.fullmatch(v)),
     "email": lambda v: bool(n.EMAIL.fullmatch(v)),
@@ -172,8 +191,9 @@ class MetadataExtractor:
         object.__setattr__(self, "_field_of", dict(self.labels))
 
     @classmethod
-    def from_files(cls, labels_path: str | Path, regions_path: str | Path,
-                   gazetteers: Optional[dict[str, str | Path]] = None) -> MetadataExtractor:
+    def from_files(
+        cls, labels_path: str | Path, regions_path: str | Path, gazetteers: Optional[dict[str, str | Path]] = None
+    ) -> MetadataExtractor:
         cfg = load_yaml(labels_path)
         labels = sorted(
             ((lab.lower(), field) for field, spec in cfg["fields"].items() for lab in spec["labels"]),
@@ -184,9 +204,13 @@ class MetadataExtractor:
         for canonical, alts in load_yaml(regions_path)["regions"].items():
             for name in [canonical, *alts]:
                 regions[name.lower()] = canonical
-        return cls(tuple(labels), frozenset(v.lower() for v in cfg.get("missing_values", [])), regions,
-                   frozenset(t.lower() for t in cfg.get("generic_titles", [])),
-                   ProseExtractor.from_files(**(gazetteers or {})))
+        return cls(
+            tuple(labels),
+            frozenset(v.lower() for v in cfg.get("missing_values", [])),
+            regions,
+            frozenset(t.lower() for t in cfg.get("generic_titles", [])),
+            ProseExtractor.from_files(**(gazetteers or {})),
+        )
 
     # -- label detection -------------------------------------------------
     def label_of(self, line: str) -> Optional[tuple[str, str, bool]]:
@@ -195,12 +219,12 @@ class MetadataExtractor:
         if not m:
             return None
         field = self._field_of[m.group(0).lower()]
-        rest = line[m.end():]
+        rest = line[m.end() :]
         if rest.startswith(":") or rest.startswith(" :"):
             return field, rest.split(":", 1)[1].strip(), True
         paren = _PAREN_COLON.match(rest)  # "Projektets totala budget (inklusive medfinansiering): ..."
         if paren:
-            return field, rest[paren.end():].strip(), True
+            return field, rest[paren.end() :].strip(), True
         if not rest.strip():
             return field, "", False
         if field == "project_number" and n.ANY_PROJECT_NUMBER.match(rest.strip()):
@@ -216,8 +240,11 @@ class MetadataExtractor:
             hit = self.label_of(line)
             first = self._label_re.match(line) if hit else None
             pos = first.end() if first else 1
-            inline = (list(itertools.islice(self._inline_re.finditer(line, pos), MAX_INLINE))
-                      if len(line) > 20 and ":" in line[pos:] else [])
+            inline = (
+                list(itertools.islice(self._inline_re.finditer(line, pos), MAX_INLINE))
+                if len(line) > 20 and ":" in line[pos:]
+                else []
+            )
             if hit and not inline:
                 yield i, *hit, False
                 continue
@@ -227,14 +254,17 @@ class MetadataExtractor:
             # (or to any other "Word:" that ends it, e.g. "Datum:").
             starts = ([first] if first else []) + inline
             stop = inline[-1].end() + MAX_LEN["title"] + 1  # values past the last label are bounded anyway
-            ends = sorted({m.start() for m in starts} | {len(line)}
-                          | {m.start() for m in itertools.islice(GENERIC_LABEL.finditer(line, 0, stop), 4 * MAX_INLINE)})
+            ends = sorted(
+                {m.start() for m in starts}
+                | {len(line)}
+                | {m.start() for m in itertools.islice(GENERIC_LABEL.finditer(line, 0, stop), 4 * MAX_INLINE)}
+            )
             for m in starts:
                 field = self._field_of.get(re.sub(r"\s?:$", "", m.group(0)).lower())
                 if field is None:
                     continue
                 end = ends[bisect.bisect_right(ends, m.start())]
-                value = line[m.end():end].lstrip(": ").strip()
+                value = line[m.end() : end].lstrip(": ").strip()
                 yield i, field, value, True, True
 
     # -- extraction -------------------------------------------------------
@@ -243,8 +273,11 @@ class MetadataExtractor:
         found: dict[str, object] = {}
         hits = list(self._hits(lines))
         # A form: several bare label lines whose next line has the field's exact form.
-        strict_bare = sum(1 for i, f, v, colon, _ in hits
-                          if not colon and not v and f in STRICT and STRICT[f](self._value_below(lines, i)))
+        strict_bare = sum(
+            1
+            for i, f, v, colon, _ in hits
+            if not colon and not v and f in STRICT and STRICT[f](self._value_below(lines, i))
+        )
         form = strict_bare >= 2
         stated_missing: set[str] = set()
         for i, field, value, had_colon, inline in hits:

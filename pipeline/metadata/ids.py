@@ -1,4 +1,5 @@
 """Stable record ids: the project number when stated, else slug(title) + short hash."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Value normalisers: Swedish money, dates, percentages, counts, regions."""
+
 from __future__ import annotations
 
 import re
@@ -6,10 +7,30 @@ from datetime import date
 from typing import Optional
 
 MONTHS = {
-    "januari": 1, "jan": 1, "februari": 2, "feb": 2, "mars": 3, "mar": 3, "april": 4, "apr": 4,
-    "maj": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "augusti": 8, "aug": 8,
-    "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11,
-    "december": 12, "dec": 12,
+    "januari": 1,
+    "jan": 1,
+    "februari": 2,
+    "feb": 2,
+    "mars": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "maj": 5,
+    "juni": 6,
+    "jun": 6,
+    "juli": 7,
+    "jul": 7,
+    "augusti": 8,
+    "aug": 8,
+    "september": 9,
+    "sep": 9,
+    "sept": 9,
+    "oktober": 10,
+    "okt": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
 }
 _SCALE = [
     (re.compile(r"^(miljarder|miljard|mdkr|mdr)\b", re.I), 1_000_000_000),
@@ -26,7 +47,7 @@ def parse_money(value: str) -> Optional[int]:
         return None
     whole = re.sub(r"[ .\u00a0]", "", m.group(1))
     frac = m.group(2) or ""
-    rest = value[m.end():].strip()
+    rest = value[m.end() :].strip()
     for pattern, factor in _SCALE:
         if pattern.match(rest):
             return round(float(f"{whole}.{frac or 0}") * factor)

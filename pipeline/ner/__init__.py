@@ -24,6 +24,7 @@ Speed: the model runs sentence by sentence (``nlp.pipe``), and sentences whose
 only capital letter starts an ordinary word are skipped (they cannot hold a name
 the model would find; the rules still see them).
 """
+
 from __future__ import annotations
 
 import re
@@ -204,17 +205,27 @@ class NerStage:
         # labels at either end, ordinary words after a full name
         while toks and (caps(toks[0][2]) or toks[0][2].lower() in R.not_entities):
             toks.pop(0)
-        while toks and (caps(toks[-1][2]) or toks[-1][2].lower() in R.not_entities
-                        or (label == "PER" and len(toks) >= 3 and self.ordinary(toks[-1][2])
-                            and toks[0][2].strip(",.") not in R.loc_names)):
+        while toks and (
+            caps(toks[-1][2])
+            or toks[-1][2].lower() in R.not_entities
+            or (
+                label == "PER"
+                and len(toks) >= 3
+                and self.ordinary(toks[-1][2])
+                and toks[0][2].strip(",.") not in R.loc_names
+            )
+        ):
             toks.pop()
         if not toks:
             return []
         start, end = toks[0][0], toks[-1][1]
         s = text[start:end]
         words = [t[2].strip(",.;:()") for t in toks]
-        if s not in R.loc_names and s not in R.org_names and sum(w in R.loc_names for w in words) >= 2 and all(
-            w in R.loc_names or self.ordinary(w) for w in words
+        if (
+            s not in R.loc_names
+            and s not in R.org_names
+            and sum(w in R.loc_names for w in words) >= 2
+            and all(w in R.loc_names or self.ordinary(w) for w in words)
         ):
             # "Ånge Örnsköldsvik Länsövergripande": a run of places and ordinary words
             return [(a, b, "LOC") for (a, b, _), w in zip(toks, words) if w in R.loc_names]
@@ -283,7 +294,7 @@ class NerStage:
         j = start - 1
         while j >= 0 and text[j] in " \t":
             j -= 1
-        return j < 0 or text[j] in "\n.!?:•–-\"”*"
+        return j < 0 or text[j] in '\n.!?:•–-"”*'
 
     def metadata_candidates(self, record: Record) -> list[Cand]:
         out = []
@@ -310,12 +321,17 @@ class NerStage:
         chosen = vote(text, resolve(cands))
         if self.use_propagate:
             chosen = resolve(chosen + propagate(text, chosen, exclude=self.rules.loc_names, common=self.common))
-        return [Entity(text=text[c.start : c.end], label=c.label, start=c.start, end=c.end, source=c.source) for c in chosen]
+        return [
+            Entity(text=text[c.start : c.end], label=c.label, start=c.start, end=c.end, source=c.source) for c in chosen
+        ]
 
     def __call__(self, record: Record) -> Record:
         ents = self.entities(record)
         counts = Counter((e.text, e.label) for e in ents)
-        summary = [EntitySummary(text=t, label=lab, count=n) for (t, lab), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+        summary = [
+            EntitySummary(text=t, label=lab, count=n)
+            for (t, lab), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
         return record.model_copy(update={"entities": ents, "entity_counts": summary})
 
 

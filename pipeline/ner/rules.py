@@ -20,6 +20,7 @@ A bare gazetteer place name that the model calls ORG exactly (same span) is
 relabelled LOC; a longer model span that contains a place name (``Alingsås
 Futurum``, ``Avesta Vatten & Avfall``) is kept as the model says.
 """
+
 from __future__ import annotations
 
 import re
@@ -123,8 +124,11 @@ class Rules:
     def patterns(self, text: str) -> list[Cand]:
         out = [Cand(m.start(), m.end(), "ORG", "gazetteer", PRIO_PATTERN) for m in self.org_re.finditer(text)]
         if self.agency_re is not None:
-            out += [Cand(m.start(), m.end(), "ORG", "gazetteer", PRIO_PATTERN) for m in self.agency_re.finditer(text)
-                    if m.group().lower() not in self.not_entities]
+            out += [
+                Cand(m.start(), m.end(), "ORG", "gazetteer", PRIO_PATTERN)
+                for m in self.agency_re.finditer(text)
+                if m.group().lower() not in self.not_entities
+            ]
         return out
 
     def places(self, text: str) -> list[Cand]:
@@ -206,10 +210,16 @@ def find_exact(text: str, value: str) -> list[tuple[int, int]]:
         if i < 0:
             return out
         j = i + len(value)
-        left_ok = i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "-") or (
-            value[0].isupper() and text[i - 1].islower()
+        left_ok = (
+            i == 0
+            or not (text[i - 1].isalnum() or text[i - 1] == "-")
+            or (value[0].isupper() and text[i - 1].islower())
         )
-        right_ok = j >= len(text) or not (text[j].isalnum() or text[j] == "-") or (text[j] == "s" and (j + 1 >= len(text) or not text[j + 1].isalnum()))
+        right_ok = (
+            j >= len(text)
+            or not (text[j].isalnum() or text[j] == "-")
+            or (text[j] == "s" and (j + 1 >= len(text) or not text[j + 1].isalnum()))
+        )
         if left_ok and right_ok:
             out.append((i, j))
         start = i + 1
@@ -226,8 +236,10 @@ def _drop_contained_metadata(cands: list[Cand]) -> list[Cand]:
         return cands
 
     def contained(c: Cand) -> bool:
-        return any(ends_at.get(s, -1) >= c.end and ends_at[s] - s > c.end - c.start
-                   for s in range(max(0, c.start - 80), c.start + 1))
+        return any(
+            ends_at.get(s, -1) >= c.end and ends_at[s] - s > c.end - c.start
+            for s in range(max(0, c.start - 80), c.start + 1)
+        )
 
     return [c for c in cands if c.source != "metadata" or not contained(c)]
 
@@ -264,7 +276,13 @@ def vote(text: str, chosen: list[Cand]) -> list[Cand]:
     return out
 
 
-def propagate(text: str, chosen: list[Cand], min_len: int = 4, exclude: frozenset | set = frozenset(), common: frozenset | set = frozenset()) -> list[Cand]:
+def propagate(
+    text: str,
+    chosen: list[Cand],
+    min_len: int = 4,
+    exclude: frozenset | set = frozenset(),
+    common: frozenset | set = frozenset(),
+) -> list[Cand]:
     """Other occurrences of multi-word or rule-found names, as new candidates.
 
     A person's surname alone (``Kallenberg`` after ``Magnus Kallenberg``) is a

@@ -4,6 +4,7 @@ The committed file is generated from :class:`pipeline.record.Record`
 (``python -m pipeline schema > pipeline/schema/record.schema.json``);
 a test checks the two agree, so the schema can never drift silently.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,9 @@ def record_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")),
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(
+        json.loads(SCHEMA_FILE.read_text(encoding="utf-8")), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def validate_record(data: dict[str, Any]) -> list[str]:

@@ -6,6 +6,7 @@ on the same line ("Syfte: Att skapa ..."), and, in PDF transcripts, a heading
 run into the first sentence of a paragraph ("Bakgrund Projektet ...").
 A section runs from its heading to the next heading (or the end of text).
 """
+
 from __future__ import annotations
 
 import functools

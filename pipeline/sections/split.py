@@ -30,9 +30,7 @@ class SectionSplitter:
         headings = {h.lower(): key for key, hs in cfg["sections"].items() for h in hs}
         strong = sorted((h for h, k in headings.items() if k != "other" and len(h) > 3), key=len, reverse=True)
         inline_re = re.compile(r"^(" + "|".join(re.escape(h) for h in strong) + r")(?= (?-i:[A-ZÅÄÖ]))", re.I)
-        labels = tuple(
-            lab.lower() for spec in load_yaml(labels_path)["fields"].values() for lab in spec["labels"]
-        )
+        labels = tuple(lab.lower() for spec in load_yaml(labels_path)["fields"].values() for lab in spec["labels"])
         g = cfg.get("generic_heading", {})
         pdf = cfg.get("pdf_headings", {})
         midline_re = None
@@ -42,8 +40,16 @@ class SectionSplitter:
             multi = [h for h in strong if " " in h]
             alts = "|".join(f"(?-i:{re.escape(h[0].upper())})(?i:{re.escape(h[1:])})" for h in multi)
             midline_re = re.compile(r"(?<=[a-zåäö0-9,.!?)\]] )(" + alts + r")(?= [A-ZÅÄÖ][a-zåäö])")
-        return cls(headings, inline_re, labels, int(g.get("max_words", 6)), int(g.get("max_chars", 60)),
-                   midline_re, int(pdf.get("midline_min_chars", 200)), int(pdf.get("numbered_max_words", 8)))
+        return cls(
+            headings,
+            inline_re,
+            labels,
+            int(g.get("max_words", 6)),
+            int(g.get("max_chars", 60)),
+            midline_re,
+            int(pdf.get("midline_min_chars", 200)),
+            int(pdf.get("numbered_max_words", 8)),
+        )
 
     def split(self, text: str, title: Optional[str] = None) -> list[Section]:
         starts: list[tuple[int, str, str]] = []  # (offset, key, heading)
@@ -76,8 +82,9 @@ class SectionSplitter:
             sections.append(Section(key=key, heading=heading, start=start, end=end))
         return sections
 
-    def _heading(self, line: str, lines: list[str], i: int, prev_blank: bool, paragraphed: bool,
-                 title: Optional[str]) -> Optional[tuple[str, str]]:
+    def _heading(
+        self, line: str, lines: list[str], i: int, prev_blank: bool, paragraphed: bool, title: Optional[str]
+    ) -> Optional[tuple[str, str]]:
         # Without blank-line paragraphs, a heading follows a finished sentence.
         prev = lines[i - 1].rstrip() if i else ""
         boundary = prev_blank or (not paragraphed and prev[-1:] in (".", "!", "?", ":", "”", '"'))
@@ -110,7 +117,7 @@ class SectionSplitter:
         return None
 
     def _numbered(self, line: str, lines: list[str], i: int, title: Optional[str]) -> Optional[tuple[str, str]]:
-        """"1. Bakgrund", "2.3 Resultat och effekter", "4 METOD": a numbered heading of a
+        """ "1. Bakgrund", "2.3 Resultat och effekter", "4 METOD": a numbered heading of a
         report, on its own line, followed by a longer line that is not the next item of a
         numbered list."""
         m = _NUMBERED.match(line)
@@ -119,10 +126,15 @@ class SectionSplitter:
         if "." not in m.group(1) and int(m.group(1)) > 20:
             return None  # "36 miljoner till ...": a figure, not a section number
         words = m.group(2).rstrip(":").strip()
-        if (len(words.split()) > self.numbered_max_words or len(line) > 90 or words[-1] in ".,;!?"
-                or any(ch.isdigit() for ch in words) or words.startswith("•")):
+        if (
+            len(words.split()) > self.numbered_max_words
+            or len(line) > 90
+            or words[-1] in ".,;!?"
+            or any(ch.isdigit() for ch in words)
+            or words.startswith("•")
+        ):
             return None
-        prev = next((ln for ln in reversed(lines[max(0, i - 3):i]) if ln.strip()), "")
+        prev = next((ln for ln in reversed(lines[max(0, i - 3) : i]) if ln.strip()), "")
         if prev.rstrip().endswith(":"):
             return None  # the value of a "Label:" line
         nxt = next((ln.strip() for ln in lines[i + 1 : i + 3] if ln.strip()), "")
@@ -137,12 +149,12 @@ class SectionSplitter:
             return False
         if not re.match(_WORD_CHARS, line[0]) or not line[0].isupper():
             return False
-        if line[-1] in ".,;!?)”\"" or ":" in line or line.startswith("•") or any(ch.isdigit() for ch in line):
+        if line[-1] in '.,;!?)”"' or ":" in line or line.startswith("•") or any(ch.isdigit() for ch in line):
             return False
         low = line.lower()
-        if any(low.startswith(lab) and not low[len(lab):len(lab) + 1].isalpha() for lab in self.labels):
+        if any(low.startswith(lab) and not low[len(lab) : len(lab) + 1].isalpha() for lab in self.labels):
             return False
-        prev = next((ln for ln in reversed(lines[max(0, i - 3):i]) if ln.strip()), "")
+        prev = next((ln for ln in reversed(lines[max(0, i - 3) : i]) if ln.strip()), "")
         if prev.rstrip().endswith(":"):
             return False  # the value of a "Label:" line
         nxt = next((ln for ln in lines[i + 1 : i + 3] if ln.strip()), "")

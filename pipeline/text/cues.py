@@ -1,14 +1,19 @@
 """Cue phrases of Swedish project prose, as plain data (regular-expression sources, matched
 case-insensitively with word boundaries by the caller, e.g. ``re.compile(rf"\\b(?:{AIM})\\b", re.I)``).
 """
+
 from __future__ import annotations
 
 # The sentence states an aim or a target group: "Syftet är ...", "Målgruppen är ...", "riktar sig till ...".
-AIM = (r"syfte[tn]?|målet|målen|mål(?:grupp|sättning)\w*|övergripande mål|riktar sig|vänder sig|"
-       r"ska\s+(?:ge|hjälpa|stödja|öka|minska|stärka|utveckla|motverka|främja|skapa)|deltagarna\s+(?:är|var)")
+AIM = (
+    r"syfte[tn]?|målet|målen|mål(?:grupp|sättning)\w*|övergripande mål|riktar sig|vänder sig|"
+    r"ska\s+(?:ge|hjälpa|stödja|öka|minska|stärka|utveckla|motverka|främja|skapa)|deltagarna\s+(?:är|var)"
+)
 # Who the project is for.
-TARGET_GROUP = (r"riktar sig|vänder sig|målgrupp\w*|deltagar\w*|"
-                r"för (?:unga|kvinnor|personer|anställda|arbetslösa|nyanlända|elever)")
+TARGET_GROUP = (
+    r"riktar sig|vänder sig|målgrupp\w*|deltagar\w*|"
+    r"för (?:unga|kvinnor|personer|anställda|arbetslösa|nyanlända|elever)"
+)
 # The project itself is the subject of the sentence.
 PROJECT_SUBJECT = r"projektet|projekt\w* (?:ska|skall|kommer|vill|syftar|har)"
 # Working together with others.

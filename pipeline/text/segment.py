@@ -2,6 +2,7 @@
 
 Later stages (NER, themes, summary) read the spans instead of splitting the text again.
 """
+
 from __future__ import annotations
 
 from pipeline.config import SectionConfig

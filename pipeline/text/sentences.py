@@ -11,6 +11,7 @@ bracket, dash or bullet). No cut after a known abbreviation (``bl.a.``, ``t.ex.`
 Offsets refer to the text given (plus ``base``), so ``text[s.start:s.end] ==
 s.text`` for ``base=0``; a leading bullet mark is not part of a sentence.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,11 +19,48 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 # Lower-cased, without the final period: "bl.a." -> "bl.a".
-ABBREVIATIONS = frozenset({
-    "bl.a", "t.ex", "m.m", "s.k", "d.v.s", "dvs", "ca", "osv", "etc", "resp", "jfr", "m.fl", "kl", "nr", "st",
-    "t.o.m", "fr.o.m", "p.g.a", "pga", "f.d", "o.s.v", "e.d", "mfl", "inkl", "exkl", "tel", "fr", "ang", "enl",
-    "tf", "vd", "forts", "bil", "kap", "prop", "sek", "mkr", "tkr",
-})
+ABBREVIATIONS = frozenset(
+    {
+        "bl.a",
+        "t.ex",
+        "m.m",
+        "s.k",
+        "d.v.s",
+        "dvs",
+        "ca",
+        "osv",
+        "etc",
+        "resp",
+        "jfr",
+        "m.fl",
+        "kl",
+        "nr",
+        "st",
+        "t.o.m",
+        "fr.o.m",
+        "p.g.a",
+        "pga",
+        "f.d",
+        "o.s.v",
+        "e.d",
+        "mfl",
+        "inkl",
+        "exkl",
+        "tel",
+        "fr",
+        "ang",
+        "enl",
+        "tf",
+        "vd",
+        "forts",
+        "bil",
+        "kap",
+        "prop",
+        "sek",
+        "mkr",
+        "tkr",
+    }
+)
 
 _LINE_RE = re.compile(r"[^\n]+")
 _PARA_RE = re.compile(r"(?:[^\n]|\n(?![ \t\u00a0]*\n))+")

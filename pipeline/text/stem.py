@@ -1,4 +1,5 @@
 """The one Swedish Snowball stemmer (PyStemmer), loaded once per process."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

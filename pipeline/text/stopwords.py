@@ -1,4 +1,5 @@
 """Swedish function words plus ESF page boilerplate that carries no topic (lower case)."""
+
 from __future__ import annotations
 
 STOPWORDS = frozenset(

