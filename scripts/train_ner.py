@@ -333,7 +333,7 @@ def write_common_words(sents, path: Path) -> int:
     """Lower-case word forms seen outside entities in the training data.
 
     The NER stage drops model entities made only of such words when capitals prove
-    nothing (headings, sentence starts, ALL CAPS), see pipeline/ner/__init__.py.
+    nothing (headings, sentence starts, ALL CAPS), see pipeline/ner/stage.py.
     """
     words = set()
     for ws, spans in sents:
