@@ -7,7 +7,9 @@ then loads it once and times queries after load: by id (k=5), by text (k=5)
 and by id with a region + period filter; with ``hybrid.diffusion`` on, the same queries
 without it are timed in alternation, so the smoothing's cost is read under the same load.
 
-    python scripts/bench_similar.py [--n 10000] [--queries 300] [--exact-max 20000] [--keep DIR]
+    python -m scripts.bench_similar [--n 10000] [--queries 300] [--exact-max 20000] [--keep DIR]
+
+(run from the repository root: it imports the top-level ``training`` package)
 """
 from __future__ import annotations
 
@@ -15,15 +17,12 @@ import argparse
 import hashlib
 import random
 import shutil
-import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline.record import Metadata, Record
 from pipeline.similarity.encoders import build_encoder

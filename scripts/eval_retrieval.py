@@ -28,11 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 from pipeline.record import Record
 from pipeline.similarity.index import SIGNALS, SimilarIndex, load_config, update_index
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # The shipped scorer's knobs, fitted out of fold: the themes weight, hybrid.reciprocal and hybrid.diffusion.
 # query_max_features (150, set for query speed), the words weight and hubness (both off) are fixed;

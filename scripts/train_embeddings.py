@@ -9,17 +9,13 @@ frequency). At run time a document vector is the weighted mean of its word
 vectors (see ``pipeline.similarity.encoders.StaticStudentEncoder``): well
 under 1 ms per document. The distillation itself is ``training/similarity/distill.py``.
 
-    python scripts/train_embeddings.py --shared-ner          # how the shipped model was built (~4 min)
-    python scripts/train_embeddings.py [--out DIR] [--dim 256] [--extra FILE ...] [--no-samples]
+    python -m scripts.train_embeddings --shared-ner          # how the shipped model was built (~4 min)
+    python -m scripts.train_embeddings [--out DIR] [--dim 256] [--extra FILE ...] [--no-samples]
 """
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from training.similarity.distill import (
     distil,
@@ -31,6 +27,8 @@ from training.similarity.distill import (
     vocabulary,
 )
 from training.similarity.samples import load_samples, load_seed_texts
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:

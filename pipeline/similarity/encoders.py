@@ -71,7 +71,7 @@ class StaticStudentEncoder:
     def __init__(self, path: str | Path, ngram_fallback: bool = True):
         self.path = repo_path(path)
         if not (self.path / "vectors.npy").exists():
-            raise FileNotFoundError(f"static student not found in {self.path} (run scripts/train_embeddings.py)")
+            raise FileNotFoundError(f"static student not found in {self.path} (run python -m scripts.train_embeddings)")
         cfg = json.loads((self.path / "config.json").read_text(encoding="utf-8"))
         self.vectors = np.load(self.path / "vectors.npy").astype(np.float32)
         self.weights = np.load(self.path / "weights.npy").astype(np.float32)
