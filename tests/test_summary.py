@@ -1,4 +1,5 @@
 """The `summary` stage: 2-4 readable Swedish sentences."""
+
 from __future__ import annotations
 
 import re
@@ -8,13 +9,25 @@ import pytest
 
 from pipeline import stages
 from pipeline.record import Metadata, Record, Section
-from training.similarity.samples import load_samples, load_seed_texts
-from pipeline.summary import SummaryStage, Summarizer, metadata_sentence
 from pipeline.sections import split_sections
+from pipeline.summary import Summarizer, SummaryStage, metadata_sentence
 from pipeline.summary.sentences import is_good_sentence, split_sentences
+from training.similarity.samples import load_samples, load_seed_texts
 
-LABELS = ("Projektägare", "Kontaktperson", "E-post", "Telefonnummer", "Programområde", "Projektperiod",
-          "Beviljat ESF-stöd", "Sammanfattning", "Bakgrund", "Syfte:", "Logotyp", "Cookies")
+LABELS = (
+    "Projektägare",
+    "Kontaktperson",
+    "E-post",
+    "Telefonnummer",
+    "Programområde",
+    "Projektperiod",
+    "Beviljat ESF-stöd",
+    "Sammanfattning",
+    "Bakgrund",
+    "Syfte:",
+    "Logotyp",
+    "Cookies",
+)
 
 
 def _seed_records() -> list[Record]:
@@ -86,11 +99,22 @@ def test_news_without_sections():
 
 
 def test_metadata_sentence_says_who_and_where():
-    md = Metadata(owner="Alingsås kommun", region="Västsverige", participating_organisations=["Arbetsförmedlingen", "Företagarna"])
-    rec = Record(id="m", source="m", sha256="-", format="txt", title="Test", metadata=md,
-                 text="Projektet ska ge unga arbetslösa praktik och coachning i kommunen.\nDeltagarna får stöd av en coach under hela året.\n")
+    md = Metadata(
+        owner="Alingsås kommun", region="Västsverige", participating_organisations=["Arbetsförmedlingen", "Företagarna"]
+    )
+    rec = Record(
+        id="m",
+        source="m",
+        sha256="-",
+        format="txt",
+        title="Test",
+        metadata=md,
+        text="Projektet ska ge unga arbetslösa praktik och coachning i kommunen.\nDeltagarna får stöd av en coach under hela året.\n",
+    )
     out = Summarizer({}).summarise(rec)
-    assert out.endswith("Projektet drivs av Alingsås kommun i Västsverige tillsammans med Arbetsförmedlingen och Företagarna.")
+    assert out.endswith(
+        "Projektet drivs av Alingsås kommun i Västsverige tillsammans med Arbetsförmedlingen och Företagarna."
+    )
     assert metadata_sentence(rec.model_copy(update={"metadata": Metadata(owner="saknas")}), "") is None
     assert metadata_sentence(rec, "Alingsås kommun i Västsverige och Arbetsförmedlingen och Företagarna") is None
 
@@ -99,15 +123,19 @@ def test_given_sections_are_used():
     text = "Rubrik\n\nBakgrund\nMånga unga saknar arbete i kommunen och behöver stöd.\n\nSyfte\nProjektet ska ge unga arbetslösa praktik hos lokala företag.\nDeltagarna får också en personlig coach under ett år.\n"
     b = text.index("Många")
     p = text.index("Projektet")
-    secs = [Section(key="background", heading="Bakgrund", start=b, end=text.index("\n\nSyfte")),
-            Section(key="purpose", heading="Syfte", start=p, end=len(text))]
+    secs = [
+        Section(key="background", heading="Bakgrund", start=b, end=text.index("\n\nSyfte")),
+        Section(key="purpose", heading="Syfte", start=p, end=len(text)),
+    ]
     rec = Record(id="s", source="s", sha256="-", format="txt", text=text, sections=secs)
     out = Summarizer({"metadata_sentence": False}).summarise(rec)
     assert out.startswith("Projektet ska ge unga arbetslösa praktik")
 
 
 def test_sentence_splitting_and_filter():
-    sents = [s.text for s in split_sentences("Projektet ska bl.a. utbilda personal, t.ex. undersköterskor. Det sker i Umeå.")]
+    sents = [
+        s.text for s in split_sentences("Projektet ska bl.a. utbilda personal, t.ex. undersköterskor. Det sker i Umeå.")
+    ]
     assert sents == ["Projektet ska bl.a. utbilda personal, t.ex. undersköterskor.", "Det sker i Umeå."]
     assert not is_good_sentence("ProjektägareAlingsås Futurum har ansvar för hela projektet.")
     assert not is_good_sentence("- Deltagarna får praktik hos lokala arbetsgivare i kommunen.")
@@ -138,24 +166,36 @@ def test_summaries_contain_no_broken_fragments_on_samples():
 
 
 def test_lists_of_organisations_are_not_summary_sentences():
-    assert not is_good_sentence("I styrgruppen sitter Arbetsförmedlingen, Försäkringskassan, Region Norrbotten, Luleå kommun och Piteå kommun.")
-    assert not is_good_sentence("Projektet omfattar kommunerna Alvesta, Ljungby, Markaryd, Tingsryd och Växjö samt regionen.")
+    assert not is_good_sentence(
+        "I styrgruppen sitter Arbetsförmedlingen, Försäkringskassan, Region Norrbotten, Luleå kommun och Piteå kommun."
+    )
+    assert not is_good_sentence(
+        "Projektet omfattar kommunerna Alvesta, Ljungby, Markaryd, Tingsryd och Växjö samt regionen."
+    )
     assert is_good_sentence("Projektet ska ge unga, nyanlända och långtidsarbetslösa stöd i Luleå, Piteå och Boden.")
-    text = ("Projektet Nya steg ska ge långtidsarbetslösa vuxna praktik och handledning hos lokala arbetsgivare.\n"
-            "Deltagarna får en personlig coach och en plan för vägen till arbete.\n"
-            "I partnerskapet ingår Arbetsförmedlingen, Försäkringskassan, Region Gotland, Gotlands kommun och Företagarna.\n")
-    out = Summarizer({"metadata_sentence": False}).summarise(Record(id="n", source="n", sha256="-", format="txt", text=text))
+    text = (
+        "Projektet Nya steg ska ge långtidsarbetslösa vuxna praktik och handledning hos lokala arbetsgivare.\n"
+        "Deltagarna får en personlig coach och en plan för vägen till arbete.\n"
+        "I partnerskapet ingår Arbetsförmedlingen, Försäkringskassan, Region Gotland, Gotlands kommun och Företagarna.\n"
+    )
+    out = Summarizer({"metadata_sentence": False}).summarise(
+        Record(id="n", source="n", sha256="-", format="txt", text=text)
+    )
     assert "Försäkringskassan" not in out and "praktik" in out
 
 
 def test_sentence_weights_come_from_the_config():
-    text = ("Projektet Gröna jobb ska ge unga arbetslösa praktik inom skog och lantbruk i kommunen.\n"
-            "Projektet startade 2019 och bygger på en förstudie som kommunen gjorde året innan.\n"
-            "Deltagarna får handledning, körkortsteori och en yrkesutbildning som leder till arbete.\n")
+    text = (
+        "Projektet Gröna jobb ska ge unga arbetslösa praktik inom skog och lantbruk i kommunen.\n"
+        "Projektet startade 2019 och bygger på en förstudie som kommunen gjorde året innan.\n"
+        "Deltagarna får handledning, körkortsteori och en yrkesutbildning som leder till arbete.\n"
+    )
     rec = Record(id="w", source="w", sha256="-", format="txt", title="Gröna jobb", text=text)
-    plain = Summarizer({"metadata_sentence": False, "max_sentences": 2}).summarise(rec)
+    plain = Summarizer({"metadata_sentence": False, "max_sentences": 2, "model": ""}).summarise(rec)
     assert "startade 2019" in plain  # early, names the project
-    tuned = Summarizer({"metadata_sentence": False, "max_sentences": 2, "weights": {"history": -2.0}}).summarise(rec)
+    tuned = Summarizer(
+        {"metadata_sentence": False, "max_sentences": 2, "weights": {"history": -2.0}, "model": ""}
+    ).summarise(rec)
     assert "startade 2019" not in tuned and "handledning" in tuned  # the project's history is penalised
 
 
@@ -166,22 +206,39 @@ def test_summary_does_not_depend_on_the_hash_seed():
 
     from pipeline.paths import ROOT
 
-    prog = ("from pipeline.summary.summarizer import top_words\n"
-            "words = [f'ord{i:02d}' for i in range(40)]\n"
-            "sents = [set(words[i:i + 20]) for i in range(0, 40, 20)] * 2\n"
-            "print(sorted(top_words(sents, 25)))\n")
-    outs = {subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, cwd=ROOT,
-                           env={"PYTHONHASHSEED": str(seed), "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}).stdout
-            for seed in range(6)}
+    prog = (
+        "from pipeline.summary.summarizer import top_words\n"
+        "words = [f'ord{i:02d}' for i in range(40)]\n"
+        "sents = [set(words[i:i + 20]) for i in range(0, 40, 20)] * 2\n"
+        "print(sorted(top_words(sents, 25)))\n"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", prog],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={"PYTHONHASHSEED": str(seed), "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        ).stdout
+        for seed in range(6)
+    }
     assert len(outs) == 1 and outs.pop().strip()
 
 
 def test_att_clause_is_rewritten_only_under_a_purpose_label():
-    text = ("Att kommunerna samarbetar kring vuxenutbildningen visar att frågan anses viktig i regionen.\n"
-            "Projektet ska ge arbetslösa vuxna en yrkesutbildning inom vård och omsorg.\n")
-    out = Summarizer({"metadata_sentence": False}).summarise(Record(id="a", source="a", sha256="-", format="txt", text=text))
+    text = (
+        "Att kommunerna samarbetar kring vuxenutbildningen visar att frågan anses viktig i regionen.\n"
+        "Projektet ska ge arbetslösa vuxna en yrkesutbildning inom vård och omsorg.\n"
+    )
+    out = Summarizer({"metadata_sentence": False}).summarise(
+        Record(id="a", source="a", sha256="-", format="txt", text=text)
+    )
     assert "Syftet är att kommunerna" not in out and "Att kommunerna samarbetar" in out
-    text = ("Syfte: Att ge arbetslösa vuxna en yrkesutbildning inom vård och omsorg i kommunen.\n"
-            "Deltagarna får praktik på ett äldreboende och handledning av erfarna undersköterskor.\n")
-    out = Summarizer({"metadata_sentence": False}).summarise(Record(id="b", source="b", sha256="-", format="txt", text=text))
+    text = (
+        "Syfte: Att ge arbetslösa vuxna en yrkesutbildning inom vård och omsorg i kommunen.\n"
+        "Deltagarna får praktik på ett äldreboende och handledning av erfarna undersköterskor.\n"
+    )
+    out = Summarizer({"metadata_sentence": False}).summarise(
+        Record(id="b", source="b", sha256="-", format="txt", text=text)
+    )
     assert "Syftet är att ge arbetslösa vuxna" in out

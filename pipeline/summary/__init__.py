@@ -2,6 +2,7 @@
 
 Config: ``configs/summary.yaml`` (merged under the config the pipeline passes).
 """
+
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -37,6 +38,7 @@ class SummaryConfig(SectionConfig):
     skip_sections: Optional[list[str]] = None
     weights: Optional[dict[str, float]] = None
     model: Optional[str] = None
+    prefer_sections: Optional[list[str]] = None
 
 
 @register("summary")

@@ -1,25 +1,25 @@
-"""Swedish sentence splitting and a quality filter for extractive summaries.
+"""Candidate sentences and a quality filter for extractive summaries.
 
-Also a small heading-based sectioniser used only when a record arrives
-without ``record.sections`` (e.g. in tests or when the sections stage is
-switched off).
+Prose runs (lines joined within a paragraph: PDF and web text wraps sentences over lines) are cut
+into sentences by the pipeline's Swedish sentence splitter (``pipeline.text``).
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from ..text import split_sentences as _split
 
-_ABBREV = {
-    "bl.a", "t.ex", "m.m", "s.k", "d.v.s", "dvs", "ca", "osv", "etc", "resp", "jfr", "m.fl", "kl", "nr", "st",
-    "t.o.m", "fr.o.m", "p.g.a", "pga", "f.d", "o.s.v", "e.d", "mfl", "inkl", "exkl", "tel", "fr", "t", "s", "f",
-}
-_SPLIT_RE = re.compile(r"(?<=[.!?…])[\"”»)]?\s+(?=[\"“«(]?[A-ZÅÄÖÉ0-9–-])")
 _TERMINAL_RE = re.compile(r"[.!?][\"”»)]?$")
 _LABEL_RE = re.compile(r"^[\wÅÄÖåäö ./-]{1,40}:\s")
 _BULLET_RE = re.compile(r"^\s*(?:[-–—•*·▪►o]|\d+[.)]|[a-z][.)])\s+")
 _BAD_RE = re.compile(r"@|https?:|www\.|\.se\b|\.pdf\b|\.\.\.|…|\b(?:tel|fax|e-post|telefon)\b", re.I)
 _WS_RE = re.compile(r"\s+")
+# a web address in brackets after a statement, "(regeringen.se)": dropped so that the statement can be used
+_WEB_REF_RE = re.compile(
+    r"\s*\((?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:se|nu|org|com|eu|net|fi|dk|no)(?:/[^\s)]*)?\s*\)"
+)
 
 
 @dataclass
@@ -62,35 +62,27 @@ def _blocks(text: str, base: int = 0) -> list[tuple[str, int]]:
 
 
 def split_sentences(text: str, base: int = 0) -> list[Sentence]:
+    """Sentences of the prose runs of ``text`` (lines joined within a paragraph), cut by the pipeline's
+    one Swedish sentence splitter (:func:`pipeline.text.split_sentences`); a bullet line is one unit.
+    A lead label is stripped ("Syfte: Att ..." -> "Att ...", label "syfte")."""
     sents: list[Sentence] = []
     for block, bstart in _blocks(text, base):
         if block.startswith("\u2022 "):
             sents.append(Sentence(block, bstart))
             continue
-        pieces = _SPLIT_RE.split(block)
-        merged: list[str] = []
-        for p in pieces:
-            if merged:
-                prev = merged[-1]
-                last = prev.rstrip(".!?…\"”») ").split()[-1].lower() if prev.split() else ""
-                if prev.endswith(".") and (last in _ABBREV or (len(last) == 1 and last.isalpha())):
-                    merged[-1] = prev + " " + p
-                    continue
-            merged.append(p)
-        off = 0
-        for m in merged:
-            m = _WS_RE.sub(" ", m).strip()
+        for piece in _split(_WEB_REF_RE.sub("", block)):
+            m = _WS_RE.sub(" ", piece.text).strip()
             if not m:
                 continue
-            k = block.find(m[:20], off)
-            off = max(off, k if k >= 0 else off)
             stripped = strip_lead_label(m)
             label = m[: len(m) - len(stripped)].strip(" :.–-").split()[-1].lower() if stripped != m else None
-            sents.append(Sentence(stripped, bstart + max(k, 0) + (len(m) - len(stripped)), label=label))
+            sents.append(Sentence(stripped, bstart + piece.start + (len(m) - len(stripped)), label=label))
     return sents
 
 
-_LEAD_LABEL_RE = re.compile(r"^(?:Nyhet|Nyheter|Pressmeddelande|Uppdatering|Reportage|Krönika|Slutrapport|Lägesrapport|Sammanfattning|Syfte|Mål|Bakgrund)\s*[:.–-]\s+(?=[A-ZÅÄÖ])")
+_LEAD_LABEL_RE = re.compile(
+    r"^(?:Nyhet|Nyheter|Pressmeddelande|Uppdatering|Reportage|Krönika|Slutrapport|Lägesrapport|Sammanfattning|Syfte|Mål|Bakgrund)\s*[:.–-]\s+(?=[A-ZÅÄÖ])"
+)
 
 
 _RUN_IN_LEAD_RE = re.compile(
@@ -121,7 +113,7 @@ def is_good_sentence(s: str, min_words: int = 6, max_words: int = 45) -> bool:
     letters = [c for c in s if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) / len(letters) > 0.25:
         return False  # SHOUTING or run-together labels
-    if s.count("(") != s.count(")") or s.count("\"") % 2 or s.count("”") % 2 == 1 and "“" not in s:
+    if s.count("(") != s.count(")") or s.count('"') % 2 or s.count("”") % 2 == 1 and "“" not in s:
         return False
     if _GLUED_LABEL_RE.search(s) or re.search(r":\s+[A-ZÅÄÖ”\"“]", s):
         return False  # glued label+value such as "ProjektägareAlingsås"
@@ -147,5 +139,6 @@ _GLUED_LABEL_RE = re.compile(
 _RUN_IN_HEADING_RE = re.compile(
     r"[a-zåäö,] (?:Syfte|Bakgrund|Sammanfattning|Innehåll|Målgrupp|Mål|Aktiviteter|Resultat|Kontakt)(?: med| och)? [A-ZÅÄÖa-zåäö]"
 )
-_QUOTE_RE = re.compile(r"[,!–-]\s*(?:säger|sade|sa|berättar|menar|konstaterar|förklarar|understryker|påpekar|tycker)\s+[A-ZÅÄÖ]", re.U)
-
+_QUOTE_RE = re.compile(
+    r"[,!–-]\s*(?:säger|sade|sa|berättar|menar|konstaterar|förklarar|understryker|påpekar|tycker)\s+[A-ZÅÄÖ]", re.U
+)

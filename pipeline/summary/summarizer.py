@@ -1,29 +1,35 @@
-"""Extractive Swedish project summary: 2-4 readable sentences.
+"""Extractive Swedish project summary: a few readable sentences.
 
 1. If the document has its own "Sammanfattning" (section ``summary``) with
    enough readable sentences, those are used (trimmed to ``max_sentences``).
 2. Otherwise sentences are taken from the sections that say what the project
-   does (purpose, participants, goals, implementation, organisation,
-   background ...; horizontal-criteria boilerplate such as accessibility and
-   gender equality is skipped), or from the whole text when there are no
-   sections (news, reports). Each passes a readability filter (no headings,
-   labels, bullets, contact details, fragments or quotes) and is scored by
-   section, position, centrality (shared content words with the document and
-   its title) and cue phrases ("projektet ska", "riktar sig till", "i
-   samverkan med" ...). The best are picked greedily without near-duplicates
-   and put in a natural order (what -> for whom -> with whom -> why).
+   does (``record.sections``, as the ``sections`` stage wrote them;
+   horizontal-criteria boilerplate such as accessibility and gender equality
+   is skipped), or from the whole text when there are none (news, reports,
+   or the sections stage switched off). Each passes a readability filter (no
+   headings, labels, bullets, contact details, fragments, quotes or lists of
+   names). The sentences are picked by the learned word-importance model
+   (``models/summary/word_model.json``, see ``scorer.py``): greedily, to cover
+   the words a project summary is likely to use in about ``target_words``
+   words. Without that model, the older hand-weighted sentence scorer (section,
+   position, centrality, cue phrases; ``FEATURE_WEIGHTS``) picks
+   ``max_sentences`` sentences within ``max_words``.
+   The picked sentences are put in a natural order (what -> for whom -> with
+   whom -> why).
 3. Optionally one sentence built from the metadata adds who runs the project
    and where, when the chosen sentences do not say it.
 """
+
 from __future__ import annotations
 
 import re
 from collections import Counter
 from typing import Any
 
+from ..paths import repo_path
 from ..record import Record, Section
 from ..similarity.text import content_words, stem_words
-from ..sections import split_sections
+from .scorer import PROJECT_RE, WordModel
 from .sentences import Sentence, is_good_sentence, split_sentences
 
 DEFAULTS: dict[str, Any] = {
@@ -46,14 +52,36 @@ DEFAULTS: dict[str, Any] = {
         None: 0.6,
     },
     "skip_sections": ["accessibility", "gender_equality", "transnational", "evaluation"],
+    # the learned sentence picker (scorer.WordModel); empty: the hand-weighted scorer
+    "model": "models/summary/word_model.json",
+    # what a summary says: when these sections hold readable sentences, the word model picks among them
+    # and the sentences about the project (scorer.PROJECT_RE)
+    "prefer_sections": ["purpose", "goals", "participants"],
 }
 
-_ORDER = {"summary": 0, "purpose": 1, "participants": 2, "implementation": 3, "goals": 4, "organisation": 5,
-          "expected_effects": 6, "background": 7, "municipalities": 8, "other": 9, None: 5}
+_ORDER = {
+    "summary": 0,
+    "purpose": 1,
+    "participants": 2,
+    "implementation": 3,
+    "goals": 4,
+    "organisation": 5,
+    "expected_effects": 6,
+    "background": 7,
+    "municipalities": 8,
+    "other": 9,
+    None: 5,
+}
 
 _CUES = [
     (re.compile(r"\bprojektet\b|\bprojekt\w* (?:ska|skall|kommer|vill|syftar|har)\b", re.I), 0.35),
-    (re.compile(r"\b(?:riktar sig|vänder sig|målgrupp\w*|deltagar\w*|för (?:unga|kvinnor|personer|anställda|arbetslösa|nyanlända|elever))\b", re.I), 0.3),
+    (
+        re.compile(
+            r"\b(?:riktar sig|vänder sig|målgrupp\w*|deltagar\w*|för (?:unga|kvinnor|personer|anställda|arbetslösa|nyanlända|elever))\b",
+            re.I,
+        ),
+        0.3,
+    ),
     (re.compile(r"\b(?:syfte\w*|målet|syftar)\b", re.I), 0.25),
     (re.compile(r"\b(?:samverka\w*|tillsammans med|i samarbete med|samarbeta\w*|driv(?:s|er) av)\b", re.I), 0.2),
     (re.compile(r"\b(?:erbjud\w*|utbild\w*|stöd\w*|coach\w*|praktik\w*|kompetensutveckl\w*)\b", re.I), 0.15),
@@ -61,7 +89,10 @@ _CUES = [
 ]
 _NEG = [
     (re.compile(r"\b(?:jag|du|ni)\b", re.I), 0.4),
-    (re.compile(r"^(?:Det|Detta|Dessa|Den|Han|Hon|De|Där|Därför|Dessutom|Samtidigt|Sedan|Snart|Då|Nu|Men|Också)\b"), 0.3),  # needs context
+    (
+        re.compile(r"^(?:Det|Detta|Dessa|Den|Han|Hon|De|Där|Därför|Dessutom|Samtidigt|Sedan|Snart|Då|Nu|Men|Också)\b"),
+        0.3,
+    ),  # needs context
     (re.compile(r"^(?:\S+ ){1,4}(?:därför|dessutom|också|även|sedan|då)\b"), 0.25),  # refers back
     (re.compile(r"\d[\d ]{3,}"), 0.15),
     (re.compile(r"\b(?:säger|berättar|menar)\b"), 0.3),
@@ -77,15 +108,24 @@ def _stem_set(text: str) -> set[str]:
 # Sentence score = sum of weight * feature (weights: FEATURE_WEIGHTS, overridable by ``weights`` in
 # configs/summary.yaml, where scripts/eval_summary.py --fit writes the weights it learns).
 FEATURE_WEIGHTS: dict[str, float] = {
-    "section": 1.0, "position": 1.0, "centrality": 0.8, "title": 0.6, "subject": 0.45, "purpose_first": 0.45,
+    "section": 1.0,
+    "position": 1.0,
+    "centrality": 0.8,
+    "title": 0.6,
+    "subject": 0.45,
+    "purpose_first": 0.45,
     **{f"cue{i}": w for i, (_, w) in enumerate(_CUES)},
     **{f"neg{i}": -w for i, (_, w) in enumerate(_NEG)},
-    "history": 0.0, "length": 0.0,
+    "history": 0.0,
+    "length": 0.0,
 }
 # the project's history, dates and application process are rarely what a summary says
-_HISTORY_RE = re.compile(r"\b(?:har pågått|pågick|pågår sedan|baseras på|bygger på|inspirerats av|förprojekter\w*|"
-                         r"avser att ansöka|ansöka\w*|ansökan|ansökt|har utarbetats|beviljades|startade|avslutades|"
-                         r"(?:19|20)\d\d)\b", re.I)
+_HISTORY_RE = re.compile(
+    r"\b(?:har pågått|pågick|pågår sedan|baseras på|bygger på|inspirerats av|förprojekter\w*|"
+    r"avser att ansöka|ansöka\w*|ansökan|ansökt|har utarbetats|beviljades|startade|avslutades|"
+    r"(?:19|20)\d\d)\b",
+    re.I,
+)
 
 
 def top_words(sent_stems: list[set[str]], n: int = 25) -> set[str]:
@@ -95,8 +135,9 @@ def top_words(sent_stems: list[set[str]], n: int = 25) -> set[str]:
     return {w for w, c in sorted(freq.items(), key=lambda x: (-x[1], x[0]))[:n] if c > 1}
 
 
-def sentence_features(s: Sentence, st: set[str], top: set[str], title_stems: set[str],
-                      section_weights: dict) -> dict[str, float]:
+def sentence_features(
+    s: Sentence, st: set[str], top: set[str], title_stems: set[str], section_weights: dict
+) -> dict[str, float]:
     """Named features of one candidate sentence (see FEATURE_WEIGHTS)."""
     f: dict[str, float] = {
         "section": float(section_weights.get(s.section, section_weights.get("other", 0.5))),
@@ -129,6 +170,7 @@ class Summarizer:
                 cfg[k] = v
         self.cfg = cfg
         self.weights = {**FEATURE_WEIGHTS, **(cfg.get("weights") or {})}
+        self.word_model = _load_model(cfg.get("model"))
 
     # ------------------------------------------------------------------
     def candidates(self, text: str, sections: list[Section]) -> list[Sentence]:
@@ -147,65 +189,100 @@ class Summarizer:
                 out.append(s)
         return out
 
-    def summarise(self, record: Record) -> str | None:
-        text = record.text
-        sections = list(record.sections) or split_sections(text)
-        cfg = self.cfg
-        max_n = int(cfg["max_sentences"])
+    def own_summary(self, record: Record) -> list[Sentence]:
+        """The readable sentences of the document's own "Sammanfattning" (section ``summary``)."""
+        if not self.cfg["use_existing_summary"] or not record.sections:
+            return []
+        own = [s for s in split_sentences(record.section_text("summary")) if is_good_sentence(s.text)]
+        for s in own:
+            s.section = "summary"
+        return own
 
-        if cfg["use_existing_summary"]:
-            own = [s for s in split_sentences(record.section_text("summary") if record.sections else _join(text, sections, "summary"))
-                   if is_good_sentence(s.text)]
-            for s in own:
-                s.section = "summary"
-            if len(own) >= int(cfg["min_sentences"]):
-                return self._finish([(s.text, s.section) for s in own[:max_n]], record)
-        else:
-            own = []
-
-        pool = self.candidates(text, [s for s in sections if s.key != "summary"] if sections else [])
-        cands = [s for s in pool if is_good_sentence(s.text)]
-        if len(cands) + len(own) < int(cfg["min_sentences"]) and sections:
-            pool = self.candidates(text, [])
-            cands = [s for s in pool if is_good_sentence(s.text)]
-        if len(cands) + len(own) < int(cfg["min_sentences"]):  # short text: relax the length limits
-            cands = [s for s in pool if is_good_sentence(s.text, min_words=4, max_words=60)]
-        if not cands:
-            return self._finish([(s.text, s.section) for s in own], record)
-
+    def pool(self, record: Record, n_own: int = 0) -> list[Sentence]:
+        """Readable candidate sentences outside the document's own summary, without repeats, in text order."""
+        text, sections = record.text, list(record.sections)
+        need = int(self.cfg["min_sentences"]) - n_own
+        raw = self.candidates(text, [s for s in sections if s.key != "summary"])
+        cands = [s for s in raw if is_good_sentence(s.text)]
+        if len(cands) < need and sections:  # the sections hold too little prose: the whole text
+            raw = self.candidates(text, [])
+            cands = [s for s in raw if is_good_sentence(s.text)]
+        if len(cands) < need:  # short text: relax the length limits
+            cands = [s for s in raw if is_good_sentence(s.text, min_words=4, max_words=60)]
         seen: set[str] = set()
         uniq = []
         for s in cands:  # web pages often repeat the lead paragraph
             if s.text not in seen:
                 seen.add(s.text)
                 uniq.append(s)
-        cands = uniq
+        return uniq
+
+    def summarise(self, record: Record) -> str | None:
+        cfg = self.cfg
+        max_n = int(cfg["max_sentences"])
+        own = self.own_summary(record)
+        if len(own) >= int(cfg["min_sentences"]):
+            return self._finish([(s.text, s.section) for s in own[:max_n]], record)
+        cands = self.pool(record, len(own))
+        if not cands:
+            return self._finish([(s.text, s.section) for s in own], record)
+        if self.word_model is not None:
+            # at least min_sentences in all: the metadata sentence, when there is one, counts
+            has_md = bool(cfg["metadata_sentence"]) and metadata_sentence(record, "") is not None
+            need = max(1, int(cfg["min_sentences"]) - len(own) - (1 if has_md else 0))
+            # a document with purpose/goal/target-group sections: what they say, or sentences about the project
+            prefer = set(cfg.get("prefer_sections") or ())
+            allowed = [s.section in prefer or PROJECT_RE.search(s.text) is not None for s in cands]
+            if not any(s.section in prefer for s in cands):
+                allowed = [True] * len(cands)
+            prior = self.sentence_scores(cands, record) if self.word_model.shortlist else None
+            picked = [
+                cands[i]
+                for i in self.word_model.pick(
+                    [s.text for s in cands], record.title, prior, need, allowed if sum(allowed) >= need else None
+                )
+            ]
+            chosen = own + picked[: max(1, max_n - len(own))]
+        else:
+            chosen = own + self._pick_weighted(cands, record, max_n, own)
+        chosen.sort(key=lambda x: (_ORDER.get(x.section, 5), x.start))
+        return self._finish([(s.text, s.section or _LABEL_SECTION.get(s.label or "")) for s in chosen], record)
+
+    def sentence_scores(self, cands: list[Sentence], record: Record) -> list[float]:
+        """The hand-weighted score of each candidate (FEATURE_WEIGHTS, or ``weights`` in the config)."""
         title_stems = _stem_set(record.title or "")
         sent_stems = [_stem_set(s.text) for s in cands]
         top = top_words(sent_stems)
         w = self.weights
-        scored = []
+        out = []
         for s, st in zip(cands, sent_stems):
-            if not st:
-                continue
-            f = sentence_features(s, st, top, title_stems, cfg["section_weights"])
-            scored.append((sum(w.get(k, 0.0) * v for k, v in f.items()), s, st))
+            f = sentence_features(s, st, top, title_stems, self.cfg["section_weights"])
+            out.append(sum(w.get(k, 0.0) * v for k, v in f.items()) if st else float("-inf"))
+        return out
+
+    def _pick_weighted(self, cands: list[Sentence], record: Record, max_n: int, own: list[Sentence]) -> list[Sentence]:
+        """The hand-weighted scorer: best score first, no near-duplicates, within max_words."""
+        cfg = self.cfg
+        scored = [
+            (sc, s, _stem_set(s.text))
+            for sc, s in zip(self.sentence_scores(cands, record), cands)
+            if sc > float("-inf")
+        ]
         scored.sort(key=lambda x: -x[0])
 
         chosen: list[tuple[Sentence, set[str]]] = [(s, _stem_set(s.text)) for s in own]
         n_words = sum(len(s.text.split()) for s in own)
-        for sc, s, st in scored:
+        for _, s, st in scored:
             if len(chosen) >= max_n:
                 break
             if any(len(st & c) / max(1, min(len(st), len(c))) > 0.6 for _, c in chosen):
                 continue
-            w = len(s.text.split())
-            if chosen and len(chosen) >= int(cfg["min_sentences"]) and n_words + w > int(cfg["max_words"]):
+            n = len(s.text.split())
+            if chosen and len(chosen) >= int(cfg["min_sentences"]) and n_words + n > int(cfg["max_words"]):
                 continue
             chosen.append((s, st))
-            n_words += w
-        chosen.sort(key=lambda x: (_ORDER.get(x[0].section, 5), x[0].start))
-        return self._finish([(s.text, s.section or _LABEL_SECTION.get(s.label or "")) for s, _ in chosen], record)
+            n_words += n
+        return [s for s, _ in chosen[len(own) :]]
 
     # ------------------------------------------------------------------
     def _finish(self, chosen: list[tuple[str, str | None]], record: Record) -> str | None:
@@ -219,8 +296,22 @@ class Summarizer:
         return " ".join(sents) if sents else None
 
 
-def _join(text: str, sections: list[Section], key: str) -> str:
-    return "\n\n".join(text[s.start : s.end] for s in sections if s.key == key)
+_MODELS: dict[str, WordModel] = {}
+
+
+def _load_model(path: str | None) -> WordModel | None:
+    """The word-importance model at ``path`` (relative to the repository), once per process; None without one."""
+    if not path:
+        return None
+    p = repo_path(path)
+    key = str(p)
+    if key not in _MODELS:
+        if not p.exists():
+            raise FileNotFoundError(
+                f"summary model not found: {p} (set summary.model to '' for the hand-weighted scorer)"
+            )
+        _MODELS[key] = WordModel.load(p)
+    return _MODELS[key]
 
 
 _LABEL_SECTION = {"syfte": "purpose", "mål": "goals"}  # "Syfte: Att ..." in text without sections
@@ -275,8 +366,11 @@ def metadata_sentence(record: Record, already: str) -> str | None:
             parts[-1] += " och är nationellt"
         else:
             parts[-1] += f" i {region}"
-    orgs = [o for o in (md.participating_organisations or [])
-            if o and o != owner and not re.search(rf"\b{re.escape(o.split()[0].lower())}\b", low)][:3]  # skip those already named
+    orgs = [
+        o
+        for o in (md.participating_organisations or [])
+        if o and o != owner and not re.search(rf"\b{re.escape(o.split()[0].lower())}\b", low)
+    ][:3]  # skip those already named
     if orgs and parts:
         joined = orgs[0] if len(orgs) == 1 else ", ".join(orgs[:-1]) + " och " + orgs[-1]
         parts[-1] += f" tillsammans med {joined}"

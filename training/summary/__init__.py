@@ -1,0 +1,1 @@
+"""Training and evaluation of the summary stage's sentence picker (not shipped in the wheel)."""
