@@ -1,0 +1,150 @@
+"""The summary's learned sentence picker (pipeline.summary.scorer) and how the summariser uses it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.record import Metadata, Record, Section
+from pipeline.summary import Summarizer
+from pipeline.summary.scorer import FEATURES, WordModel, select, tokens, word_features
+from pipeline.summary.sentences import split_sentences
+
+
+def _model(**kw) -> WordModel:
+    """A model that trusts only the prior: words of earlier summaries are likely, others not."""
+    coef = [0.0] * len(FEATURES)
+    coef[FEATURES.index("prior")] = 3.0
+    return WordModel(coef=coef, intercept=-3.0, prior={w: 20 for w in kw.pop("words", [])}, **kw)
+
+
+def test_word_features_describe_the_word_in_the_document():
+    sents = [
+        "Projektet Nya vägar ska ge unga arbetslösa praktik i kommunen.",
+        "Arbetslösheten bland unga var 12 procent år 2019.",
+        "Unga som får praktik får också en handledare.",
+    ]
+    feats, toks = word_features(sents, "Nya vägar", {"och": 5})
+    f = {t: dict(zip(FEATURES, v)) for t, v in feats.items()}
+    assert toks[0][:2] == ["projektet", "nya"]
+    assert f["vägar"]["title"] == 1.0 and f["praktik"]["title"] == 0.0
+    assert f["unga"]["sent_share"] == pytest.approx(1.0) and f["handledare"]["sent_share"] == pytest.approx(1 / 3)
+    assert f["praktik"]["project"] == 1.0 and f["handledare"]["project"] == 0.0  # in the sentence about the project
+    assert f["praktik"]["early"] == 1.0 and f["handledare"]["early"] == 0.0
+    assert f["2019"]["number"] == 1.0 and f["i"]["stopword"] == 1.0 and f["i"]["content_share"] == 0.0
+    # "Arbetslösheten" has the stem of "arbetslösa": the topic counts across inflections
+    assert f["arbetslösa"]["log_stem_tf"] > f["arbetslösa"]["log_tf"]
+    assert "och" not in f  # only the words of the sentences
+
+
+def test_select_maximises_expected_overlap_and_stops_when_length_costs_more():
+    sents = [tokens("a b c d"), tokens("e f g h i j k l m n"), tokens("a b x y")]
+    prob = {"a": 0.9, "b": 0.9, "c": 0.9, "d": 0.9, "x": 0.9, "y": 0.9}
+    assert select(sents, prob, target_words=6, max_sentences=3) == [0, 2]  # the words of the second are unlikely
+    assert select(sents, prob, target_words=6, max_sentences=1) == [0]
+    assert select(sents, prob, target_words=6, max_sentences=3, allowed=[False, True, True]) == [2]
+    # forced to a second sentence although it lowers the expected F
+    assert select([tokens("a b c d"), tokens("e f g")], prob, 4, 3, min_sentences=2) == [0, 1]
+    assert select([tokens("a b c d"), tokens("e f g")], prob, 4, 3) == [0]
+
+
+def test_shortlist_keeps_the_sentence_scorers_best():
+    sents = ["Projektet ska ge unga praktik.", "Deltagarna får en coach.", "Unga får praktik och en coach hos oss."]
+    m = _model(words=["unga", "praktik", "coach", "får"], shortlist=1, max_sentences=1)
+    assert m.pick(sents, None) == [2]  # no scores: all sentences
+    assert m.pick(sents, None, sentence_scores=[0.1, 0.9, 0.2]) == [1]
+
+
+def test_model_json_round_trip_and_feature_check(tmp_path):
+    m = _model(words=["projektet"], target_words=28.0, shortlist=5)
+    m.save(tmp_path / "m.json")
+    back = WordModel.load(tmp_path / "m.json")
+    assert back == m
+    d = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    d["features"] = d["features"][:-1]
+    with pytest.raises(ValueError):
+        WordModel.from_json(d)
+
+
+def test_the_shipped_model_loads_and_a_missing_one_is_an_error():
+    sm = Summarizer({})
+    assert sm.word_model is not None and list(sm.word_model.to_json()["features"]) == list(FEATURES)
+    assert Summarizer({"model": ""}).word_model is None
+    with pytest.raises(FileNotFoundError):
+        Summarizer({"model": "models/summary/no_such_model.json"})
+
+
+TEXT = (
+    "Nya vägar\n\n"
+    "Sammanfattning\n"
+    "Projektet Nya vägar ska ge unga arbetslösa praktik och en personlig coach i kommunen. "
+    "Deltagarna får stöd under ett helt år.\n\n"
+    "Bakgrund\n"
+    "Arbetslösheten bland unga i kommunen har länge varit högre än i resten av länet. "
+    "Många unga saknar gymnasieexamen och har svårt att få sitt första jobb.\n\n"
+    "Syfte\n"
+    "Syftet är att unga arbetslösa ska få praktik hos lokala arbetsgivare och komma närmare ett arbete.\n"
+)
+
+
+def _sections(text: str, *keys: tuple[str, str]) -> list[Section]:
+    out = []
+    for key, heading in keys:
+        start = text.index(heading + "\n") + len(heading) + 1
+        end = text.find("\n\n", start)
+        out.append(Section(key=key, heading=heading, start=start, end=end if end > 0 else len(text)))
+    return out
+
+
+def test_the_summary_reads_record_sections_and_never_splits_them_itself():
+    secs = _sections(TEXT, ("summary", "Sammanfattning"), ("background", "Bakgrund"), ("purpose", "Syfte"))
+    rec = Record(id="n", source="n", sha256="-", format="txt", title="Nya vägar", text=TEXT, sections=secs)
+    sm = Summarizer({"metadata_sentence": False})
+    assert [s.text for s in sm.own_summary(rec)][0].startswith("Projektet Nya vägar ska ge unga")
+    assert sm.summarise(rec).startswith("Projektet Nya vägar ska ge unga")
+    bare = rec.model_copy(update={"sections": []})  # no sections stage: the text's headings are not guessed
+    assert sm.own_summary(bare) == []
+    assert all(s.section is None for s in sm.pool(bare))
+
+
+def test_purpose_sections_are_preferred_when_the_document_has_them():
+    text = TEXT.replace("Sammanfattning\n", "Inledning\n")
+    secs = _sections(text, ("background", "Bakgrund"), ("purpose", "Syfte"))
+    rec = Record(
+        id="p",
+        source="p",
+        sha256="-",
+        format="txt",
+        title="Nya vägar",
+        text=text,
+        sections=secs,
+        metadata=Metadata(owner="Nya kommunen"),
+    )
+    out = Summarizer({}).summarise(rec)
+    assert "praktik hos lokala arbetsgivare" in out and "Arbetslösheten bland unga" not in out
+    assert out.endswith("Projektet drivs av Nya kommunen.")
+
+
+def test_at_least_two_sentences_without_a_metadata_sentence():
+    text = (
+        "Projektet Nya vägar ska ge unga arbetslösa praktik och en personlig coach i kommunen under två år.\n\n"
+        "Statistiken visar 1 250 personer 18-24 år 2019, 1 310 personer 2020 respektive 1 402 personer 2021 i Storvik.\n"
+    )
+    rec = Record(id="m", source="m", sha256="-", format="txt", title="Nya vägar", text=text)
+    one = Summarizer({"metadata_sentence": False, "min_sentences": 1}).summarise(rec)
+    assert len(split_sentences(one)) == 1  # the model alone would stop after the statement
+    assert len(split_sentences(Summarizer({"metadata_sentence": False}).summarise(rec))) == 2
+    with_md = rec.model_copy(update={"metadata": Metadata(owner="Storviks kommun")})
+    assert Summarizer({}).summarise(with_md) == one + " Projektet drivs av Storviks kommun."
+
+
+def test_web_address_in_brackets_is_dropped_not_the_sentence():
+    sents = split_sentences(
+        "Regeringen har tillsatt en delegation för romers situation i samhället (regeringen.se). "
+        "Projektet startar nu arbetet i kommunen tillsammans med föreningarna."
+    )
+    assert [s.text for s in sents] == [
+        "Regeringen har tillsatt en delegation för romers situation i samhället.",
+        "Projektet startar nu arbetet i kommunen tillsammans med föreningarna.",
+    ]
