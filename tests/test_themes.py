@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 import yaml
@@ -16,8 +15,8 @@ import yaml
 from pipeline import stages
 from pipeline.paths import repo_path
 from pipeline.record import Record, Section
-from pipeline.themes import ThemeTagger
 from pipeline.sections import split_sections
+from pipeline.themes import ThemeTagger
 from pipeline.themes.taxonomy import load_taxonomy
 from pipeline.themes.text import split_sentences
 

@@ -1,15 +1,19 @@
 """Themes, second real-page pass: thresholds chosen on the shared scorer's definition (a borderline
 theme is a negative), precision-leaning F-beta, the aim/target-group and relative-strength features,
 and anti-discrimination work aimed at a minority. Written examples only."""
+# ruff: noqa: F811  (pytest fixtures: the test arguments named "tagger" are the imported fixture)
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_themes_calibration import (
+    assigned,
+    tagger,  # noqa: F401  (the shared module fixture)
+)
 
 from pipeline.sections import split_sections
-from training.themes import calibrate as C
 from pipeline.themes.model import ALL_FEATURES
-from test_themes_calibration import assigned, tagger  # noqa: F401  (shared fixture and helper)
+from training.themes import calibrate as C
 
 
 # ------------------------------------------------- threshold choice

@@ -27,10 +27,20 @@ import numpy as np
 from ..config import SectionConfig
 from ..paths import repo_path
 from ..record import Evidence, Record, Theme
-from ..stages import register
 from ..sections import split_sections
-from .model import (ALL_FEATURES, FEATURES, Scored, SentenceModel, doc_features, linear_params,  # noqa: F401
-                    programme_area_of, score_document, sigmoid, title_hits)
+from ..stages import register
+from .model import (  # noqa: F401
+    ALL_FEATURES,
+    FEATURES,
+    Scored,
+    SentenceModel,
+    doc_features,
+    linear_params,
+    programme_area_of,
+    score_document,
+    sigmoid,
+    title_hits,
+)
 from .taxonomy import Taxonomy, load_taxonomy
 from .text import Sent, assign_sections, split_sentences
 
@@ -158,7 +168,7 @@ class ThemeTagger:
         self.threshold_new = float(tn if tn is not None else self.cal.get("threshold_lex", 0.5))
 
     @classmethod
-    def from_bundle(cls, bundle: dict, taxonomy: Taxonomy, config: dict[str, Any] | None = None) -> "ThemeTagger":
+    def from_bundle(cls, bundle: dict, taxonomy: Taxonomy, config: dict[str, Any] | None = None) -> ThemeTagger:
         """A tagger from an in-memory bundle (training, evaluation)."""
         return cls(config, bundle=bundle, taxonomy=taxonomy)
 

@@ -5,7 +5,7 @@ Three evidence sources, combined deliberately:
 1. **Lexicon** (config): per sentence, distinct strong/weak terms of each theme.
    Prefix and in-compound matching handle Swedish inflection and compounding.
 2. **Learned sentence model** (``models/themes/model.joblib``): char n-gram +
-   Snowball-stem TF-IDF → one-vs-rest logistic regression; classes are the
+   Snowball-stem TF-IDF (the shared stemmer of :mod:`pipeline.text`) → one-vs-rest logistic regression; classes are the
    themes it was trained on. A separate theme-independent boilerplate model
    (:class:`BoilerplateModel`, topic words masked) scores how generic a
    sentence is (e.g. "Projektet ska vara tillgängligt för alla").
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..text import stem
 from .taxonomy import Taxonomy
 from .text import Sent, normalise
 
@@ -46,7 +47,11 @@ FEATURES = [
 # rel_top3: the theme's top3_e relative to the document's best theme (a main theme of the page vs a side one).
 # aim_max_e: best evidence among sentences that state an aim or a target group ("Syftet är ...", "Målgruppen
 # är ...", "riktar sig till ...") wherever they stand (news and other pages have no sections).
-EXTRA_FEATURES = ["lead_max_e", "density", "title_hit", "rel_top3", "aim_max_e"]
+# model_top2: mean of the sentence model's two highest probabilities for the theme (the learned model's own
+# view, before the lexicon is mixed in; 0 on the lexicon-only path). n_themes_doc: how many themes have a
+# sentence with e >= 0.5 in the document (a page that touches many themes commits to each less; its sign is
+# left free).
+EXTRA_FEATURES = ["lead_max_e", "density", "title_hit", "rel_top3", "aim_max_e", "model_top2", "n_themes_doc"]
 AIM_CUE = re.compile(r"\b(?:syfte[tn]?|målet|målen|mål(?:grupp|sättning)\w*|övergripande mål|riktar sig|vänder sig|"
                      r"ska\s+(?:ge|hjälpa|stödja|öka|minska|stärka|utveckla|motverka|främja|skapa)|deltagarna\s+(?:är|var))\b",
                      re.IGNORECASE)
@@ -55,19 +60,15 @@ LEAD_SENTS = 4
 DENSITY_PRIOR = 8  # density = n(e >= 0.3) / (n + DENSITY_PRIOR): a 4-sentence note is no denser than it looks
 # Sign constraints for the combiner: more evidence never lowers a score; a
 # boilerplate-only own section never raises it.
-FEATURE_SIGN = {"own_section_boiler": -1, "context_share": -1}
+FEATURE_SIGN = {"own_section_boiler": -1, "context_share": -1, "n_themes_doc": 0}
 CONTEXT_SECTIONS = {"background"}  # problem descriptions: evidence there is context more often than work
 
-_stemmer = None
+_TOKEN = re.compile(r"[a-zåäöéü]{2,}")
 
 
 def _stem_tokens(text: str) -> list[str]:
-    global _stemmer
-    if _stemmer is None:
-        import Stemmer
-
-        _stemmer = Stemmer.Stemmer("swedish")
-    return _stemmer.stemWords(re.findall(r"[a-zåäöéü]{2,}", text))
+    """Stems of the (normalised, lower-case) text's words, with the one shared Snowball stemmer."""
+    return stem(_TOKEN.findall(text))
 
 
 def stem_analyzer(text: str) -> list[str]:
@@ -98,7 +99,7 @@ class SentenceModel:
             return hstack([self.vec_char.fit_transform(norm), self.vec_word.fit_transform(norm)]).tocsr()
         return hstack([self.vec_char.transform(norm), self.vec_word.transform(norm)]).tocsr()
 
-    def fit(self, texts: list[str], Y: np.ndarray) -> "SentenceModel":
+    def fit(self, texts: list[str], Y: np.ndarray) -> SentenceModel:
         from sklearn.linear_model import LogisticRegression
 
         X = self._X(texts, fit=True)
@@ -189,7 +190,7 @@ class BoilerplateModel:
             W = self.vec.transform(norm)
         return hstack([W, csr_matrix(self._dense(raw))]).tocsr()
 
-    def fit(self, masked: list[str], raw: list[str], y: np.ndarray) -> "BoilerplateModel":
+    def fit(self, masked: list[str], raw: list[str], y: np.ndarray) -> BoilerplateModel:
         from sklearn.linear_model import LogisticRegression
 
         self.clf = LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", max_iter=300)
@@ -266,7 +267,7 @@ def lexicon_hits(text: str, sents: list[Sent], taxonomy: Taxonomy, dropout=None)
 
 
 def score_document(text: str, sents: list[Sent], taxonomy: Taxonomy, smodel: SentenceModel | None,
-                   dropout=None, bmodel: "BoilerplateModel | None" = None) -> Scored:
+                   dropout=None, bmodel: BoilerplateModel | None = None) -> Scored:
     """``sents`` must be content sentences (headings already removed)."""
     strong, weak, strong_terms, spans = lexicon_hits(text, sents, taxonomy, dropout)
     ids = taxonomy.ids
@@ -369,7 +370,14 @@ def doc_features(sc: Scored, taxonomy: Taxonomy, use_model: np.ndarray,
             float(title_hit[j]) if title_hit is not None else 0.0,
             0.0,
             0.0,
+            0.0,
+            0.0,
         ]
+    if use_model.any():
+        pm = np.nan_to_num(sc.p, nan=0.0)
+        top2 = np.sort(pm, axis=0)[-2:].mean(axis=0)
+        X[:, ALL_FEATURES.index("model_top2")] = np.where(use_model, top2, 0.0)
+    X[:, ALL_FEATURES.index("n_themes_doc")] = float((e.max(axis=0) >= 0.5).sum())
     aim = np.array([bool(AIM_CUE.search(s.text)) for s in sc.sents], dtype=bool)
     if aim.any():
         X[:, ALL_FEATURES.index("aim_max_e")] = e[aim].max(axis=0)

@@ -34,7 +34,7 @@ class ThemeDef:
 class Taxonomy:
     themes: list[ThemeDef]
     defaults: dict[str, Any]
-    matcher: "Matcher | None" = None
+    matcher: Matcher | None = None
 
     @property
     def ids(self) -> list[str]:

@@ -238,7 +238,7 @@ def make_document(rng: random.Random, pool: Pool, style: str, theme_ids: list[st
             programme_area(), "Programområde 2 Ökat arbetskraftsutbud")
         lines += ["Logotyp på utskrifter", "", title, "", f"ProgramområdeProgramområde {po[13:]}",
                   "ProjektfasGenomförande", f"Projektägare{rng.choice(ORGS)}", "Kontaktperson Anna Berg",
-                  f"RegionNorra Mellansverige", "In English", ""]
+                  "RegionNorra Mellansverige", "In English", ""]
         summ = pop(main, 1) + ([pop(labels[1], 1)[0]] if len(labels) > 1 and content[labels[1]] and rng.random() < 0.5 else [])
         lines += ["Sammanfattning", "", _para(summ), ""]
         bg = neutral[:2] + mentions + stray + generic

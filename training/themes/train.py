@@ -10,10 +10,13 @@ Steps
 4. Final sentence model on all train sentences.
 5. Thresholds per theme calibrated on the synthetic dev documents (kept as a
    fallback calibration when no real labelled pages are given).
-6. With real labelled pages (``dev_dir``, the shared dev set): the document-level
-   calibration (:mod:`training.themes.calibrate`) is fitted on all of them plus the
-   synthetic dev documents, after a 5-fold out-of-fold run whose figures are
-   stored in the bundle (``oof``) and printed.
+6. With real labelled pages (``dev_dir``, the shared dev set): the sentence model is
+   retrained on the written sentences plus the pages' real sentences (weakly labelled
+   from the page's themes, :mod:`training.themes.real`); a nested 5-fold out-of-fold run
+   (sentence model and calibration both fitted without the page) is printed and stored
+   in the bundle (``oof``); the document-level calibration
+   (:mod:`training.themes.calibrate`) is fitted on cross-fitted analyses of all pages
+   plus the synthetic dev documents.
 """
 from __future__ import annotations
 
@@ -25,8 +28,17 @@ import numpy as np
 
 from pipeline.paths import repo_path
 from pipeline.sections import split_sections
-from pipeline.themes.model import (FEATURE_SIGN, FEATURES, BoilerplateModel, SentenceModel, doc_features,
-                                   lexicon_hits, mask_terms, programme_area_of, score_document)
+from pipeline.themes.model import (
+    FEATURE_SIGN,
+    FEATURES,
+    BoilerplateModel,
+    SentenceModel,
+    doc_features,
+    lexicon_hits,
+    mask_terms,
+    programme_area_of,
+    score_document,
+)
 from pipeline.themes.taxonomy import Taxonomy, load_taxonomy
 from pipeline.themes.text import Sent, assign_sections, split_sentences
 
@@ -73,7 +85,9 @@ def boilerplate_set(sents, folds, use_folds, taxonomy: Taxonomy, seed=0):
         t = fill(s.text, rng)
         st = [Sent(0, len(t), t)]
         spans = lexicon_hits(t, st, taxonomy)[3][0]
-        masked.append(mask_terms(t, spans)); raw.append(t); y.append(int(s.kind == "boiler"))
+        masked.append(mask_terms(t, spans))
+        raw.append(t)
+        y.append(int(s.kind == "boiler"))
     return masked, raw, np.array(y)
 
 
@@ -96,7 +110,11 @@ def doc_matrix(docs, taxonomy: Taxonomy, smodel: SentenceModel, dropout_seed: in
         xl = doc_features(sc, taxonomy, np.zeros_like(sc.known), po)[0][:, :nf]
         labels = set(d["labels"])
         for j, tid in enumerate(ids):
-            Xf.append(xf[j]); Xl.append(xl[j]); ys.append(int(tid in labels)); di.append(k); ti.append(j)
+            Xf.append(xf[j])
+            Xl.append(xl[j])
+            ys.append(int(tid in labels))
+            di.append(k)
+            ti.append(j)
     return np.array(Xf), np.array(Xl), np.array(ys), np.array(di), np.array(ti)
 
 
@@ -105,7 +123,9 @@ def best_threshold(p: np.ndarray, y: np.ndarray, grid=None) -> tuple[float, floa
     best = (0.5, -1.0)
     for t in grid:
         pred = p >= t
-        tp = int((pred & (y == 1)).sum()); fp = int((pred & (y == 0)).sum()); fn = int((~pred & (y == 1)).sum())
+        tp = int((pred & (y == 1)).sum())
+        fp = int((pred & (y == 0)).sum())
+        fn = int((~pred & (y == 1)).sum())
         f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
         if f1 > best[1] + 1e-9:
             best = (float(t), f1)
@@ -192,7 +212,9 @@ def train(out: str = "models/themes/model.joblib", taxonomy_path: str = "configs
         bm = BoilerplateModel().fit(*boilerplate_set(sents, folds, set(others), taxonomy, seed=1))
         fdocs = [d for d in train_docs if d["id"].startswith(f"train-{f}")]
         Xf, Xl, y, _, _ = doc_matrix(fdocs, taxonomy, sm, bmodel=bm)
-        Xf_all.append(Xf); Xl_all.append(Xl); y_all.append(y)
+        Xf_all.append(Xf)
+        Xl_all.append(Xl)
+        y_all.append(y)
     Xf, Xl, y = np.vstack(Xf_all), np.vstack(Xl_all), np.concatenate(y_all)
     comb_full = _fit_combiner(Xf, y, l2)
     comb_lex = _fit_combiner(Xl, y, l2)
@@ -236,7 +258,10 @@ def train(out: str = "models/themes/model.joblib", taxonomy_path: str = "configs
         "n_sentences": len(texts),
     }
     if dev_dir is not None:
-        bundle["calibration"], bundle["oof"] = calibrate_on_real(bundle, taxonomy, dev_dir, dev_docs, cal_params, log)
+        smodel, bundle["calibration"], bundle["oof"] = calibrate_on_real(bundle, taxonomy, dev_dir, dev_docs,
+                                                                         cal_params, log)
+        bundle["sentence_model"] = smodel
+        bundle["n_real_sentences"] = bundle["oof"]["n_real_sentences"]
     p = repo_path(out)
     Path(p).parent.mkdir(parents=True, exist_ok=True)
     smodel._W = None  # recomputed at load time; keeps the file small
@@ -254,27 +279,34 @@ def train(out: str = "models/themes/model.joblib", taxonomy_path: str = "configs
 
 
 def calibrate_on_real(bundle: dict, taxonomy: Taxonomy, dev_dir, synthetic_docs, params=None, log=print):
-    """Out-of-fold run, then the calibration fitted on all real labelled pages (+ written documents)."""
+    """Real labelled pages: the sentence model retrained on written + real sentences, a nested 5-fold
+    out-of-fold run (printed, stored in the bundle), then the calibration on cross-fitted analyses of
+    all pages (:mod:`training.themes.real`). Returns (sentence model, calibration, out-of-fold figures)."""
     from pipeline.themes import ThemeTagger
-    from .calibrate import fit_calibration, load_dev, out_of_fold, rows, score_decisions, DevDoc
+
+    from .calibrate import load_dev, score_decisions
+    from .real import Trainer, fit_final, nested_out_of_fold, real_sentence_labels, written_sentences
 
     tagger = ThemeTagger.from_bundle(bundle, taxonomy)
     ids = taxonomy.ids
     docs = load_dev(dev_dir)
-    analyses = [tagger.analyse(d.text, d.sections, d.programme_area) for d in docs]
-    syn = [tagger.analyse(d["text"], split_sections(d["text"]), None) for d in synthetic_docs]
-    sdocs = [DevDoc(d["id"], "written", "", [], None, set(d["labels"]), set()) for d in synthetic_docs]
-    eXf, eXl, ey, _, eti, _ = rows(syn, sdocs, ids)
-    extra = (eXf, eXl, ey, eti)
-    decisions, _ = out_of_fold(tagger, docs, 5, extra, params, analyses)
+    base = [tagger.analyse(d.text, d.sections, d.programme_area) for d in docs]
+    real = [real_sentence_labels(a, d, ids) for a, d in zip(base, docs)]
+    wt, wY = written_sentences(ids)
+    trainer = Trainer(taxonomy, bundle["boilerplate_model"], wt, wY, docs, real)
+    n_real = sum(len(r.texts) for r in real)
+    n_pos = int(sum(int((r.Y.sum(axis=1) > 0).sum()) for r in real))
+    log(f"real pages: {len(docs)}; {n_real} real sentences ({n_pos} positive for some theme) join the "
+        f"{len(wt)} written ones")
+    decisions, _ = nested_out_of_fold(tagger, trainer, synthetic_docs, params, 5, log)
     oof = {"ignore_borderline": score_decisions(decisions, docs, ids, True),
-           "borderline_as_fp": score_decisions(decisions, docs, ids, False), "n_docs": len(docs), "folds": 5}
+           "borderline_as_fp": score_decisions(decisions, docs, ids, False), "n_docs": len(docs), "folds": 5,
+           "nested": True, "n_real_sentences": n_real}
     m, s = oof["ignore_borderline"]["micro"], oof["borderline_as_fp"]["micro"]
-    log(f"real pages: {len(docs)}; out-of-fold micro (shared scorer's definition: borderline predictions are "
-        f"false positives) P {s['p']:.3f} R {s['r']:.3f} F1 {s['f1']:.3f}; lenient (borderline ignored) "
+    log(f"nested out-of-fold micro (shared scorer's definition: borderline predictions are false positives) "
+        f"P {s['p']:.3f} R {s['r']:.3f} F1 {s['f1']:.3f}; lenient (borderline ignored) "
         f"P {m['p']:.3f} R {m['r']:.3f} F1 {m['f1']:.3f}")
-    Xf, Xl, y, keep, ti, _ = rows(analyses, docs, ids)
-    cal = fit_calibration(Xf, Xl, y, keep, ti, ids, extra, params)
-    log(f"calibration on all {len(docs)} pages: global threshold {cal['threshold_full']}, lexicon-only "
-        f"{cal['threshold_lex']}")
-    return cal, oof
+    smodel, cal, _ = fit_final(trainer, synthetic_docs, params)
+    log(f"calibration on cross-fitted analyses of all {len(docs)} pages: global threshold {cal['threshold_full']}, "
+        f"lexicon-only {cal['threshold_lex']}")
+    return smodel, cal, oof
