@@ -103,6 +103,21 @@ def test_filters_combine_with_text(st):
     assert st.programme_areas() == ["Programområde 1", "Programområde 2"]
 
 
+def test_ranked_pages_partition_the_matches(st):
+    """Pages of a ranked query, with and without other filters, together give every match once,
+    and the total counts them all."""
+    for i in range(7):
+        st.upsert(_rec(f"2020/{i:05d}", f"Praktik {i}", "Praktik och handledning. " * (i % 3 + 1),
+                       region="Stockholm" if i % 2 else "Västsverige"))
+    for flt in ({"q": "praktik"}, {"q": "praktik", "region": "stockholm"}, {"q": "praktik handledning"}):
+        everything = st.list_projects(ProjectFilter.of(**flt), limit=100)
+        pages = [st.list_projects(ProjectFilter.of(**flt), limit=3, offset=o) for o in range(0, 15, 3)]
+        assert all(total == everything[0] for total, _ in pages)
+        assert [x["id"] for _, items in pages for x in items] == [x["id"] for x in everything[1]]
+        assert everything[0] == len(everything[1]) == st.count(**flt)
+        assert st.list_projects(ProjectFilter.of(**flt), limit=3, offset=50) == (everything[0], [])
+
+
 HOSTILE = [
     '"', "'", '""', "*", "**", "nyan*", "NEAR(nyanlända vården)", "NEAR", "nyanlända NEAR vården", "AND", "OR NOT",
     "(", ")", "((nyanlända", "nyanlända))", "{title}: vården", "title:vården", "body : x", "^vården", "-vården",

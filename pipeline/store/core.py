@@ -19,9 +19,8 @@ from typing import Any, Iterable, Iterator, Optional
 from sqlalchemy import (
     Boolean,
     ColumnElement,
-    Float,
-    Integer,
     and_,
+    column,
     create_engine,
     delete,
     event,
@@ -33,7 +32,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    text,
+    table,
     update,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -520,7 +519,7 @@ class Store:
             stmt = stmt.limit(limit)
         if offset:
             stmt = stmt.offset(offset)
-        with self.engine.connect() as conn:
+        with self._connect(flt) as conn:
             return list(conn.scalars(stmt))
 
     def iter_records(
@@ -541,41 +540,45 @@ class Store:
     def count(self, **filters: Any) -> int:
         flt = filters.pop("filter", None) or ProjectFilter.of(**filters)
         stmt = select(func.count()).select_from(S.projects).where(*flt.clauses())
-        with self.engine.connect() as conn:
+        with self._connect(flt) as conn:
             return int(conn.scalar(stmt) or 0)
 
     def list_projects(self, flt: ProjectFilter, limit: int = 20, offset: int = 0) -> tuple[int, list[dict]]:
         """One page of project summaries (no text) and the total match count. Ordered by
-        id; with ``flt.q``, by full-text rank (best first; ties by id), each item with its
-        ``rank`` (higher is better; comparable within one query only).
+        id; with ``flt.q``, by full-text rank (best first; ties: the earlier-written record
+        first), each item with its ``rank`` (higher is better; comparable within one query only).
 
-        One query answers the page, its assigned themes and the total (a window count);
-        only a page past the end needs a second one for the total."""
+        One query answers the page and its assigned themes (and, without ``q``, the total:
+        a window count); with ``q`` the page is ranked from the full-text index alone and
+        the total is counted on its own."""
         p = S.projects.c
         t = S.themes.c
         terms = fts_terms(flt.q) if flt.q else []
-        if flt.q and terms:
-            stmt, rank = self._ranked(flt, terms)
-            stmt = stmt.add_columns(rank.label("rank"))
-            order = [rank.desc(), p.id]
+        ranked = bool(flt.q and terms)
+        if ranked:
+            hits = self._ranked_page(flt, terms, limit, offset)
+            st = S.search_text
+            page = (select(*_LIST_COLUMNS(), hits.c.score.label("rank"), hits.c.fid)
+                    .select_from(hits.join(st, st.c.id == hits.c.fid).join(S.projects, p.id == st.c.record_id))
+                    .subquery("page"))
+            order = [page.c.rank.desc(), page.c.fid]
         else:
-            stmt, order = select(*_LIST_COLUMNS()).where(*flt.clauses()), [p.id]
-        page = (stmt.add_columns(func.count().over().label("total_"))
-                .order_by(*order).limit(limit).offset(offset).subquery("page"))
+            page = (select(*_LIST_COLUMNS(), func.count().over().label("total_")).where(*flt.clauses())
+                    .order_by(p.id).limit(limit).offset(offset).subquery("page"))
+            order = [page.c.id]
         pc = page.c
-        ranked = "rank" in pc
         query = (
             select(page, t.theme_id, t.label.label("theme_label"), t.score.label("theme_score"))
             .select_from(page.outerjoin(S.themes, and_(t.record_id == pc.id, t.kind == ASSIGNED)))
-            .order_by(*([pc.rank.desc()] if ranked else []), pc.id, t.idx)
+            .order_by(*order, t.idx)
         )
         items: list[dict] = []
         total = None
-        with self.engine.connect() as conn:
+        with self._connect(flt) as conn:
             for r in conn.execute(query):
                 m = r._mapping
                 if not items or items[-1]["id"] != m["id"]:
-                    total = m["total_"]
+                    total = None if ranked else m["total_"]
                     d = {k: m[k] for k in _LIST_KEYS}
                     for k in ("period_start", "period_end"):
                         d[k] = d[k].isoformat() if d[k] else None
@@ -585,32 +588,57 @@ class Store:
                     items.append(d)
                 if m["theme_id"] is not None:
                     items[-1]["themes"].append({"id": m["theme_id"], "label": m["theme_label"], "score": m["theme_score"]})
-            if total is None:  # an empty page: count on its own
-                total = conn.scalar(select(func.count()).select_from(stmt.subquery())) if offset else 0
+            if ranked:
+                total = conn.scalar(self._count_matches(flt, terms))
+            elif total is None and offset:  # a page past the end: count on its own
+                total = conn.scalar(select(func.count()).select_from(S.projects).where(*flt.clauses()))
         return int(total or 0), items
 
-    def _ranked(self, flt: ProjectFilter, terms: list) -> tuple[Any, Any]:
-        """(SELECT of the matching projects' list columns, rank expression: higher is better),
-        driven by the full-text index; the other filters are applied to its hits."""
-        p = S.projects.c
-        st = S.search_text
+    def _ranked_page(self, flt: ProjectFilter, terms: list, limit: int, offset: int) -> Any:
+        """Subquery (fid = search_text.id, score: higher is better) of one page of the best
+        matches that also pass the other filters, from the full-text index (only the page's
+        rows are joined to their projects afterwards)."""
         others = dataclasses.replace(flt, q=None).clauses()
+        st = S.search_text
+        allowed = (select(st.c.id).select_from(st.join(S.projects, S.projects.c.id == st.c.record_id))
+                   .where(*others)) if others else None
         if self.backend == "sqlite":
-            # bm25: lower is better; a title hit weighs as much as five in the body
-            hits = (text("SELECT rowid AS fid, bm25(search_fts, 5.0, 1.0) AS score FROM search_fts "
-                         "WHERE search_fts MATCH :fts_q")
-                    .bindparams(fts_q=fts5_query(terms))
-                    .columns(fid=Integer, score=Float).subquery("hits"))
-            stmt = (select(*_LIST_COLUMNS()).select_from(hits.join(st, st.c.id == hits.c.fid)
-                                                         .join(S.projects, p.id == st.c.record_id))
-                    .where(*others))
-            return stmt, -hits.c.score
-        # PostgreSQL: cover density (closer matches rank higher), normalised by document length
+            # bm25 (lower is better); a title hit weighs as much as five in the body
+            fts = table("search_fts", column("rowid"))
+            score = func.bm25(literal_column("search_fts"), 5.0, 1.0)
+            stmt = (select(fts.c.rowid.label("fid"), (-score).label("score")).select_from(fts)
+                    .where(literal_column("search_fts").op("MATCH")(literal(fts5_query(terms)))))
+            if allowed is not None:
+                stmt = stmt.where(fts.c.rowid.in_(allowed))
+            return stmt.order_by(score, fts.c.rowid).limit(limit).offset(offset).subquery("hits")
+        # PostgreSQL: matched on the whole text (GIN index); ranked by cover density (more and
+        # closer matches rank higher, normalised by length) of the title and the start of the
+        # text (owner, summary, the first PG_RANK_CHARS characters: a small vector in the row)
         query = func.to_tsquery(literal_column("'swedish'::regconfig"), literal(pg_tsquery(terms)))
-        tsv = literal_column("search_text.tsv")
-        stmt = (select(*_LIST_COLUMNS()).select_from(S.projects.join(st, st.c.record_id == p.id))
-                .where(tsv.op("@@")(query), *others))
-        return stmt, func.ts_rank_cd(tsv, query, 1)
+        score = func.ts_rank_cd(literal_column("search_text.rank_tsv"), query, 1)
+        stmt = select(st.c.id.label("fid"), score.label("score")).where(
+            literal_column("search_text.tsv").op("@@")(query))
+        if allowed is not None:
+            stmt = stmt.where(st.c.id.in_(allowed))
+        return stmt.order_by(score.desc(), st.c.id).limit(limit).offset(offset).subquery("hits")
+
+    def _count_matches(self, flt: ProjectFilter, terms: list) -> Any:
+        others = dataclasses.replace(flt, q=None).clauses()
+        st = S.search_text
+        if not others:  # every search_text row has its project (foreign key)
+            return select(func.count()).select_from(st).where(FtsMatch(terms))
+        return (select(func.count()).select_from(S.projects.join(st, st.c.record_id == S.projects.c.id))
+                .where(FtsMatch(terms), *others))
+
+    def _connect(self, flt: Optional[ProjectFilter] = None) -> Connection:
+        conn = self.engine.connect()
+        if flt is not None and flt.q and self.backend == "postgresql":
+            # A word in most documents makes the planner scan search_text instead of using the
+            # GIN index, and every row's tsvector is then decompressed (~20x slower): this
+            # transaction only, use the index.
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")  # small sorts: no workers
+        return conn
 
     def titles(self, ids: Iterable[str]) -> dict[str, Optional[str]]:
         ids = list(ids)
@@ -633,7 +661,7 @@ class Store:
             .where(*flt.clauses())
             .group_by(*[group_cols[b] for b in by], t.theme_id)
         )
-        with self.engine.connect() as conn:
+        with self._connect(flt) as conn:
             rows = [dict(r._mapping) for r in conn.execute(stmt)]
         rows.sort(key=lambda r: tuple((r[b] is None, r[b] if r[b] is not None else "") for b in by) + (-r["count"], r["theme_id"]))
         return rows
