@@ -66,7 +66,6 @@ _LINE_RE = re.compile(r"[^\n]+")
 _PARA_RE = re.compile(r"(?:[^\n]|\n(?![ \t\u00a0]*\n))+")
 _BULLET_RE = re.compile(r"[ \t\u00a0]*(?:[-–—•*·▪►●◦](?=\s)|\d{1,2}[.)](?=\s)|[a-z][)](?=\s))[ \t\u00a0]*")
 _END_RE = re.compile(r"[.!?…][\"”’»)\]]*(?P<gap>\s+)(?=[\"“”«'(–—\-•*]?\s*[A-ZÅÄÖÉÜ0-9])")
-_LAST_TOKEN_RE = re.compile(r"(\S+)[.!?…][\"”’»)\]]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +91,12 @@ def paragraphs(text: str, base: int = 0) -> Iterator[tuple[int, str]]:
             yield base + m.start() + (len(chunk) - len(chunk.lstrip())), stripped
 
 
-def _is_abbreviation(before: str) -> bool:
-    m = _LAST_TOKEN_RE.search(before)
-    if m is None or not before.endswith("."):
+def _is_abbreviation(line: str, start: int, cut: int) -> bool:
+    """Does ``line[start:cut]`` end with a known abbreviation or an initial and its period?"""
+    if cut - start < 2 or line[cut - 1] != ".":
         return False
-    token = m.group(1).lstrip("(\"“«'").lower()
+    k = max(line.rfind(" ", start, cut - 1), line.rfind("\t", start, cut - 1), line.rfind("\u00a0", start, cut - 1))
+    token = line[max(k + 1, start) : cut - 1].lstrip("(\"“«'").lower()
     return token in ABBREVIATIONS or (len(token) == 1 and token.isalpha())
 
 
@@ -112,7 +112,7 @@ def split_sentences(text: str, base: int = 0) -> list[Sentence]:
         cur = bullet.end() if bullet else 0
         for end in _END_RE.finditer(line, cur):
             cut = end.start("gap")
-            if _is_abbreviation(line[cur:cut]):
+            if _is_abbreviation(line, cur, cut):
                 continue
             _emit(out, line, cur, cut, m.start() + base)
             cur = end.end()
