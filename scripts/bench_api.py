@@ -146,7 +146,8 @@ def main() -> None:
 
 def build_index(index_dir: Path, recs, lexical: bool, report: dict) -> str | None:
     try:
-        from pipeline.similarity.index import load_config as sim_config, update_index
+        from pipeline.similarity.index import load_config as sim_config
+        from pipeline.similarity.index import update_index
 
         if not (index_dir / "meta.json").exists():
             cfg = sim_config()

@@ -122,7 +122,8 @@ def build(n: int, work: Path) -> tuple[str, str | None]:
         st.upsert_many(recs)
     index = work / "index"
     try:
-        from pipeline.similarity.index import load_config as sim_config, update_index
+        from pipeline.similarity.index import load_config as sim_config
+        from pipeline.similarity.index import update_index
 
         scfg = sim_config()
         try:
@@ -188,7 +189,7 @@ def fuzz_cases(spec: dict, ids: list[str]):
             params = op.get("parameters", [])
             required = {p["name"]: valid.get(p["name"], "1") for p in params if p.get("required") and p["in"] == "query"}
 
-            def url(pid: str | None) -> str:
+            def url(pid: str | None, path: str = path) -> str:
                 return path.replace("{project_id}", quote(pid if pid is not None else real_ids[0], safe="/~"))
 
             for p in params:

@@ -11,9 +11,9 @@ import hashlib
 import os
 import re
 import uuid
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -78,8 +78,8 @@ def record_from_text(doc_id: str, text: str, source: str, variant: int = 0) -> R
     md.setdefault("municipalities", None)
 
     sections = []
-    heads = [(m.start(), m.end(), m.group(1)) for m in re.finditer(r"(?m)^(%s)$" % "|".join(_HEADINGS), text)]
-    for i, (s, e, h) in enumerate(heads):
+    heads = [(m.start(), m.end(), m.group(1)) for m in re.finditer(r"(?m)^({})$".format("|".join(_HEADINGS)), text)]
+    for i, (s, _e, h) in enumerate(heads):
         end = heads[i + 1][0] if i + 1 < len(heads) else len(text)
         sections.append(Section(key=_HEADINGS[h], heading=h, start=s, end=end))
 

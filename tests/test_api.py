@@ -1,4 +1,5 @@
 """HTTP API tests: real requests against uvicorn on 127.0.0.1 (a free port)."""
+# ruff: noqa: F811  (fixtures are imported from store_fixtures and named as test arguments)
 from __future__ import annotations
 
 import contextlib
@@ -15,11 +16,10 @@ from urllib.parse import quote
 import httpx
 import pytest
 import uvicorn
+from store_fixtures import ROOT, make_store_url, replicated_records, store_params
 
 from pipeline.api import create_app
 from pipeline.store import open_store
-
-from store_fixtures import ROOT, make_store_url, replicated_records, store_params
 
 pytestmark = pytest.mark.shared  # every test uses records built from the seed documents
 
@@ -299,10 +299,10 @@ def _serve_process(db, *extra: str, timeout: float = 60):
     """`serve` (through a typer app, as the console script runs it) in a subprocess on a free
     port; yields (port, process) once /health answers, and stops it afterwards."""
     code = (
-        "import sys, typer; sys.path.insert(0, %r)\n"
+        f"import sys, typer; sys.path.insert(0, {str(ROOT)!r})\n"
         "from pipeline.store.cli import serve\n"
         "app = typer.Typer(); app.command('serve')(serve); app.command('noop')(lambda: None)\n"
-        "app()\n" % str(ROOT)
+        "app()\n"
     )
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--store", str(db), "--port", str(port), *extra],

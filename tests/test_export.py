@@ -1,5 +1,6 @@
 """Exports (jsonl, csv, parquet), their filters, and --redact-personal, via the CLI
 functions on a small typer app."""
+# ruff: noqa: F811  (fixtures are imported from store_fixtures and named as test arguments)
 from __future__ import annotations
 
 import csv
@@ -10,14 +11,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import typer
+from store_fixtures import replicated_records, seeds, store_kind, store_url, store_url_factory  # noqa: F401  (fixtures)
 from typer.testing import CliRunner
 
 from pipeline.export.redact import EMAIL_RE, PHONE_RE, Redactor
 from pipeline.record import Record
 from pipeline.store import canonical_json, open_store
 from pipeline.store.cli import export, serve
-
-from store_fixtures import replicated_records, seeds, store_kind, store_url, store_url_factory  # noqa: F401  (fixtures)
 
 app = typer.Typer()
 app.command("export")(export)

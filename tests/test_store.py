@@ -1,5 +1,6 @@
 """Store tests, run against SQLite and (when PIPELINE_TEST_PG_URL is set; always in CI)
 a real PostgreSQL server."""
+# ruff: noqa: F811  (fixtures are imported from store_fixtures and named as test arguments)
 from __future__ import annotations
 
 import json
@@ -15,15 +16,22 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from store_fixtures import (  # noqa: F401  (fixtures)
+    PG_ENV,
+    ROOT,
+    build_seed_records,
+    replicated_records,
+    require_pg_url,
+    seeds,
+    store_kind,
+    store_params,
+    store_url,
+    store_url_factory,
+)
 
+from pipeline.export import write_records
 from pipeline.record import Record
 from pipeline.store import DEFAULT_FILENAME, ProjectFilter, canonical_json, open_store
-from pipeline.export import write_records
-
-from store_fixtures import (  # noqa: F401  (fixtures)
-    PG_ENV, ROOT, replicated_records, require_pg_url, build_seed_records, seeds, store_kind, store_params,
-    store_url, store_url_factory,
-)
 
 
 def _changed(record: Record, n: int) -> Record:
@@ -76,6 +84,7 @@ def test_upsert_skip_replace_and_child_rows(store_url, seeds):
     assert st.count() == 1
     # child rows were replaced, not appended
     from sqlalchemy import func, select
+
     from pipeline.store import schema as S
     with st.engine.connect() as c:
         n_ent = c.scalar(select(func.count()).select_from(S.entities).where(S.entities.c.record_id == r.id))
@@ -266,8 +275,8 @@ def test_roundtrip_of_processed_corpus_and_seeds(store_url_factory, tmp_path):
     url = store_url_factory()
     run([ROOT / "corpus", ROOT.parent / "shared" / "seeds"], tmp_path / "out", cfg, jobs=1, quiet=True,
         after_batch=_after_batch(cfg, url, False, True))
-    processed = [Record.from_json(json.loads(l))
-                 for l in (tmp_path / "out" / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    processed = [Record.from_json(json.loads(line))
+                 for line in (tmp_path / "out" / "records.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(processed) == 12
     a = open_store(url)
     assert sorted(a.iter_records(), key=lambda r: r.id) == sorted(processed, key=lambda r: r.id)

@@ -1,19 +1,19 @@
 """Full-text search in the store (``ProjectFilter.q``): SQLite FTS5 and PostgreSQL ``swedish``
 full-text search, both backends (PostgreSQL when PIPELINE_TEST_PG_URL is set; always in CI).
 The documents are sentences written for these tests."""
+# ruff: noqa: F811  (fixtures are imported from store_fixtures and named as test arguments)
 from __future__ import annotations
 
 import hashlib
 
 import pytest
 from sqlalchemy import text
+from store_fixtures import store_kind, store_url, store_url_factory  # noqa: F401  (fixtures)
 
 from pipeline.record import Evidence, Metadata, Record, Theme
 from pipeline.store import ProjectFilter, open_store
 from pipeline.store import schema as S
 from pipeline.store.core import MAX_FTS_TERMS, fts_terms
-
-from store_fixtures import store_kind, store_url, store_url_factory  # noqa: F401  (fixtures)
 
 
 def _rec(rid: str, title: str, body: str, region: str = "Västsverige", area: str | None = None,

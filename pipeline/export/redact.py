@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Iterable, Optional
+from collections.abc import Iterable
+from typing import Optional
 
 from ..record import Record
 

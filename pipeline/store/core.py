@@ -11,10 +11,11 @@ import dataclasses
 import json
 import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Optional
 
 from sqlalchemy import (
     Boolean,
@@ -109,7 +110,7 @@ class ProjectFilter:
     ids: Optional[list[str]] = None
 
     @classmethod
-    def of(cls, **kwargs: Any) -> "ProjectFilter":
+    def of(cls, **kwargs: Any) -> ProjectFilter:
         known = {f.name for f in fields(cls)}
         unknown = set(kwargs) - known
         if unknown:
@@ -409,7 +410,7 @@ class Store:
         Returns ``"inserted"``, ``"updated"`` or ``"unchanged"`` (identical record
         already stored: nothing is written).
         """
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         project, children = _rows(record, now)
         with self.engine.begin() as conn:
             action = self._upsert(conn, project, children)
@@ -727,7 +728,7 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: Any) -> None:
