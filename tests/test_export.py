@@ -315,3 +315,10 @@ def test_redactor_without_names_and_in_place():
     in_place = Redactor().redact(same, copy=False)
     assert in_place is same and in_place == copied
     assert in_place.text == "[PERSON-1] leder arbetet, [E-POST]." and in_place.metadata.email is None
+
+
+def test_redactor_names_with_any_first_character():
+    red = Redactor(["Åsa Öberg", "Élise Ek", "(Kalle) Ek", "-Ebba"])
+    s = red.redact_str("Åsa Öberg och Élise Ek träffade Öberg, (Kalle) Ek och -Ebba; KontaktpersonÅsa Öberg.")
+    assert "Åsa" not in s and "Öberg" not in s and "Élise" not in s and "Kalle" not in s and "Ebba" not in s
+    assert s.startswith("[PERSON-1] och [PERSON-2] träffade [PERSON-1],")

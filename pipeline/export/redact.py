@@ -35,8 +35,8 @@ EMAIL_RE = re.compile(
 )
 # Not glued to digits or to hex strings (hashes, file names); a label glued in front
 # ("Telefonnummer0322 616901") is fine. Swedish numbers: 0322 616901, 0220-12623, 08-123 45 67, 070-123 45 67, +46 (0)70 123 45 67, 0046 …
-PHONE_RE = re.compile(
-    r"(?<![\d+])(?<![0-9a-fA-F]{2})(?<!\d[-/.])(?:(?:\+|00)46[\s-]?(?:\(0\)[\s-]?)?|0)\d{1,3}(?:\s?[-/–]\s?|\s)?\d{1,4}(?:[\s-]?\d{1,4}){1,3}(?!\d)(?![0-9a-fA-F]{2})"
+PHONE_RE = re.compile(  # (?=[+0]): every number starts so; other positions fail at once
+    r"(?=[+0])(?<![\d+])(?<![0-9a-fA-F]{2})(?<!\d[-/.])(?:(?:\+|00)46[\s-]?(?:\(0\)[\s-]?)?|0)\d{1,3}(?:\s?[-/–]\s?|\s)?\d{1,4}(?:[\s-]?\d{1,4}){1,3}(?!\d)(?![0-9a-fA-F]{2})"
 )
 _EMAIL_LABEL = re.compile(r"(?:e-?post(?:adress)?|e-?mail|mejl|mail):?\s?", re.IGNORECASE)
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|/|\boch\b|\band\b|&)\s*")
@@ -131,7 +131,9 @@ class Redactor:
             body = "|".join(r"\s+".join(re.escape(w) for w in a.split()) for a in alts)
             # left edge: a word boundary, or a lower-case letter glued to the capitalised
             # name as in "KontaktpersonLennart Anderberg" (labels run into values)
-            self._re = re.compile(rf"(?:(?<!\w)|(?<=[a-zåäöéü]))(?:{body})(?:s)?(?!\w)")
+            # (?=[first letters]): positions where no name can start fail at once (~4x faster)
+            first = "".join(sorted({re.escape(a[0]) for a in alts}))
+            self._re = re.compile(rf"(?=[{first}])(?:(?<!\w)|(?<=[a-zåäöéü]))(?:{body})(?:s)?(?!\w)")
         return self._re
 
     # -- spans --------------------------------------------------------------------------
