@@ -1,6 +1,7 @@
 """Sentence splitting with character offsets, and text normalisation.
 
-Regex-based (fast, no model weights needed). Every :class:`Sent` keeps
+Lines, bullets, headings, tables of contents and teaser paragraphs are handled here; sentence
+boundaries within a line come from the shared Swedish splitter (:func:`pipeline.text.split_sentences`). Every :class:`Sent` keeps
 ``start``/``end`` offsets into the text it was split from, so evidence can
 point back into ``Record.text``.
 """
@@ -11,9 +12,8 @@ import heapq
 import re
 from dataclasses import dataclass
 
-# Sentence end: . ! ? (or …) followed by whitespace and something that can start
-# a sentence (upper-case letter, digit, quote, dash, bullet).
-_SENT_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“”'(–—\-•*]?\s*[A-ZÅÄÖÉÜ0-9])")
+from ..text import split_sentences as split_text
+
 _BULLET = re.compile(r"^[\s\-–—•*·▪●◦]+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _END_PUNCT = re.compile(r"[.!?:;…]\s*$")
@@ -92,12 +92,9 @@ def split_sentences(text: str) -> list[Sent]:
         in_noise = k >= 0 and line_start < noise[k][1]
         # a bulleted item is content unless it is a bare one- or two-word entry (e.g. a municipality list)
         heading_line = len(_WORD.findall(body)) <= 2 if offset else _is_heading_like(body)
-        cur = 0
-        for mm in _SENT_END.finditer(body):
-            piece = body[cur : mm.start() + 1]
-            _emit(sents, piece, line_start + offset + cur, heading_line, in_noise)
-            cur = mm.end()
-        _emit(sents, body[cur:], line_start + offset + cur, heading_line, in_noise)
+        # sentence boundaries within the line: the shared Swedish splitter (abbreviation-aware)
+        for s in split_text(body, base=line_start + offset):
+            _emit(sents, s.text, s.start, heading_line, in_noise)
     return sents
 
 
