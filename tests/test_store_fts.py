@@ -103,6 +103,17 @@ def test_filters_combine_with_text(st):
     assert st.programme_areas() == ["Programområde 1", "Programområde 2"]
 
 
+def test_postgresql_ranks_closer_matches_first(st, store_kind):
+    """PostgreSQL's cover density: the words next to each other rank above the same words far
+    apart (SQLite's bm25 counts matches, not their distance)."""
+    if store_kind != "postgresql":
+        pytest.skip("proximity ranking is PostgreSQL's ts_rank_cd")
+    filler = " ".join(["Projektet arbetar med stöd och vägledning."] * 12)
+    st.upsert(_rec("2021/00001", "Långt isär", f"Robotar i lagret. {filler} Lagret får sensorer."))
+    st.upsert(_rec("2021/00002", "Nära", f"Robotar och sensorer i lagret. {filler}"))
+    assert _ids(st, q="robotar sensorer") == ["2021/00002", "2021/00001"]
+
+
 def test_ranked_pages_partition_the_matches(st):
     """Pages of a ranked query, with and without other filters, together give every match once,
     and the total counts them all."""
