@@ -146,6 +146,18 @@ def test_hostile_text_never_fails(st, q):
         assert total == 0  # nothing searchable: no match (not everything)
 
 
+@pytest.mark.parametrize("value", ["\x00", "a\x00b", "unga\x00"])
+def test_nul_in_any_filter_is_no_error(st, value):
+    """PostgreSQL refuses NUL in text: every string filter drops it (as writes do) instead of failing."""
+    for key in ("theme", "region", "owner", "programme_area", "q"):
+        flt = ProjectFilter.of(**{key: value})
+        total, items = st.list_projects(flt)
+        assert total == st.count(filter=flt) == len(items)
+        assert st.theme_counts(flt) is not None
+    assert _ids(st, theme=["unga\x00"]) == _ids(st, q="unga\x00") == ["2019/00103"]
+    assert _ids(st, theme="\x00") == _ids(st, region="a\x00b") == []
+
+
 def test_hostile_text_keeps_its_words(st):
     assert _ids(st, q="NEAR(vården") == [] and _ids(st, q="(vården") == ["2019/00101"]
     assert _ids(st, q='"vården"*') == ["2019/00101"] and _ids(st, q="vården -") == ["2019/00101"]

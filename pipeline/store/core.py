@@ -138,7 +138,8 @@ class ProjectFilter:
         p = S.projects.c
         out = []
         if self.theme:
-            wanted = [self.theme] if isinstance(self.theme, str) else list(self.theme)
+            # PostgreSQL text cannot hold NUL (it is an error, not a mismatch): as when writing, drop it
+            wanted = [_nul(w) for w in ([self.theme] if isinstance(self.theme, str) else list(self.theme))]
             t = S.themes.c
 
             def has(cond):
