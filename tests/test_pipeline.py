@@ -173,3 +173,16 @@ def test_runtime_package_imports_no_training_code_and_names_no_outside_path():
         if re.search(r"[\"']\.\./|\.\./shared|\.parent\.parent\.parent", src):
             bad.append(f"{path.relative_to(ROOT)} names a path outside the repository")
     assert not bad, bad
+
+
+def test_compare_records_reports_fields_that_differ(tmp_path, capsys):
+    from scripts.compare_records import main as compare
+
+    base = {"id": "a", "source": "/x/a.txt", "text": "Hej.", "summary": "S."}
+    before, after = tmp_path / "before.jsonl", tmp_path / "after.jsonl"
+    before.write_text(json.dumps(base) + "\n", encoding="utf-8")
+    after.write_text(json.dumps({**base, "source": "/y/a.txt"}) + "\n", encoding="utf-8")
+    assert compare([str(before), str(after)]) == 0  # source is ignored by default
+    after.write_text(json.dumps({**base, "summary": "T."}) + "\n", encoding="utf-8")
+    assert compare([str(before), str(after)]) == 1
+    assert "summary: 1 record(s) differ" in capsys.readouterr().out
