@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -29,9 +29,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
-    ),
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
 ) -> None:
     pass
 
@@ -51,51 +51,73 @@ Exit status: {EXIT_OK} all documents done; {EXIT_STOPPED} the run stopped (what 
 
 @app.command(help=PROCESS_HELP)
 def process(
-    inputs: list[Path] = typer.Argument(
-        ..., help="Files or folders (searched recursively) of .txt, .html/.htm, .pdf, .docx, .odt and .rtf documents."
-    ),
-    out: Path = typer.Option(
-        ..., "--out", "-o", help="Output folder for records.jsonl, errors.jsonl, the store and the index."
-    ),
-    jobs: int = typer.Option(
-        1, "--jobs", "-j", min=1, help="Worker processes. Use the number of CPU cores for large batches."
-    ),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary line on stderr."),
-    config: Optional[Path] = typer.Option(
-        None, "--config", "-c", help="YAML file deep-merged over configs/pipeline.yaml."
-    ),
-    exclude: list[str] = typer.Option(
-        [], "--exclude", help="Skip a per-document stage by name (repeatable), e.g. --exclude ner."
-    ),
-    store: Optional[str] = typer.Option(
-        None, "--store", help="Store URL or path. Default: OUT/store.sqlite. Also postgresql://user:pass@host/db."
-    ),
-    no_store: bool = typer.Option(False, "--no-store", help="Write only the JSON lines files, no database."),
-    no_index: bool = typer.Option(False, "--no-index", help="Do not build/update the similar-projects index."),
-    force: bool = typer.Option(False, "--force", help="Re-process documents even when unchanged."),
-    prune: bool = typer.Option(
-        False,
-        "--prune",
-        help="Remove the records (store rows, index entries) of documents whose source file no longer exists.",
-    ),
-    allow_failures: bool = typer.Option(
-        False, "--allow-failures", help=f"Exit {EXIT_OK} even when some documents failed (default: {EXIT_FAILED})."
-    ),
-    scheduler: Optional[str] = typer.Option(
-        None,
-        "--scheduler",
-        help="Process the documents on a Dask cluster: the scheduler's address, e.g. tcp://host:8786 (needs the 'cluster' extra). Records, errors, store and index are still written here.",
-    ),
-    cluster: Optional[str] = typer.Option(
-        None,
-        "--cluster",
-        help="Start a local Dask cluster of N worker processes for this run: local:N (needs the 'cluster' extra).",
-    ),
-    send: str = typer.Option(
-        "auto",
-        "--send",
-        help="With --scheduler/--cluster: 'path' (the workers read the files: they see them at the same path), 'bytes' (this machine reads and sends them), 'auto' (path for --cluster, bytes for --scheduler).",
-    ),
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Files or folders (searched recursively) of .txt, .html/.htm, .pdf, .docx, .odt and .rtf documents."
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Output folder for records.jsonl, errors.jsonl, the store and the index."),
+    ],
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", min=1, help="Worker processes. Use the number of CPU cores for large batches."),
+    ] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary line on stderr.")] = False,
+    config: Annotated[
+        Optional[Path], typer.Option("--config", "-c", help="YAML file deep-merged over configs/pipeline.yaml.")
+    ] = None,
+    exclude: Annotated[
+        Optional[list[str]],
+        typer.Option("--exclude", help="Skip a per-document stage by name (repeatable), e.g. --exclude ner."),
+    ] = None,
+    store: Annotated[
+        Optional[str],
+        typer.Option(
+            "--store", help="Store URL or path. Default: OUT/store.sqlite. Also postgresql://user:pass@host/db."
+        ),
+    ] = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Write only the JSON lines files, no database.")] = False,
+    no_index: Annotated[
+        bool, typer.Option("--no-index", help="Do not build/update the similar-projects index.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Re-process documents even when unchanged.")] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Remove the records (store rows, index entries) of documents whose source file no longer exists.",
+        ),
+    ] = False,
+    allow_failures: Annotated[
+        bool,
+        typer.Option(
+            "--allow-failures", help=f"Exit {EXIT_OK} even when some documents failed (default: {EXIT_FAILED})."
+        ),
+    ] = False,
+    scheduler: Annotated[
+        Optional[str],
+        typer.Option(
+            "--scheduler",
+            help="Process the documents on a Dask cluster: the scheduler's address, e.g. tcp://host:8786 (needs the 'cluster' extra). Records, errors, store and index are still written here.",
+        ),
+    ] = None,
+    cluster: Annotated[
+        Optional[str],
+        typer.Option(
+            "--cluster",
+            help="Start a local Dask cluster of N worker processes for this run: local:N (needs the 'cluster' extra).",
+        ),
+    ] = None,
+    send: Annotated[
+        str,
+        typer.Option(
+            "--send",
+            help="With --scheduler/--cluster: 'path' (the workers read the files: they see them at the same path), 'bytes' (this machine reads and sends them), 'auto' (path for --cluster, bytes for --scheduler).",
+        ),
+    ] = "auto",
 ) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -105,7 +127,7 @@ def process(
     from ..stages import check_order
 
     try:
-        cfg = load_config(config, tuple(exclude))
+        cfg = load_config(config, tuple(exclude or ()))
         check_order(cfg["pipeline"]["stages"])
     except (FileNotFoundError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from exc
@@ -182,10 +204,12 @@ def _cluster_executor(scheduler: Optional[str], cluster: Optional[str], send: st
 
 @app.command()
 def stages(
-    config: Optional[Path] = typer.Option(
-        None, "--config", "-c", help="YAML file deep-merged over configs/pipeline.yaml."
-    ),
-    exclude: list[str] = typer.Option([], "--exclude", help="Leave a stage out (repeatable), as in process."),
+    config: Annotated[
+        Optional[Path], typer.Option("--config", "-c", help="YAML file deep-merged over configs/pipeline.yaml.")
+    ] = None,
+    exclude: Annotated[
+        Optional[list[str]], typer.Option("--exclude", help="Leave a stage out (repeatable), as in process.")
+    ] = None,
 ) -> None:
     """The stage graph: each per-document stage in order with the record fields it reads and writes
     (ingest always runs first), checked as process checks it; then every registered stage."""
@@ -194,7 +218,7 @@ def stages(
     from ..stages import INGEST_WRITES, check_order, describe, registered
 
     try:
-        order = load_config(config, tuple(exclude))["pipeline"]["stages"]
+        order = load_config(config, tuple(exclude or ()))["pipeline"]["stages"]
     except (FileNotFoundError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from exc
     rows = [("ingest", "(file)", ", ".join(INGEST_WRITES))]
@@ -220,7 +244,9 @@ def schema() -> None:
 
 
 @app.command()
-def validate(records: Path = typer.Argument(..., exists=True, dir_okay=False, help="A records.jsonl file.")) -> None:
+def validate(
+    records: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A records.jsonl file.")],
+) -> None:
     """Validate every line of a records.jsonl file against the record schema. A line that is
     not JSON is reported with its number; a file whose first line is not JSON stops at once."""
     from ..schema import validate_record

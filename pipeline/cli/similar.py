@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -15,28 +15,38 @@ from ..common.dates import PERIOD_BOUND_HELP, parse_period_bound
 
 
 def similar(
-    index: Path = typer.Option(..., "--index", help="Index folder (a run's output dir / index)."),
-    id: Optional[list[str]] = typer.Option(None, "--id", help="Record id of a stored project; repeat for several."),
-    text: Optional[str] = typer.Option(None, "--text", help="Free-text project idea."),
-    k: int = typer.Option(5, "-k", "--k", min=1, help="Number of results per query."),
-    as_json: bool = typer.Option(
-        False,
-        "--json",
-        help="Print a JSON list, one item per query: {query, results: [{id, title, score}]}, score 0-1, higher is more similar.",
-    ),
-    theme: Optional[str] = typer.Option(None, "--theme", help="Only projects with this theme (id or label)."),
-    region: Optional[str] = typer.Option(None, "--region", help="Only projects in this ESF region."),
-    period: Optional[str] = typer.Option(
-        None, "--period", help="Only projects whose period overlaps these years, e.g. 2014-2020 or 2015."
-    ),
-    period_from: Optional[str] = typer.Option(
-        None,
-        "--period-from",
-        help=f"Only projects running on or after this: {PERIOD_BOUND_HELP} (as in export and the API).",
-    ),
-    period_to: Optional[str] = typer.Option(
-        None, "--period-to", help=f"Only projects running on or before this: {PERIOD_BOUND_HELP}."
-    ),
+    index: Annotated[Path, typer.Option("--index", help="Index folder (a run's output dir / index).")],
+    id: Annotated[
+        Optional[list[str]], typer.Option("--id", help="Record id of a stored project; repeat for several.")
+    ] = None,
+    text: Annotated[Optional[str], typer.Option("--text", help="Free-text project idea.")] = None,
+    k: Annotated[int, typer.Option("-k", "--k", min=1, help="Number of results per query.")] = 5,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print a JSON list, one item per query: {query, results: [{id, title, score}]}, score 0-1, higher is more similar.",
+        ),
+    ] = False,
+    theme: Annotated[
+        Optional[str], typer.Option("--theme", help="Only projects with this theme (id or label).")
+    ] = None,
+    region: Annotated[Optional[str], typer.Option("--region", help="Only projects in this ESF region.")] = None,
+    period: Annotated[
+        Optional[str],
+        typer.Option("--period", help="Only projects whose period overlaps these years, e.g. 2014-2020 or 2015."),
+    ] = None,
+    period_from: Annotated[
+        Optional[str],
+        typer.Option(
+            "--period-from",
+            help=f"Only projects running on or after this: {PERIOD_BOUND_HELP} (as in export and the API).",
+        ),
+    ] = None,
+    period_to: Annotated[
+        Optional[str],
+        typer.Option("--period-to", help=f"Only projects running on or before this: {PERIOD_BOUND_HELP}."),
+    ] = None,
 ) -> None:
     """Find earlier projects that are like a stored project (--id) or a project idea (--text).
 
