@@ -33,11 +33,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from pipeline.record import Record
+from pipeline.store import open_store
 
-from pipeline.record import Record  # noqa: E402
-from pipeline.store import open_store  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SEEDS = ROOT.parent / "shared" / "seeds"
 REGIONS = ["Övre Norrland", "Mellersta Norrland", "Norra Mellansverige", "Östra Mellansverige",
@@ -97,8 +96,7 @@ def pct(xs: list[float], p: float) -> float:
 
 
 SERVER = """
-import sys, uvicorn
-sys.path.insert(0, {root!r})
+import uvicorn
 from pipeline.api import create_app
 app = create_app({store!r}, index_dir={index!r})
 uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning", access_log=False)
@@ -179,7 +177,7 @@ def measure(store_url: str, index_arg: str | None, ids: list[str], requests: int
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    code = SERVER.format(root=str(ROOT), store=store_url, index=index_arg, port=port)
+    code = SERVER.format(store=store_url, index=index_arg, port=port)
     proc = subprocess.Popen([sys.executable, "-c", code])
     import httpx
 

@@ -44,7 +44,6 @@ from urllib.parse import quote
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 REGIONS = ["Övre Norrland", "Mellersta Norrland", "Norra Mellansverige", "Östra Mellansverige",
            "Stockholm", "Västsverige", "Småland och öarna", "Sydsverige"]
@@ -139,15 +138,13 @@ def build(n: int, work: Path) -> tuple[str, str | None]:
 
 
 SERVER = """
-import sys, uvicorn
-sys.path.insert(0, {root!r})
+import uvicorn
 from pipeline.api import create_app
 app = create_app({store!r}, index_dir={index!r}, show_personal={show!r})
 uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning", access_log=False)
 """
 SERVER_WORKERS = """
-import os, sys, uvicorn
-sys.path.insert(0, {root!r})
+import os, uvicorn
 os.environ["ESF_API_STORE"], os.environ["ESF_API_INDEX"] = {store!r}, {index!r} or ""
 os.environ["ESF_API_SHOW_PERSONAL"] = "1" if {show!r} else ""
 uvicorn.run("pipeline.api:app_from_env", factory=True, host="127.0.0.1", port={port}, workers={workers},
@@ -160,7 +157,7 @@ def start_server(store: str, index: str | None, show: bool, workers: int) -> tup
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     tpl = SERVER if workers <= 1 else SERVER_WORKERS
-    code = tpl.format(root=str(ROOT), store=store, index=index, port=port, show=show, workers=workers)
+    code = tpl.format(store=store, index=index, port=port, show=show, workers=workers)
     proc = subprocess.Popen([sys.executable, "-c", code])
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
