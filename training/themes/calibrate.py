@@ -11,7 +11,7 @@ with few parameters (79 labelled pages is a small set):
 * one bias per theme, shrunk towards 0 by its own L2 penalty (a theme seen a
   few times barely moves);
 * one global threshold, and per-theme thresholds only for themes with enough
-  positives, shrunk towards the global one; each maximises F-beta (beta 0.7:
+  positives, shrunk towards the global one; each maximises F-beta (beta 0.85:
   towards precision) with a ``themes_borderline`` theme counted as a
   negative, exactly as the shared scorer and the independent check count it.
 
