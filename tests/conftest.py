@@ -10,7 +10,7 @@ SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "seeds"
 DEV = SHARED / "dev"
 CORPUS = ROOT / "corpus"
-SPINE = ("clean", "metadata", "sections")
+SPINE = ("clean", "segment", "metadata", "sections")
 
 
 def seed_path(prefix: str) -> Path:

@@ -1,5 +1,6 @@
 """Exports (jsonl, csv, parquet), their filters, and --redact-personal, via the CLI
 functions on a small typer app."""
+
 # ruff: noqa: F811  (fixtures are imported from store_fixtures and named as test arguments)
 from __future__ import annotations
 
@@ -87,23 +88,40 @@ def test_parquet_export(filled, tmp_path):
     th = pq.read_table(tmp_path / "p_themes.parquet")
     assert set(th.column("project_id").to_pylist()) == set(want)
     assert pq.read_table(tmp_path / "p_entities.parquet").num_rows == sum(
-        len(r.entity_counts) for r in records if r.id in want)
+        len(r.entity_counts) for r in records if r.id in want
+    )
 
 
 @pytest.mark.shared
 def test_jsonl_export_filters_and_reimport(filled, tmp_path, store_url_factory):
     url, records = filled
     out = tmp_path / "sel.jsonl"
-    args = ["--region", "västsverige", "--period-from", "2009-01-01", "--period-to", "2015-12-31",
-            "--min-budget", "100000", "--max-budget", "15000000"]
+    args = [
+        "--region",
+        "västsverige",
+        "--period-from",
+        "2009-01-01",
+        "--period-to",
+        "2015-12-31",
+        "--min-budget",
+        "100000",
+        "--max-budget",
+        "15000000",
+    ]
     run_export("--store", url, "--out", str(out), *args)
     got = [Record.from_json(json.loads(line)) for line in out.read_text(encoding="utf-8").splitlines()]
     want = sorted(
-        (r for r in records
-         if r.metadata.region == "Västsverige" and r.metadata.period_start
-         and str(r.metadata.period_start) <= "2015-12-31" and str(r.metadata.period_end) >= "2009-01-01"
-         and 100_000 <= (r.metadata.total_budget_sek or -1) <= 15_000_000),
-        key=lambda r: r.id)
+        (
+            r
+            for r in records
+            if r.metadata.region == "Västsverige"
+            and r.metadata.period_start
+            and str(r.metadata.period_start) <= "2015-12-31"
+            and str(r.metadata.period_end) >= "2009-01-01"
+            and 100_000 <= (r.metadata.total_budget_sek or -1) <= 15_000_000
+        ),
+        key=lambda r: r.id,
+    )
     assert want and got == want
     fresh = open_store(store_url_factory())
     fresh.import_jsonl(out)
@@ -111,15 +129,18 @@ def test_jsonl_export_filters_and_reimport(filled, tmp_path, store_url_factory):
     fresh.close()
 
 
-@pytest.mark.parametrize("args, msg", [
-    (["--period-from", "2020-02-30"], "not a valid calendar date"),
-    (["--period-from", "20"], "is not a year (2019), a year-month"),
-    (["--period-to", "2019-13"], "not a valid calendar date"),
-    (["--period-from", "2021-01-01", "--period-to", "2020-01-01"], "after"),
-    (["--min-budget", "10", "--max-budget", "5"], "exceeds"),
-    (["--format", "xlsx"], "xlsx"),
-    (["--min-budget", "-1"], "equal to 0"),
-])
+@pytest.mark.parametrize(
+    "args, msg",
+    [
+        (["--period-from", "2020-02-30"], "not a valid calendar date"),
+        (["--period-from", "20"], "is not a year (2019), a year-month"),
+        (["--period-to", "2019-13"], "not a valid calendar date"),
+        (["--period-from", "2021-01-01", "--period-to", "2020-01-01"], "after"),
+        (["--min-budget", "10", "--max-budget", "5"], "exceeds"),
+        (["--format", "xlsx"], "xlsx"),
+        (["--min-budget", "-1"], "equal to 0"),
+    ],
+)
 def test_export_rejects_bad_options(tmp_path, args, msg):
     res = runner.invoke(app, ["export", "--store", str(tmp_path / "s.sqlite"), "--out", str(tmp_path / "o.csv"), *args])
     assert res.exit_code == 2 and msg in " ".join(res.output.replace("│", " ").split()), res.output
@@ -137,8 +158,9 @@ def test_export_period_as_year_or_month(filled, tmp_path):
 
     years = ids("--period-from", "2012", "--period-to", "2013")
     assert years and years == ids("--period-from", "2012-01-01", "--period-to", "2013-12-31")
-    assert ids("--period-from", "2012-03", "--period-to", "2012-06") == \
-        ids("--period-from", "2012-03-01", "--period-to", "2012-06-30")
+    assert ids("--period-from", "2012-03", "--period-to", "2012-06") == ids(
+        "--period-from", "2012-03-01", "--period-to", "2012-06-30"
+    )
 
 
 def _flat(output: str) -> str:
@@ -232,26 +254,37 @@ def _check_redacted_records(path: Path, originals: list[Record]) -> None:
         assert r.metadata.contact_person is None and r.metadata.email is None and r.metadata.phone is None
         assert len(r.entities) == len(o.entities) and len(r.sections) == len(o.sections)
         for e, oe in zip(r.entities, o.entities):
-            assert r.text[e.start:e.end] == e.text
+            assert r.text[e.start : e.end] == e.text
             if oe.label != "PER":
                 assert e.text == oe.text
             else:
                 assert re.fullmatch(r"\[PERSON-\d+\]", e.text)
         for s, os_ in zip(r.sections, o.sections):
             assert 0 <= s.start <= s.end <= len(r.text) and s.heading == os_.heading
-            assert r.text[s.start:s.end].split()[:1] == o.text[os_.start:os_.end].split()[:1]
+            assert r.text[s.start : s.end].split()[:1] == o.text[os_.start : os_.end].split()[:1]
+        assert len(r.sentences) == len(o.sentences)
+        for s, os_ in zip(r.sentences, o.sentences):
+            assert 0 <= s.start <= s.end <= len(r.text)
+            assert r.text[s.start : s.end].split()[-1:] == o.text[os_.start : os_.end].split()[-1:] or "[" in r.text[s.start : s.end]
         for t, ot in zip(r.themes, o.themes):
             for ev, oev in zip(t.evidence, ot.evidence):
-                if o.text[oev.start:oev.end] == oev.text:
-                    assert r.text[ev.start:ev.end] == ev.text
+                if o.text[oev.start : oev.end] == oev.text:
+                    assert r.text[ev.start : ev.end] == ev.text
 
 
 @pytest.mark.shared
 def test_redact_personal_hand_built_records(filled, tmp_path):
     url, records = filled
     personal = _personal_strings(records)
-    assert {"Lennart Anderberg", "lennart.anderberg@alingsas.se", "0322 616901", "0220-12623",
-            "Håkan Freijd", "Birgitta Hägg", "Peter Germer"} <= personal
+    assert {
+        "Lennart Anderberg",
+        "lennart.anderberg@alingsas.se",
+        "0322 616901",
+        "0220-12623",
+        "Håkan Freijd",
+        "Birgitta Hägg",
+        "Peter Germer",
+    } <= personal
     blob = _redact_all_formats(url, tmp_path)
     _assert_clean(blob, personal)
     assert "[PERSON-" in blob and "[E-POST]" in blob and "[TELEFON]" in blob
@@ -263,6 +296,7 @@ def test_redact_personal_hand_built_records(filled, tmp_path):
 def test_redact_personal_pipeline_records(seed_records, store_url, tmp_path):
     """Records built by the real pipeline (spine stages) from the seeds."""
     records = list(seed_records.values())
+    assert all(r.sentences for r in records)  # the segment stage's offsets are remapped too
     with open_store(store_url) as st:
         st.upsert_many(records)
     personal = _personal_strings(records)
@@ -274,25 +308,46 @@ def test_redact_personal_pipeline_records(seed_records, store_url, tmp_path):
 
 def test_redactor_unit():
     red = Redactor(["Peter Germer", "Anna Jakobsson Lund"])
-    s = red.redact_str("Peter Germer sade. Germers idé; ring 08-123 45 67 eller +46 70 123 45 67, "
-                       "mejla anna.lund@firma.se eller anna(at)firma.se. Lund och Anna. 2018-02-01 - 2021-02-28.")
+    s = red.redact_str(
+        "Peter Germer sade. Germers idé; ring 08-123 45 67 eller +46 70 123 45 67, "
+        "mejla anna.lund@firma.se eller anna(at)firma.se. Lund och Anna. 2018-02-01 - 2021-02-28."
+    )
     assert "Germer" not in s and "Lund" not in s and "Anna" not in s and "@" not in s and "(at)" not in s
     assert "123 45" not in s and s.count("[TELEFON]") == 2
     assert "2018-02-01 - 2021-02-28" in s  # dates are not phone numbers
-    assert red.redact_str("Budget 4 374 500 kr, dnr 2017/00434, postnr 77481") == "Budget 4 374 500 kr, dnr 2017/00434, postnr 77481"
+    assert (
+        red.redact_str("Budget 4 374 500 kr, dnr 2017/00434, postnr 77481")
+        == "Budget 4 374 500 kr, dnr 2017/00434, postnr 77481"
+    )
 
 
 def test_join_key_fields_are_exported():
     from pipeline.export import PROJECT_COLUMNS, project_row
 
-    rec = Record(id="2023/00042", source="x.txt", sha256="0" * 64, format="txt", title="Nya vägar", text="Nya vägar",
-                 pipeline_version="test",
-                 metadata={"organisation_number": "212000-1234", "fund": "ESF+", "nuts2": "SE33",
-                           "cci": "2021SE05SFPR001", "secondary_themes": ["Digitalisering", "Jämställdhet"]})
+    rec = Record(
+        id="2023/00042",
+        source="x.txt",
+        sha256="0" * 64,
+        format="txt",
+        title="Nya vägar",
+        text="Nya vägar",
+        pipeline_version="test",
+        metadata={
+            "organisation_number": "212000-1234",
+            "fund": "ESF+",
+            "nuts2": "SE33",
+            "cci": "2021SE05SFPR001",
+            "secondary_themes": ["Digitalisering", "Jämställdhet"],
+        },
+    )
     row = project_row(rec)
     assert {"organisation_number", "fund", "nuts2", "cci", "secondary_themes"} <= {c for c, _ in PROJECT_COLUMNS}
     assert (row["organisation_number"], row["fund"], row["nuts2"], row["cci"]) == (
-        "212000-1234", "ESF+", "SE33", "2021SE05SFPR001")
+        "212000-1234",
+        "ESF+",
+        "SE33",
+        "2021SE05SFPR001",
+    )
     assert row["secondary_themes"] == "Digitalisering; Jämställdhet"
 
 
@@ -305,10 +360,17 @@ def test_redactor_without_names_and_in_place():
     # the e-mail pattern takes a whole run of address characters, also a long one, and only that
     assert plain.redact_str("x" * 5000 + " ab.cd-ef@exempel.se") == "x" * 5000 + " [E-POST]"
     assert plain.redact_str("Se: a.b@c.se,d@e.se") == "Se: [E-POST],[E-POST]"
-    rec = Record(id="r1", source="r1.txt", sha256="0" * 64, format="txt", title="Om Eva Ek",
-                 text="Eva Ek leder arbetet, eva.ek@exempel.se.", pipeline_version="test",
-                 entities=[{"text": "Eva Ek", "label": "PER", "start": 0, "end": 6}],
-                 metadata={"contact_person": "Eva Ek", "email": "eva.ek@exempel.se"})
+    rec = Record(
+        id="r1",
+        source="r1.txt",
+        sha256="0" * 64,
+        format="txt",
+        title="Om Eva Ek",
+        text="Eva Ek leder arbetet, eva.ek@exempel.se.",
+        pipeline_version="test",
+        entities=[{"text": "Eva Ek", "label": "PER", "start": 0, "end": 6}],
+        metadata={"contact_person": "Eva Ek", "email": "eva.ek@exempel.se"},
+    )
     copied = Redactor().redact(rec)
     assert rec.text.startswith("Eva Ek") and rec.metadata.email  # copy=True leaves the record alone
     same = rec.model_copy(deep=True)

@@ -10,11 +10,12 @@ What counts as personal:
   parts (first/last names, whole words, case-sensitive) are replaced as well, so
   "Germer" alone or "Germers" is caught after "Peter Germer" was found.
 
-Replacements are applied to ``text`` with all character offsets (sections,
+Replacements are applied to ``text`` with all character offsets (sections, sentences,
 entities, evidence) remapped, and to title, summary, headings, evidence and
 entity texts. Over-redaction is preferred to leaks: a first name that is also a
 word is replaced wherever it is written with a capital letter.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -204,20 +205,32 @@ class Redactor:
         for s in r.sections:
             s.start, s.end = mapper.start(s.start), mapper.end(s.end)
             s.heading = self.redact_str(s.heading) or ""
+        for s in r.sentences:
+            s.start, s.end = mapper.start(s.start), mapper.end(s.end)
         for e in r.entities:
             e.start, e.end, e.text = span(e.start, e.end, e.text)
         counts: dict[tuple[str, str], int] = {}
         for e in r.entity_counts:
             key = (self.redact_str(e.text) or "", e.label)
             counts[key] = counts.get(key, 0) + e.count
-        r.entity_counts = [type(r.entity_counts[0])(text=t, label=lab, count=c) for (t, lab), c in counts.items()] if counts else []
+        r.entity_counts = (
+            [type(r.entity_counts[0])(text=t, label=lab, count=c) for (t, lab), c in counts.items()] if counts else []
+        )
         for theme in (*r.themes, *r.theme_candidates):
             for ev in theme.evidence:
                 ev.start, ev.end, ev.text = span(ev.start, ev.end, ev.text)
         md = r.metadata
         md.contact_person = md.email = md.phone = None
-        for field in ("owner", "project_number", "programme_area", "specific_objective", "phase",
-                      "region", "intervention_type", "postcode"):
+        for field in (
+            "owner",
+            "project_number",
+            "programme_area",
+            "specific_objective",
+            "phase",
+            "region",
+            "intervention_type",
+            "postcode",
+        ):
             v = getattr(md, field)
             if isinstance(v, str):
                 setattr(md, field, self.redact_str(v))
