@@ -27,12 +27,10 @@ bench: setup
 
 # Lint and format check (ruff, configured in pyproject.toml).
 lint: setup
-	@test -x $(BIN)/ruff || $(BIN)/python -m pip install --quiet "ruff>=0.6,<1"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 format: setup
-	@test -x $(BIN)/ruff || $(BIN)/python -m pip install --quiet "ruff>=0.6,<1"
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 

@@ -18,6 +18,7 @@
    and a similar-projects query (random project). Prints p50/p95/p99 in ms per backend
    (target: p95 < 50 ms each) and the machine's load average.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,16 @@ from pipeline.store import open_store
 ROOT = Path(__file__).resolve().parent.parent
 
 SEEDS = ROOT.parent / "shared" / "seeds"
-REGIONS = ["Övre Norrland", "Mellersta Norrland", "Norra Mellansverige", "Östra Mellansverige",
-           "Stockholm", "Västsverige", "Småland och öarna", "Sydsverige"]
+REGIONS = [
+    "Övre Norrland",
+    "Mellersta Norrland",
+    "Norra Mellansverige",
+    "Östra Mellansverige",
+    "Stockholm",
+    "Västsverige",
+    "Småland och öarna",
+    "Sydsverige",
+]
 
 
 def base_records() -> list[Record]:
@@ -65,28 +74,42 @@ def base_records() -> list[Record]:
 def replicate(recs: list[Record], n: int, seed: int = 7) -> list[Record]:
     rnd = random.Random(seed)
     theme_pool = sorted({(t.id, t.label) for r in recs for t in r.themes}) or [
-        ("kompetensforsorjning", "Kompetensförsörjning"), ("jamstalldhet", "Jämställdhet"),
-        ("integration", "Integration"), ("unga", "Unga")]
+        ("kompetensforsorjning", "Kompetensförsörjning"),
+        ("jamstalldhet", "Jämställdhet"),
+        ("integration", "Integration"),
+        ("unga", "Unga"),
+    ]
     from pipeline.record import Theme
 
     out = []
     for i in range(n):
         b = recs[i % len(recs)]
-        md = b.metadata.model_copy(update=dict(
-            region=rnd.choice(REGIONS),
-            owner=f"{b.metadata.owner or 'Organisation'} {i % 300}",
-            total_budget_sek=rnd.randrange(200_000, 30_000_000),
-            period_start=date(2008 + i % 15, 1 + i % 12, 1),
-            period_end=date(2010 + i % 15, 1 + i % 12, 28),
-        ))
+        md = b.metadata.model_copy(
+            update=dict(
+                region=rnd.choice(REGIONS),
+                owner=f"{b.metadata.owner or 'Organisation'} {i % 300}",
+                total_budget_sek=rnd.randrange(200_000, 30_000_000),
+                period_start=date(2008 + i % 15, 1 + i % 12, 1),
+                period_end=date(2010 + i % 15, 1 + i % 12, 28),
+            )
+        )
         themes = list(b.themes) or []
         extra = rnd.sample(theme_pool, k=min(len(theme_pool), rnd.randint(1, 3)))
         have = {t.id for t in themes}
-        themes += [Theme(id=tid, label=lab, score=round(rnd.uniform(0.3, 0.9), 3)) for tid, lab in extra if tid not in have]
-        out.append(b.model_copy(update=dict(
-            id=f"{b.id}-{i:05d}", sha256=hashlib.sha256(f"{b.sha256}{i}".encode()).hexdigest(),
-            title=f"{b.title} #{i}", metadata=md, themes=themes,
-        )))
+        themes += [
+            Theme(id=tid, label=lab, score=round(rnd.uniform(0.3, 0.9), 3)) for tid, lab in extra if tid not in have
+        ]
+        out.append(
+            b.model_copy(
+                update=dict(
+                    id=f"{b.id}-{i:05d}",
+                    sha256=hashlib.sha256(f"{b.sha256}{i}".encode()).hexdigest(),
+                    title=f"{b.title} #{i}",
+                    metadata=md,
+                    themes=themes,
+                )
+            )
+        )
     return out
 
 
@@ -107,8 +130,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--requests", type=int, default=300)
-    ap.add_argument("--store", action="append",
-                    help="store URL/path; repeat for several backends (default: a SQLite file in the work folder)")
+    ap.add_argument(
+        "--store",
+        action="append",
+        help="store URL/path; repeat for several backends (default: a SQLite file in the work folder)",
+    )
     ap.add_argument("--keep", type=Path, help="keep store and index in this folder (reused if present)")
     ap.add_argument("--lexical", action="store_true", help="lexical-only similarity index")
     args = ap.parse_args()
@@ -167,9 +193,20 @@ def build_index(index_dir: Path, recs, lexical: bool, report: dict) -> str | Non
 
 
 # free-text queries: words of the seed documents, inflected forms, two-word queries
-TEXT_QUERIES = ["kompetens", "nyanlända", "nyanländas", "samverkan", "Västkraft", "unga nyanlända",
-                "kompetensutveckling", "jämställdhet", "praktik", "arbetsmarknaden", "kvinnor utbildning",
-                "socialfonden"]
+TEXT_QUERIES = [
+    "kompetens",
+    "nyanlända",
+    "nyanländas",
+    "samverkan",
+    "Västkraft",
+    "unga nyanlända",
+    "kompetensutveckling",
+    "jämställdhet",
+    "praktik",
+    "arbetsmarknaden",
+    "kvinnor utbildning",
+    "socialfonden",
+]
 
 
 def measure(store_url: str, index_arg: str | None, ids: list[str], requests: int) -> dict:
@@ -200,8 +237,13 @@ def measure(store_url: str, index_arg: str | None, ids: list[str], requests: int
 
             def list_query():
                 lo = rnd.randrange(0, 20_000_000, 500_000)
-                return "/projects", {"theme": rnd.choice(themes), "region": rnd.choice(REGIONS),
-                                     "min_budget": lo, "max_budget": lo + 10_000_000, "limit": 20}
+                return "/projects", {
+                    "theme": rnd.choice(themes),
+                    "region": rnd.choice(REGIONS),
+                    "min_budget": lo,
+                    "max_budget": lo + 10_000_000,
+                    "limit": 20,
+                }
 
             def similar_query():
                 return f"/projects/{rnd.choice(ids)}/similar", {"k": 10}
@@ -224,10 +266,16 @@ def measure(store_url: str, index_arg: str | None, ids: list[str], requests: int
                     r = c.get(path, params=params)
                     lat.append((time.perf_counter() - t) * 1000)
                     r.raise_for_status()
-                report[name] = {"p50_ms": round(statistics.median(lat), 1), "p95_ms": round(pct(lat, 95), 1),
-                                "p99_ms": round(pct(lat, 99), 1), "requests": len(lat)}
-                print(f"{backend:10s} {name:18s} p50 {report[name]['p50_ms']:7.1f} ms   p95 {report[name]['p95_ms']:7.1f} ms   "
-                      f"p99 {report[name]['p99_ms']:7.1f} ms   ({len(lat)} requests)")
+                report[name] = {
+                    "p50_ms": round(statistics.median(lat), 1),
+                    "p95_ms": round(pct(lat, 95), 1),
+                    "p99_ms": round(pct(lat, 99), 1),
+                    "requests": len(lat),
+                }
+                print(
+                    f"{backend:10s} {name:18s} p50 {report[name]['p50_ms']:7.1f} ms   p95 {report[name]['p95_ms']:7.1f} ms   "
+                    f"p99 {report[name]['p99_ms']:7.1f} ms   ({len(lat)} requests)"
+                )
             report["loadavg_after"] = _loadavg()
             print(f"{backend:10s} load average before {report['loadavg_before']}, after {report['loadavg_after']}")
     finally:

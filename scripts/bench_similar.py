@@ -11,6 +11,7 @@ without it are timed in alternation, so the smoothing's cost is read under the s
 
 (run from the repository root: it imports the top-level ``training`` package)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,16 @@ from pipeline.similarity.encoders import build_encoder
 from pipeline.similarity.index import SimilarIndex, load_config, update_index
 from training.similarity.samples import load_samples, load_seed_texts
 
-REGIONS = ["Övre Norrland", "Mellersta Norrland", "Norra Mellansverige", "Östra Mellansverige", "Stockholm",
-           "Västsverige", "Småland och öarna", "Sydsverige"]
+REGIONS = [
+    "Övre Norrland",
+    "Mellersta Norrland",
+    "Norra Mellansverige",
+    "Östra Mellansverige",
+    "Stockholm",
+    "Västsverige",
+    "Småland och öarna",
+    "Sydsverige",
+]
 
 
 def corpus(n: int, seed: int = 7) -> list[Record]:
@@ -51,11 +60,21 @@ def corpus(n: int, seed: int = 7) -> list[Record]:
         words += rng.sample(other, min(len(other), 25))
         body = " ".join(words)
         start = rng.randint(2008, 2022)
-        out.append(Record(
-            id=f"{bid}~{i}", source="bench", sha256=hashlib.sha256(body.encode()).hexdigest(), format="txt",
-            title=(title or bid) + f" {i}", text=body,
-            metadata=Metadata(region=rng.choice(REGIONS), period_start=date(start, 1, 1), period_end=date(start + rng.randint(1, 3), 12, 31)),
-        ))
+        out.append(
+            Record(
+                id=f"{bid}~{i}",
+                source="bench",
+                sha256=hashlib.sha256(body.encode()).hexdigest(),
+                format="txt",
+                title=(title or bid) + f" {i}",
+                text=body,
+                metadata=Metadata(
+                    region=rng.choice(REGIONS),
+                    period_start=date(start, 1, 1),
+                    period_end=date(start + rng.randint(1, 3), 12, 31),
+                ),
+            )
+        )
     return out
 
 
@@ -84,7 +103,10 @@ def main() -> None:
         t0 = time.perf_counter()
         update_index(tmp, recs[:100], cfg, encoder=enc)  # unchanged: cache hit
         noop = time.perf_counter() - t0
-        changed = [r.model_copy(update={"text": r.text + " Ny mening om projektet.", "sha256": r.sha256[::-1]}) for r in recs[:100]]
+        changed = [
+            r.model_copy(update={"text": r.text + " Ny mening om projektet.", "sha256": r.sha256[::-1]})
+            for r in recs[:100]
+        ]
         t0 = time.perf_counter()
         update_index(tmp, changed, cfg, encoder=enc)  # 100 changed documents re-embedded in place
         upd = time.perf_counter() - t0
@@ -93,12 +115,19 @@ def main() -> None:
         load = time.perf_counter() - t0
         mode = "hnswlib candidates + hybrid re-rank" if idx._hnsw is not None else "exact"
         print(f"index: {len(idx):,} documents, encoder {cfg['encoder']['type']}, search {mode}")
-        print(f"build {build:.1f} s ({len(recs) / build:,.0f} docs/s); update with 100 unchanged docs {noop:.2f} s, "
-              f"with 100 changed docs {upd:.2f} s; load {load:.2f} s")
+        print(
+            f"build {build:.1f} s ({len(recs) / build:,.0f} docs/s); update with 100 unchanged docs {noop:.2f} s, "
+            f"with 100 changed docs {upd:.2f} s; load {load:.2f} s"
+        )
         rng = random.Random(1)
         qids = [rng.choice(idx.ids) for _ in range(args.queries)]
-        texts = ["unga nyanlända kvinnor i glesbygd, praktik i vården", "kompetensutveckling för undersköterskor i äldreomsorgen",
-                 "varsel i fordonsindustrin och omställning", "starta eget för arbetslösa", "digital kompetens i småföretag"]
+        texts = [
+            "unga nyanlända kvinnor i glesbygd, praktik i vården",
+            "kompetensutveckling för undersköterskor i äldreomsorgen",
+            "varsel i fordonsindustrin och omställning",
+            "starta eget för arbetslösa",
+            "digital kompetens i småföretag",
+        ]
         # the same index without neighbourhood smoothing, timed in alternation (same machine load)
         plain = SimilarIndex.load(tmp, config={"hybrid": {"diffusion": 0.0}}, encoder=enc)
         runs = {"shipped": idx, "diffusion 0": plain} if idx.diff > 0 else {"shipped": idx}
@@ -117,8 +146,13 @@ def main() -> None:
                 timed(name, "id", lambda x=x, q=q: x.query_ids([q], k=5))
                 if i < args.queries // 3:
                     timed(name, "text", lambda x=x, i=i: x.query_text(texts[i % len(texts)], k=5))
-                    timed(name, "filt", lambda x=x, q=q: x.query_ids([q], k=5, filters={"region": "Västsverige",
-                                                                                         "period": "2014-2020"}))
+                    timed(
+                        name,
+                        "filt",
+                        lambda x=x, q=q: x.query_ids(
+                            [q], k=5, filters={"region": "Västsverige", "period": "2014-2020"}
+                        ),
+                    )
         for name, t in times.items():
             label = "" if len(runs) == 1 else f" [{name}]"
             print(f"query by id   (k=5, n={len(t['id'])}):   {pct(t['id'])}{label}")

@@ -16,6 +16,7 @@ figure of the settings' choice: the themes weight, ``hybrid.reciprocal`` and ``h
 are picked from a small grid on k-1 folds of the pages (and of the queries) and measured on the
 held-out fold, so the figure does not profit from having looked at the pages it is measured on.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,11 +46,28 @@ DIFFUSION = (0.0, 0.5, 1.0)  # hybrid.diffusion
 
 
 def load_dev(dev: Path, records: Path | None) -> tuple[list[Record], list[str], list[dict]]:
-    gold = {g["file"]: g for g in (json.loads(x) for x in (dev / "gold.jsonl").read_text(encoding="utf-8").splitlines() if x.strip())}
+    gold = {
+        g["file"]: g
+        for g in (json.loads(x) for x in (dev / "gold.jsonl").read_text(encoding="utf-8").splitlines() if x.strip())
+    }
     if records is None:
         out = Path(tempfile.mkdtemp(prefix="eval-retrieval-"))
-        subprocess.run([sys.executable, "-m", "pipeline", "process", str(dev / "docs"), "--out", str(out), "--quiet",
-                        "--no-store", "--no-index"], check=True, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pipeline",
+                "process",
+                str(dev / "docs"),
+                "--out",
+                str(out),
+                "--quiet",
+                "--no-store",
+                "--no-index",
+            ],
+            check=True,
+            cwd=ROOT,
+        )
         records = out / "records.jsonl"
     recs = [Record.from_json(json.loads(x)) for x in records.read_text(encoding="utf-8").splitlines() if x.strip()]
     recs = [r for r in recs if Path(r.source).name in gold]
@@ -98,11 +116,17 @@ def signal_matrices(idx: SimilarIndex, qtexts: list[str]) -> dict[str, tuple[np.
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--dev", type=Path, default=ROOT.parent / "shared" / "dev", help="labelled set (default: ../shared/dev)")
-    ap.add_argument("--records", type=Path, default=None, help="records.jsonl of `process` on DEV/docs (default: run it)")
+    ap.add_argument(
+        "--dev", type=Path, default=ROOT.parent / "shared" / "dev", help="labelled set (default: ../shared/dev)"
+    )
+    ap.add_argument(
+        "--records", type=Path, default=None, help="records.jsonl of `process` on DEV/docs (default: run it)"
+    )
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seeds", type=int, default=1, help="repeat the out-of-fold figure over this many fold splits")
-    ap.add_argument("--full-grid", action="store_true", help="also fit the words weight, query_max_features and hubness")
+    ap.add_argument(
+        "--full-grid", action="store_true", help="also fit the words weight, query_max_features and hubness"
+    )
     a = ap.parse_args()
     global PRUNE, HUBNESS
     if a.full_grid:
@@ -122,10 +146,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         update_index(Path(tmp), recs, cfg)
         idx = SimilarIndex.load(tmp)
-        ship_id = np.mean([np.mean([focus_l[idx.row_of[x["id"]]] == focus_l[i] for x in res])
-                           for i, res in enumerate(idx.query_ids([r.id for r in recs], k=5))])
-        ship_tx = np.mean([np.mean([focus_l[idx.row_of[x["id"]]] == q["focus"] for x in idx.query_text(q["text"], k=3)])
-                           for q in queries])
+        ship_id = np.mean(
+            [
+                np.mean([focus_l[idx.row_of[x["id"]]] == focus_l[i] for x in res])
+                for i, res in enumerate(idx.query_ids([r.id for r in recs], k=5))
+            ]
+        )
+        ship_tx = np.mean(
+            [
+                np.mean([focus_l[idx.row_of[x["id"]]] == q["focus"] for x in idx.query_text(q["text"], k=3)])
+                for q in queries
+            ]
+        )
     with tempfile.TemporaryDirectory() as tmp:  # every signal computed, for the per-signal figures and the grid
         update_index(Path(tmp), recs, load_config(overrides={"hybrid": {"weights": {"words": 0.5}}}))
         idx = SimilarIndex.load(tmp)
@@ -138,15 +170,21 @@ def main() -> None:
     print("\n| what | P@5 by id | P@3 by free text |\n|---|---|---|")
     print(f"| baseline: TF-IDF char 3-5-grams of the cleaned text (scikit-learn) | {base_id:.3f} | {base_tx:.3f} |")
     for sig, (S, Q) in mats.items():
-        print(f"| {sig} alone (content text, query_max_features {PRUNE[0]}) | {per_query(S, focus, focus, 5, True).mean():.3f} | "
-              f"{per_query(Q, focus, qfocus, 3, False).mean():.3f} |")
+        print(
+            f"| {sig} alone (content text, query_max_features {PRUNE[0]}) | {per_query(S, focus, focus, 5, True).mean():.3f} | "
+            f"{per_query(Q, focus, qfocus, 3, False).mean():.3f} |"
+        )
     w = cfg["hybrid"]["weights"]
-    print(f"| shipped: {', '.join(f'{k} {v:g}' for k, v in w.items() if v)} (whole set) | {ship_id:.3f} | {ship_tx:.3f} |")
+    print(
+        f"| shipped: {', '.join(f'{k} {v:g}' for k, v in w.items() if v)} (whole set) | {ship_id:.3f} | {ship_tx:.3f} |"
+    )
 
     # out of fold: settings picked on the other folds (pages for by-id, queries for free text)
     names = [s for s in SIGNALS if s in mats]
     combos = [c for c in itertools.product(*(GRID[s] for s in names)) if sum(c) > 0]
-    settings = [(c, m, b, lam, a) for c in combos for m in PRUNE for b in HUBNESS for lam in RECIPROCAL for a in DIFFUSION]
+    settings = [
+        (c, m, b, lam, a) for c in combos for m in PRUNE for b in HUBNESS for lam in RECIPROCAL for a in DIFFUSION
+    ]
     pid, ptx = {}, {}
     k_hub = int(cfg["hybrid"].get("hubness_k", 10))
     for m in PRUNE:
@@ -194,10 +232,14 @@ def main() -> None:
     oof_id_m, oof_tx_m, picks = runs[0]
     print(f"| settings picked on {a.folds - 1}/{a.folds} folds, out of fold | {oof_id_m:.3f} | {oof_tx_m:.3f} |")
     if len(runs) > 1:
-        print(f"| the same over {len(runs)} fold splits: mean (min-max) | {np.mean([r[0] for r in runs]):.3f} "
-              f"({min(r[0] for r in runs):.3f}-{max(r[0] for r in runs):.3f}) | {np.mean([r[1] for r in runs]):.3f} "
-              f"({min(r[1] for r in runs):.3f}-{max(r[1] for r in runs):.3f}) |")
-    print(f"\npicked per fold ((weights {', '.join(names)}), query_max_features, hubness, reciprocal, diffusion): {picks}")
+        print(
+            f"| the same over {len(runs)} fold splits: mean (min-max) | {np.mean([r[0] for r in runs]):.3f} "
+            f"({min(r[0] for r in runs):.3f}-{max(r[0] for r in runs):.3f}) | {np.mean([r[1] for r in runs]):.3f} "
+            f"({min(r[1] for r in runs):.3f}-{max(r[1] for r in runs):.3f}) |"
+        )
+    print(
+        f"\npicked per fold ((weights {', '.join(names)}), query_max_features, hubness, reciprocal, diffusion): {picks}"
+    )
     top = sorted(settings, key=lambda st: -(pid[st].mean() + ptx[st].mean()))[:5]
     print("best on the whole set: " + "; ".join(f"{st} -> {pid[st].mean():.3f} / {ptx[st].mean():.3f}" for st in top))
 

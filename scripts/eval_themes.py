@@ -23,6 +23,7 @@ below the threshold, with their scores), and the wrong assignments, so a reader
 sees where each threshold sits. ``--written`` also evaluates the written
 synthetic/hand-written documents and the seeds; ``--speed`` measures docs/s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,9 +49,13 @@ def print_scores(title: str, res: dict, out=print) -> None:
     out(f"{'theme':22s} {'P':>6s} {'R':>6s} {'F1':>6s} {'support':>8s} {'tp':>4s} {'fp':>4s} {'fn':>4s}")
     for t, v in res["per_theme"].items():
         if v["tp"] + v["fp"] + v["fn"]:
-            out(f"{t:22s} {v['p']:6.3f} {v['r']:6.3f} {v['f1']:6.3f} {v['support']:8d} {v['tp']:4d} {v['fp']:4d} {v['fn']:4d}")
+            out(
+                f"{t:22s} {v['p']:6.3f} {v['r']:6.3f} {v['f1']:6.3f} {v['support']:8d} {v['tp']:4d} {v['fp']:4d} {v['fn']:4d}"
+            )
     m = res["micro"]
-    out(f"{'MICRO':22s} {m['p']:6.3f} {m['r']:6.3f} {m['f1']:6.3f} {m['tp'] + m['fn']:8d} {m['tp']:4d} {m['fp']:4d} {m['fn']:4d}")
+    out(
+        f"{'MICRO':22s} {m['p']:6.3f} {m['r']:6.3f} {m['f1']:6.3f} {m['tp'] + m['fn']:8d} {m['tp']:4d} {m['fp']:4d} {m['fn']:4d}"
+    )
 
 
 def print_thresholds(title: str, decisions, docs: list[DevDoc], theme_ids: list[str], out=print) -> None:
@@ -81,6 +86,7 @@ def print_thresholds(title: str, decisions, docs: list[DevDoc], theme_ids: list[
 
 def run_written(tagger: ThemeTagger, out=print) -> None:
     """The written data and seeds, as before the real-page calibration (regression checks)."""
+
     def micro(pairs):
         tp = sum(len(p & g) for p, g, _ in pairs)
         fp = sum(len(p - g - o) for p, g, o in pairs)
@@ -90,24 +96,33 @@ def run_written(tagger: ThemeTagger, out=print) -> None:
         return pr, rc, (2 * pr * rc / (pr + rc) if pr + rc else 0.0)
 
     def tag(text):
-        return {t.id for t in tagger(Record(id="x", source="x", sha256="0", format="txt", text=text,
-                                            sections=split_sections(text))).themes}
+        return {
+            t.id
+            for t in tagger(
+                Record(id="x", source="x", sha256="0", format="txt", text=text, sections=split_sections(text))
+            ).themes
+        }
 
     syn = [json.loads(line) for line in open(ROOT / "data/themes/docs_dev.jsonl", encoding="utf-8")]
     prf = "micro P {:.3f} R {:.3f} F1 {:.3f}"
-    out("\n== written synthetic dev documents (data/themes/docs_dev.jsonl): "
-        + prf.format(*micro([(tag(d["text"]), set(d["labels"]), set()) for d in syn])))
+    out(
+        "\n== written synthetic dev documents (data/themes/docs_dev.jsonl): "
+        + prf.format(*micro([(tag(d["text"]), set(d["labels"]), set()) for d in syn]))
+    )
     hw = yaml.safe_load((ROOT / "data/themes/handwritten_docs.yaml").read_text(encoding="utf-8"))
-    out("== hand-written whole documents (data/themes/handwritten_docs.yaml): "
-        + prf.format(*micro([(tag(d["text"]), set(d["labels"]), set()) for d in hw])))
+    out(
+        "== hand-written whole documents (data/themes/handwritten_docs.yaml): "
+        + prf.format(*micro([(tag(d["text"]), set(d["labels"]), set()) for d in hw]))
+    )
     seeds = ROOT.parent / "shared" / "seeds"
     labels = yaml.safe_load((ROOT / "data/themes/seed_labels.yaml").read_text(encoding="utf-8"))
     pairs = []
     for stem, lab in labels.items():
         f = seeds / f"{stem}.txt"
         if f.exists():
-            pairs.append((tag(f.read_text(encoding="utf-8")), set(lab.get("themes") or []),
-                          set(lab.get("optional") or [])))
+            pairs.append(
+                (tag(f.read_text(encoding="utf-8")), set(lab.get("themes") or []), set(lab.get("optional") or []))
+            )
     if pairs:
         out("== seeds (hand labels, optional themes ignored): " + prf.format(*micro(pairs)))
 
@@ -123,8 +138,10 @@ def speed(tagger: ThemeTagger, docs: list[DevDoc], out=print, seconds: float = 1
             n += 1
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     words = sum(len(d.text.split()) for d in docs) / len(docs)
-    out(f"\nspeed (themes stage, one process): {n / cpu:.1f} docs per CPU-second, {n / wall:.1f} docs/s wall "
-        f"(avg {words:.0f} words/doc, {len(docs)} real pages)")
+    out(
+        f"\nspeed (themes stage, one process): {n / cpu:.1f} docs per CPU-second, {n / wall:.1f} docs/s wall "
+        f"(avg {words:.0f} words/doc, {len(docs)} real pages)"
+    )
 
 
 def main() -> None:
@@ -133,11 +150,18 @@ def main() -> None:
     ap.add_argument("--taxonomy", default="configs/themes.yaml")
     ap.add_argument("--dev", default=str(ROOT.parent / "shared" / "dev"), help="labelled pages (default: %(default)s)")
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--lenient", action="store_true",
-                    help="also print the per-theme tables with borderline predictions ignored (the summary always has both)")
+    ap.add_argument(
+        "--lenient",
+        action="store_true",
+        help="also print the per-theme tables with borderline predictions ignored (the summary always has both)",
+    )
     ap.add_argument("--written", action="store_true", help="also evaluate the written documents and the seeds")
-    ap.add_argument("--speed", action="store_true", help="measure docs/s on the real pages (set OMP_NUM_THREADS=1 for one core)")
-    ap.add_argument("--no-oof", action="store_true", help="skip the nested out-of-fold run (whole set, --written, --speed only)")
+    ap.add_argument(
+        "--speed", action="store_true", help="measure docs/s on the real pages (set OMP_NUM_THREADS=1 for one core)"
+    )
+    ap.add_argument(
+        "--no-oof", action="store_true", help="skip the nested out-of-fold run (whole set, --written, --speed only)"
+    )
     a = ap.parse_args()
 
     tagger = ThemeTagger({"taxonomy": a.taxonomy, "model": a.model})
@@ -148,14 +172,21 @@ def main() -> None:
     docs = load_dev(dev)
     analyses = [tagger.analyse(d.text, d.sections, d.programme_area) for d in docs]
     syn = [json.loads(line) for line in open(ROOT / "data/themes/docs_dev.jsonl", encoding="utf-8")]
-    params = (tagger.cal.get("params") or {})
+    params = tagger.cal.get("params") or {}
     wt, wY = written_sentences(ids)
-    trainer = Trainer(tagger.taxonomy, tagger.bmodel, wt, wY, docs,
-                      [real_sentence_labels(an, d, ids) for an, d in zip(analyses, docs)])
+    trainer = Trainer(
+        tagger.taxonomy,
+        tagger.bmodel,
+        wt,
+        wY,
+        docs,
+        [real_sentence_labels(an, d, ids) for an, d in zip(analyses, docs)],
+    )
     runs = []
     if not a.no_oof:
-        oof, _ = nested_out_of_fold(tagger, trainer, syn, params, a.folds,
-                                    log=lambda m: print(m, file=sys.stderr, flush=True))
+        oof, _ = nested_out_of_fold(
+            tagger, trainer, syn, params, a.folds, log=lambda m: print(m, file=sys.stderr, flush=True)
+        )
         runs.append((f"OUT-OF-FOLD (nested, {a.folds} folds by document)", oof))
     whole = [tagger.decide(an) for an in analyses]
     runs.append(("WHOLE SET, shipped model (optimistic)", whole))
@@ -164,8 +195,10 @@ def main() -> None:
     for title, dec in runs:
         strict = score_decisions(dec, docs, ids, False)
         res = score_decisions(dec, docs, ids, True)
-        print_scores(f"{title}: {len(docs)} pages, shared scorer's definition (borderline predictions are false positives)",
-                     strict)
+        print_scores(
+            f"{title}: {len(docs)} pages, shared scorer's definition (borderline predictions are false positives)",
+            strict,
+        )
         if a.lenient:
             print_scores(f"{title}: borderline predictions ignored (lenient)", res)
         summary.append((title, strict["micro"], res["micro"], strict["per_theme"]))
@@ -173,9 +206,11 @@ def main() -> None:
     print("\n== summary")
     for title, s, m, per in summary:
         weak = [f"{t} {v['f1']:.2f}" for t, v in per.items() if v["support"] >= 5 and v["f1"] < 0.6]
-        print(f"{title}: shared scorer's definition micro P {s['p']:.3f} R {s['r']:.3f} F1 {s['f1']:.3f}; "
-              f"themes (support >= 5) with F1 < 0.6: {', '.join(weak) or 'none'}; lenient (borderline ignored): "
-              f"P {m['p']:.3f} R {m['r']:.3f} F1 {m['f1']:.3f}")
+        print(
+            f"{title}: shared scorer's definition micro P {s['p']:.3f} R {s['r']:.3f} F1 {s['f1']:.3f}; "
+            f"themes (support >= 5) with F1 < 0.6: {', '.join(weak) or 'none'}; lenient (borderline ignored): "
+            f"P {m['p']:.3f} R {m['r']:.3f} F1 {m['f1']:.3f}"
+        )
     if a.written:
         run_written(tagger)
     if a.speed:

@@ -24,6 +24,7 @@
    similar by id and by text, themes, stats). Prints p50/p95/p99 (ms) overall and per
    kind, and requests per second. Target: p95 < 50 ms at 8 clients.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,34 +46,152 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 
-REGIONS = ["Övre Norrland", "Mellersta Norrland", "Norra Mellansverige", "Östra Mellansverige",
-           "Stockholm", "Västsverige", "Småland och öarna", "Sydsverige"]
+REGIONS = [
+    "Övre Norrland",
+    "Mellersta Norrland",
+    "Norra Mellansverige",
+    "Östra Mellansverige",
+    "Stockholm",
+    "Västsverige",
+    "Småland och öarna",
+    "Sydsverige",
+]
 
 # values sent as query/path strings (httpx percent-encodes them)
 HOSTILE_STR = [
-    "", " ", "-1", "0", "1", "-0", "2147483648", str(2**63 - 1), str(2**63), str(2**64), "-" + str(2**63 + 1),
-    "9" * 4000, "9" * 5000, "1" + "0" * 400, "1e999", "-1e999", "1e-999", "NaN", "nan", "inf", "-Infinity",
-    "1.5", "0x10", "1_000", "١٢٣", "true", "null", "None", "[]", "{}", "x" * 201, "x" * 2001, "ü" * 5000,
-    "\x00", "a\x00b", "\x1f\x7f", "\ud7ff", "🙂" * 300, "%", "%%", "_", "*", "\\", "'", '"', "' OR 1=1 --",
-    "'; DROP TABLE projects; --", "../../etc/passwd", "/", "//", "~", "a~b", "2018/00517~1a2b3c",
-    "<script>alert(1)</script>", "2019", "2019-05", "2019-05-17", "2019-13", "2019-02-30", "2019-00",
-    "0000-01-01", "9999-12-31", "99999-01-01", "2019-05-17T10:00:00", "20190517", "17/05/2019",
-    "region", "year", "period", "colour", "integration", "Integration", "INTEGRATION", " jämställdhet ",
-    "Västsverige", "västsverige", "\u200b", "\ufeff", "a" * 128, "a" * 129,
+    "",
+    " ",
+    "-1",
+    "0",
+    "1",
+    "-0",
+    "2147483648",
+    str(2**63 - 1),
+    str(2**63),
+    str(2**64),
+    "-" + str(2**63 + 1),
+    "9" * 4000,
+    "9" * 5000,
+    "1" + "0" * 400,
+    "1e999",
+    "-1e999",
+    "1e-999",
+    "NaN",
+    "nan",
+    "inf",
+    "-Infinity",
+    "1.5",
+    "0x10",
+    "1_000",
+    "١٢٣",
+    "true",
+    "null",
+    "None",
+    "[]",
+    "{}",
+    "x" * 201,
+    "x" * 2001,
+    "ü" * 5000,
+    "\x00",
+    "a\x00b",
+    "\x1f\x7f",
+    "\ud7ff",
+    "🙂" * 300,
+    "%",
+    "%%",
+    "_",
+    "*",
+    "\\",
+    "'",
+    '"',
+    "' OR 1=1 --",
+    "'; DROP TABLE projects; --",
+    "../../etc/passwd",
+    "/",
+    "//",
+    "~",
+    "a~b",
+    "2018/00517~1a2b3c",
+    "<script>alert(1)</script>",
+    "2019",
+    "2019-05",
+    "2019-05-17",
+    "2019-13",
+    "2019-02-30",
+    "2019-00",
+    "0000-01-01",
+    "9999-12-31",
+    "99999-01-01",
+    "2019-05-17T10:00:00",
+    "20190517",
+    "17/05/2019",
+    "region",
+    "year",
+    "period",
+    "colour",
+    "integration",
+    "Integration",
+    "INTEGRATION",
+    " jämställdhet ",
+    "Västsverige",
+    "västsverige",
+    "\u200b",
+    "\ufeff",
+    "a" * 128,
+    "a" * 129,
 ]
 # raw, already-encoded query values (what httpx would refuse to produce)
 HOSTILE_RAW = ["%ff", "%ff%fe", "%ED%A0%80", "%C0%AE", "%", "%zz", "%00", "%0a%0d", "+" * 50]
 # JSON values for body properties (raw JSON text)
 HOSTILE_JSON = [
-    "null", "-1", "0", "1", str(2**63), str(2**64), "9" * 4000, "9" * 5000, "1e999", "-1e999", "NaN",
-    "Infinity", "-Infinity", "1.5", "true", "false", '""', '" "', json.dumps("x" * 30_000), json.dumps("\x00"),
-    '"2019"', '"2019-13"', '"2019-02-30"', '"x"', "[]", "{}", '["x"]', json.dumps(["x"] * 50), "[" * 2000 + "]" * 2000,
-    '{"a": 1}', json.dumps("🙂" * 6000), '"\\ud800"',
+    "null",
+    "-1",
+    "0",
+    "1",
+    str(2**63),
+    str(2**64),
+    "9" * 4000,
+    "9" * 5000,
+    "1e999",
+    "-1e999",
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "1.5",
+    "true",
+    "false",
+    '""',
+    '" "',
+    json.dumps("x" * 30_000),
+    json.dumps("\x00"),
+    '"2019"',
+    '"2019-13"',
+    '"2019-02-30"',
+    '"x"',
+    "[]",
+    "{}",
+    '["x"]',
+    json.dumps(["x"] * 50),
+    "[" * 2000 + "]" * 2000,
+    '{"a": 1}',
+    json.dumps("🙂" * 6000),
+    '"\\ud800"',
 ]
 BAD_BODIES = [
-    b"", b"{", b"not json", b"[]", b"null", b"1", b'"text"', b'{"text": "a", "text": "b"}',
-    b'{"text": "\\ud800"}', b"\xff\xfe", b'{"text": "a"' + b" " * 100_000 + b"}",
-    b"[" * 100_000, b'{"text": "a", "k": 1e999}', b'{"text": "a", "k": NaN}',
+    b"",
+    b"{",
+    b"not json",
+    b"[]",
+    b"null",
+    b"1",
+    b'"text"',
+    b'{"text": "a", "text": "b"}',
+    b'{"text": "\\ud800"}',
+    b"\xff\xfe",
+    b'{"text": "a"' + b" " * 100_000 + b"}",
+    b"[" * 100_000,
+    b'{"text": "a", "k": 1e999}',
+    b'{"text": "a", "k": NaN}',
 ]
 
 
@@ -108,13 +227,22 @@ def build(n: int, work: Path) -> tuple[str, str | None]:
         b = base[i % len(base)]
         sha = hashlib.sha256(f"{b.sha256}{i}".encode()).hexdigest()
         number = f"{2008 + i % 15}/{i:05d}"
-        rid = [f"{number}~{sha[:8]}", number, f"{(b.title or 'dokument')[:20].lower().replace(' ', '-')}-{sha[:8]}"][i % 3]
-        md = b.metadata.model_copy(update=dict(
-            region=rnd.choice(REGIONS), total_budget_sek=rnd.randrange(200_000, 30_000_000),
-            period_start=date(2008 + i % 15, 1 + i % 12, 1), period_end=date(2010 + i % 15, 1 + i % 12, 28)))
+        rid = [f"{number}~{sha[:8]}", number, f"{(b.title or 'dokument')[:20].lower().replace(' ', '-')}-{sha[:8]}"][
+            i % 3
+        ]
+        md = b.metadata.model_copy(
+            update=dict(
+                region=rnd.choice(REGIONS),
+                total_budget_sek=rnd.randrange(200_000, 30_000_000),
+                period_start=date(2008 + i % 15, 1 + i % 12, 1),
+                period_end=date(2010 + i % 15, 1 + i % 12, 28),
+            )
+        )
         themes = list(b.themes)
         have = {t.id for t in themes}
-        themes += [Theme(id=t, label=lab, score=0.5) for t, lab in rnd.sample(pool, k=min(2, len(pool))) if t not in have]
+        themes += [
+            Theme(id=t, label=lab, score=0.5) for t, lab in rnd.sample(pool, k=min(2, len(pool))) if t not in have
+        ]
         recs.append(b.model_copy(update=dict(id=rid, sha256=sha, title=f"{b.title} #{i}", metadata=md, themes=themes)))
     store = str(work / "store.sqlite")
     with open_store(store) as st:
@@ -179,12 +307,18 @@ def start_server(store: str, index: str | None, show: bool, workers: int) -> tup
 def fuzz_cases(spec: dict, ids: list[str]):
     """(method, path, params, body bytes or None, label) for every parameter of every endpoint."""
     real_ids = ids[:3] + [i for i in ids if "~" in i][:2] + [i for i in ids if "/" in i and "~" not in i][:2]
-    valid = {"text": "unga nyanlända kvinnor praktik", "theme": "integration", "region": "Västsverige",
-             "project_id": real_ids[0]}
+    valid = {
+        "text": "unga nyanlända kvinnor praktik",
+        "theme": "integration",
+        "region": "Västsverige",
+        "project_id": real_ids[0],
+    }
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
             params = op.get("parameters", [])
-            required = {p["name"]: valid.get(p["name"], "1") for p in params if p.get("required") and p["in"] == "query"}
+            required = {
+                p["name"]: valid.get(p["name"], "1") for p in params if p.get("required") and p["in"] == "query"
+            }
 
             def url(pid: str | None, path: str = path) -> str:
                 return path.replace("{project_id}", quote(pid if pid is not None else real_ids[0], safe="/~"))
@@ -198,8 +332,20 @@ def fuzz_cases(spec: dict, ids: list[str]):
                         yield method, url(None), {**required, p["name"]: v}, None, f"{path} {p['name']}={v[:20]!r}"
                 if p["in"] == "query":
                     for raw in HOSTILE_RAW:
-                        yield method, url(None) + f"?{p['name']}={raw}", dict(required), None, f"{path} {p['name']}=raw {raw[:12]}"
-                    yield method, url(None), [(p["name"], "integration")] * 200 + list(required.items()), None, f"{path} {p['name']}x200"
+                        yield (
+                            method,
+                            url(None) + f"?{p['name']}={raw}",
+                            dict(required),
+                            None,
+                            f"{path} {p['name']}=raw {raw[:12]}",
+                        )
+                    yield (
+                        method,
+                        url(None),
+                        [(p["name"], "integration")] * 200 + list(required.items()),
+                        None,
+                        f"{path} {p['name']}x200",
+                    )
             if any(p["in"] == "path" for p in params):
                 for rid in real_ids:
                     yield method, url(rid), dict(required), None, f"{path} real id {rid!r}"
@@ -246,8 +392,10 @@ def fuzz(base: str, ids: list[str], max_requests: int, max_seconds: float) -> tu
 
 def long_text(base: str, n: int = 20) -> dict | None:
     """Latency of the longest free-text query the API accepts (POST /similar)."""
-    words = ("unga nyanlända kvinnor praktik vården kompetens samverkan digital glesbygd "
-             "arbetsmarknaden utbildning handledare jämställdhet").split()
+    words = (
+        "unga nyanlända kvinnor praktik vården kompetens samverkan digital glesbygd "
+        "arbetsmarknaden utbildning handledare jämställdhet"
+    ).split()
     rnd = random.Random(5)
     with httpx.Client(base_url=base, timeout=120) as c:
         if not c.get("/health").json()["similarity_index"]:
@@ -260,8 +408,13 @@ def long_text(base: str, n: int = 20) -> dict | None:
             t = time.perf_counter()
             statuses[c.post("/similar", json={"text": text, "k": 10}).status_code] += 1
             lat.append((time.perf_counter() - t) * 1000)
-    return {"chars": limit, "requests": n, "p50_ms": round(statistics.median(lat), 1), "max_ms": round(max(lat), 1),
-            "statuses": dict(statuses)}
+    return {
+        "chars": limit,
+        "requests": n,
+        "p50_ms": round(statistics.median(lat), 1),
+        "max_ms": round(max(lat), 1),
+        "statuses": dict(statuses),
+    }
 
 
 # ----------------------------------------------------------------------------- load
@@ -272,16 +425,42 @@ def load(base: str, ids: list[str], total: int, clients: int) -> dict:
     with httpx.Client(base_url=base) as c:
         themes = [t["theme_id"] for t in c.get("/themes").json()] or ["integration"]
         has_index = c.get("/health").json()["similarity_index"]
-    words = ["unga", "nyanlända", "kvinnor", "praktik", "vården", "kompetens", "samverkan", "digital",
-             "glesbygd", "arbetsmarknaden", "utbildning", "handledare", "jämställdhet"]
+    words = [
+        "unga",
+        "nyanlända",
+        "kvinnor",
+        "praktik",
+        "vården",
+        "kompetens",
+        "samverkan",
+        "digital",
+        "glesbygd",
+        "arbetsmarknaden",
+        "utbildning",
+        "handledare",
+        "jämställdhet",
+    ]
 
     def make():
-        kind = rnd.choice(["list", "list", "project", "project", "themes", "stats"] +
-                          (["similar_id", "similar_text", "similar_post"] if has_index else []))
+        kind = rnd.choice(
+            ["list", "list", "project", "project", "themes", "stats"]
+            + (["similar_id", "similar_text", "similar_post"] if has_index else [])
+        )
         lo = rnd.randrange(0, 20_000_000, 500_000)
         if kind == "list":
-            return kind, "GET", "/projects", {"theme": rnd.choice(themes), "region": rnd.choice(REGIONS),
-                                              "min_budget": lo, "max_budget": lo + 10_000_000, "limit": 20}, None
+            return (
+                kind,
+                "GET",
+                "/projects",
+                {
+                    "theme": rnd.choice(themes),
+                    "region": rnd.choice(REGIONS),
+                    "min_budget": lo,
+                    "max_budget": lo + 10_000_000,
+                    "limit": 20,
+                },
+                None,
+            )
         if kind == "project":
             return kind, "GET", "/projects/" + quote(rnd.choice(ids), safe="/~"), None, None
         if kind == "themes":
@@ -329,12 +508,25 @@ def load(base: str, ids: list[str], total: int, clients: int) -> dict:
         t.join()
     wall = time.perf_counter() - t0
     every = [x for xs in lat.values() for x in xs]
-    out = {"clients": clients, "requests": len(every), "seconds": round(wall, 2), "req_per_s": round(len(every) / wall, 1),
-           "statuses": {k: v for k, v in statuses.items()},
-           "all": {"p50_ms": round(statistics.median(every), 1), "p95_ms": round(pct(every, 95), 1), "p99_ms": round(pct(every, 99), 1)}}
+    out = {
+        "clients": clients,
+        "requests": len(every),
+        "seconds": round(wall, 2),
+        "req_per_s": round(len(every) / wall, 1),
+        "statuses": {k: v for k, v in statuses.items()},
+        "all": {
+            "p50_ms": round(statistics.median(every), 1),
+            "p95_ms": round(pct(every, 95), 1),
+            "p99_ms": round(pct(every, 99), 1),
+        },
+    }
     for kind, xs in sorted(lat.items()):
-        out[kind] = {"n": len(xs), "p50_ms": round(statistics.median(xs), 1), "p95_ms": round(pct(xs, 95), 1),
-                     "p99_ms": round(pct(xs, 99), 1)}
+        out[kind] = {
+            "n": len(xs),
+            "p50_ms": round(statistics.median(xs), 1),
+            "p95_ms": round(pct(xs, 95), 1),
+            "p99_ms": round(pct(xs, 99), 1),
+        }
     return out
 
 
@@ -390,14 +582,22 @@ def main() -> None:
         proc, base = None, args.url.rstrip("/")
     else:
         proc, base = start_server(store, index, args.show_personal, args.workers)
-    report: dict = {"projects": len(ids), "workers": args.workers, "cores": os.cpu_count(), "loadavg_before": _loadavg()}
+    report: dict = {
+        "projects": len(ids),
+        "workers": args.workers,
+        "cores": os.cpu_count(),
+        "loadavg_before": _loadavg(),
+    }
     failed = False
     try:
         if not args.no_fuzz:
             t = time.perf_counter()
             statuses, bad = fuzz(base, ids, args.max_requests, args.max_seconds)
-            report["fuzz"] = {"requests": sum(statuses.values()), "seconds": round(time.perf_counter() - t, 1),
-                              "by_status": {str(k): v for k, v in sorted(statuses.items(), key=str)}}
+            report["fuzz"] = {
+                "requests": sum(statuses.values()),
+                "seconds": round(time.perf_counter() - t, 1),
+                "by_status": {str(k): v for k, v in sorted(statuses.items(), key=str)},
+            }
             print("fuzz responses by status: " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items(), key=str)))
             fivexx = sum(v for k, v in statuses.items() if isinstance(k, int) and k >= 500)
             print(f"5xx: {fivexx}")
@@ -408,8 +608,10 @@ def main() -> None:
             report["long_text"] = long_text(base)
             lt = report["long_text"]
             if lt:
-                print(f"POST /similar with {lt['chars']:,} characters: p50 {lt['p50_ms']} ms, max {lt['max_ms']} ms "
-                      f"({lt['requests']} sequential requests, statuses {lt['statuses']})")
+                print(
+                    f"POST /similar with {lt['chars']:,} characters: p50 {lt['p50_ms']} ms, max {lt['max_ms']} ms "
+                    f"({lt['requests']} sequential requests, statuses {lt['statuses']})"
+                )
         if args.load_requests:
             cpu0 = _cpu_seconds(proc.pid) if proc else None
             res = load(base, ids, args.load_requests, args.clients)
@@ -419,13 +621,17 @@ def main() -> None:
             res["loadavg_after"] = _loadavg()
             report["load"] = res
             a = res["all"]
-            print(f"load: {res['requests']} mixed requests, {res['clients']} clients, {res['req_per_s']} req/s: "
-                  f"p50 {a['p50_ms']} ms, p95 {a['p95_ms']} ms, p99 {a['p99_ms']} ms "
-                  f"(server CPU {res.get('server_cpu_ms_per_request')} ms/request; load average before "
-                  f"{report['loadavg_before']}, after {res['loadavg_after']})")
+            print(
+                f"load: {res['requests']} mixed requests, {res['clients']} clients, {res['req_per_s']} req/s: "
+                f"p50 {a['p50_ms']} ms, p95 {a['p95_ms']} ms, p99 {a['p99_ms']} ms "
+                f"(server CPU {res.get('server_cpu_ms_per_request')} ms/request; load average before "
+                f"{report['loadavg_before']}, after {res['loadavg_after']})"
+            )
             for kind, v in res.items():
                 if isinstance(v, dict) and "n" in v:
-                    print(f"  {kind:13s} n={v['n']:4d}  p50 {v['p50_ms']:6.1f}  p95 {v['p95_ms']:6.1f}  p99 {v['p99_ms']:6.1f} ms")
+                    print(
+                        f"  {kind:13s} n={v['n']:4d}  p50 {v['p50_ms']:6.1f}  p95 {v['p95_ms']:6.1f}  p99 {v['p99_ms']:6.1f} ms"
+                    )
             if any(not isinstance(k, int) or k >= 400 for k in res["statuses"]):
                 print(f"load: unexpected statuses {res['statuses']}")
                 failed = True

@@ -12,6 +12,7 @@ under 1 ms per document. The distillation itself is ``training/similarity/distil
     python -m scripts.train_embeddings --shared-ner          # how the shipped model was built (~4 min)
     python -m scripts.train_embeddings [--out DIR] [--dim 256] [--extra FILE ...] [--no-samples]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,12 +40,21 @@ def main() -> None:
     ap.add_argument("--extra", nargs="*", default=[], help="extra Swedish text files (vocabulary source)")
     ap.add_argument("--extra-min-count", type=int, default=2)
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--cache", default=".cache/teacher_words.npz", help="teacher vectors cached by word ('' to disable)")
+    ap.add_argument(
+        "--cache", default=".cache/teacher_words.npz", help="teacher vectors cached by word ('' to disable)"
+    )
     ap.add_argument("--no-samples", action="store_true", help="leave data/similarity out (held-out vocabulary check)")
-    ap.add_argument("--shared-ner", action="store_true",
-                    help="add the running text of the shared NER corpora (Talbanken sentences, webbnyheter 2012) as vocabulary source")
-    ap.add_argument("--ner-dir", type=Path, default=ROOT.parent / "shared" / "ner",
-                    help="the shared NER corpora (default: ../shared/ner)")
+    ap.add_argument(
+        "--shared-ner",
+        action="store_true",
+        help="add the running text of the shared NER corpora (Talbanken sentences, webbnyheter 2012) as vocabulary source",
+    )
+    ap.add_argument(
+        "--ner-dir",
+        type=Path,
+        default=ROOT.parent / "shared" / "ner",
+        help="the shared NER corpora (default: ../shared/ner)",
+    )
     args = ap.parse_args()
 
     texts = list(load_seed_texts().values())
@@ -54,7 +64,10 @@ def main() -> None:
     extra_texts = [read_text_file(Path(p)) for p in args.extra]
     if args.shared_ner:
         extra_texts += shared_ner_texts(args.ner_dir)
-        args.extra = list(args.extra) + ["shared/ner/uner-swedish-talbanken (train)", "shared/ner/swedish-ner-corpus (train)"]
+        args.extra = list(args.extra) + [
+            "shared/ner/uner-swedish-talbanken (train)",
+            "shared/ner/swedish-ner-corpus (train)",
+        ]
     for raw in extra_texts:  # split into ~300-word pseudo-documents (for document frequencies)
         ws = raw.split()
         texts.extend(" ".join(ws[i : i + 300]) for i in range(0, len(ws), 300))
@@ -65,9 +78,17 @@ def main() -> None:
     reduced, explained = distil(vecs, args.dim)
     weights = idf_weights(vocab, df, len(texts))
     out = Path(args.out)
-    save_student(out, vocab, reduced, weights, {"training_texts": len(texts),
-                                               "extra_sources": [Path(p).name for p in args.extra],
-                                               "explained_variance": explained})
+    save_student(
+        out,
+        vocab,
+        reduced,
+        weights,
+        {
+            "training_texts": len(texts),
+            "extra_sources": [Path(p).name for p in args.extra],
+            "explained_variance": explained,
+        },
+    )
     print(f"saved {out} ({len(vocab)} x {reduced.shape[1]})")
 
 

@@ -10,6 +10,7 @@
 
 Writes models/themes/model.joblib. ``--no-dev`` trains on the written data only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,16 +28,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="models/themes/model.joblib")
     ap.add_argument("--taxonomy", default="configs/themes.yaml")
-    ap.add_argument("--dev", default=str(ROOT.parent / "shared" / "dev"),
-                    help="real labelled pages (gold.jsonl + docs/) for the calibration (default: %(default)s)")
+    ap.add_argument(
+        "--dev",
+        default=str(ROOT.parent / "shared" / "dev"),
+        help="real labelled pages (gold.jsonl + docs/) for the calibration (default: %(default)s)",
+    )
     ap.add_argument("--no-dev", action="store_true", help="calibrate on written synthetic documents only")
     ap.add_argument("--docs-per-fold", type=int, default=150)
     ap.add_argument("--dev-docs", type=int, default=200, help="written synthetic dev documents")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--l2", type=float, default=200.0, help="L2 penalty of the synthetic-document combiner")
-    ap.add_argument("--beta", type=float, default=None,
-                    help="thresholds maximise F-beta on the real pages (default: calibrate.DEFAULTS, 0.7, towards "
-                         "precision; 1.0 = F1, more recall)")
+    ap.add_argument(
+        "--beta",
+        type=float,
+        default=None,
+        help="thresholds maximise F-beta on the real pages (default: calibrate.DEFAULTS, 0.7, towards "
+        "precision; 1.0 = F1, more recall)",
+    )
     ap.add_argument("--thr-shrink", type=float, default=None, help="weight of the global threshold in per-theme ones")
     a = ap.parse_args()
     dev = None

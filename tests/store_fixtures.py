@@ -5,6 +5,7 @@ simple regexes — enough metadata, sections, entities (incl. PER), themes with
 evidence and a summary to exercise the registry side. Nothing of the seeds'
 text is copied into the repository.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,7 +42,9 @@ _THEMES = {
     "samverkan": ("Samverkan", r"samverka"),
 }
 _REGIONS = ["Västsverige", "Östra Mellansverige", "Norra Mellansverige", "Övre Norrland", "Skåne-Blekinge"]
-_PER_RE = re.compile(r"\b([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)? [A-ZÅÄÖ][a-zåäöé]+(?: [A-ZÅÄÖ][a-zåäöé]+)?), [a-zåäö]")
+_PER_RE = re.compile(
+    r"\b([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)? [A-ZÅÄÖ][a-zåäöé]+(?: [A-ZÅÄÖ][a-zåäöé]+)?), [a-zåäö]"
+)
 _ORG_RE = re.compile(r"\b(Arbetsförmedlingen|Länsstyrelsen[ A-ZÅÄÖa-zåäö]*?|[A-ZÅÄÖ][a-zåäö]+ kommun)\b")
 
 
@@ -136,10 +139,20 @@ def record_from_text(doc_id: str, text: str, source: str, variant: int = 0) -> R
     base_id = md.get("project_number") or doc_id  # like the pipeline: ids may contain "/"
     rid = base_id if not variant else f"{base_id}-{variant:05d}"
     return Record(
-        id=rid, source=source, sha256=sha if not variant else hashlib.sha256(f"{sha}{variant}".encode()).hexdigest(),
-        format="txt", title=title if not variant else f"{title} #{variant}", text=text,
-        metadata=Metadata(**md), sections=sections, entities=ents, entity_counts=entity_counts,
-        themes=themes, theme_candidates=cands, summary=summary, pipeline_version="test",
+        id=rid,
+        source=source,
+        sha256=sha if not variant else hashlib.sha256(f"{sha}{variant}".encode()).hexdigest(),
+        format="txt",
+        title=title if not variant else f"{title} #{variant}",
+        text=text,
+        metadata=Metadata(**md),
+        sections=sections,
+        entities=ents,
+        entity_counts=entity_counts,
+        themes=themes,
+        theme_candidates=cands,
+        summary=summary,
+        pipeline_version="test",
     )
 
 
@@ -175,7 +188,7 @@ def require_pg_url() -> str:
     url = os.environ.get(PG_ENV)
     if not url:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but {PG_ENV} is not set: run `eval \"$(.ci/postgres.sh)\"` first")
+            pytest.fail(f'CI=true but {PG_ENV} is not set: run `eval "$(.ci/postgres.sh)"` first')
         pytest.skip(f"{PG_ENV} not set")  # not reached: param only added when set
     return url
 

@@ -1,4 +1,5 @@
 """HTTP API tests: real requests against uvicorn on 127.0.0.1 (a free port)."""
+
 # ruff: noqa: F811  (fixtures are imported from store_fixtures and named as test arguments)
 from __future__ import annotations
 
@@ -121,11 +122,29 @@ def test_health_and_openapi(client):
     h = client.get("/health").json()
     assert h["status"] == "ok" and h["projects"] == N and h["similarity_index"] is True
     spec = client.get("/openapi.json").json()
-    for path in ("/projects", "/projects/{project_id}", "/projects/{project_id}/similar", "/similar",
-                 "/themes", "/stats/themes", "/health"):
+    for path in (
+        "/projects",
+        "/projects/{project_id}",
+        "/projects/{project_id}/similar",
+        "/similar",
+        "/themes",
+        "/stats/themes",
+        "/health",
+    ):
         assert path in spec["paths"], path
     params = {p["name"] for p in spec["paths"]["/projects"]["get"]["parameters"]}
-    assert {"theme", "region", "owner", "period_from", "period_to", "min_budget", "max_budget", "q", "limit", "offset"} <= params
+    assert {
+        "theme",
+        "region",
+        "owner",
+        "period_from",
+        "period_to",
+        "min_budget",
+        "max_budget",
+        "q",
+        "limit",
+        "offset",
+    } <= params
     assert client.get("/docs").status_code == 200
 
 
@@ -139,24 +158,42 @@ def test_list_filters(client, records):
     assert item["title"] == records[0].title and [t["id"] for t in item["themes"]] == [t.id for t in records[0].themes]
     assert "text" not in item
 
-    assert _ids(client.get("/projects", params={"region": "västsverige", "limit": 100})) == \
-        expect(lambda r: r.metadata.region == "Västsverige")
-    assert _ids(client.get("/projects", params={"theme": "integration", "limit": 100})) == \
-        expect(lambda r: any(t.id == "integration" for t in r.themes))
-    assert _ids(client.get("/projects", params=[("theme", "integration"), ("theme", "jamstalldhet"), ("limit", 100)])) == \
-        expect(lambda r: any(t.id in ("integration", "jamstalldhet") for t in r.themes))
-    assert _ids(client.get("/projects", params={"owner": "AVESTA", "limit": 100})) == \
-        expect(lambda r: "avesta" in (r.metadata.owner or "").lower())
+    assert _ids(client.get("/projects", params={"region": "västsverige", "limit": 100})) == expect(
+        lambda r: r.metadata.region == "Västsverige"
+    )
+    assert _ids(client.get("/projects", params={"theme": "integration", "limit": 100})) == expect(
+        lambda r: any(t.id == "integration" for t in r.themes)
+    )
+    assert _ids(
+        client.get("/projects", params=[("theme", "integration"), ("theme", "jamstalldhet"), ("limit", 100)])
+    ) == expect(lambda r: any(t.id in ("integration", "jamstalldhet") for t in r.themes))
+    assert _ids(client.get("/projects", params={"owner": "AVESTA", "limit": 100})) == expect(
+        lambda r: "avesta" in (r.metadata.owner or "").lower()
+    )
     lo, hi = date(2012, 1, 1), date(2013, 12, 31)
-    assert _ids(client.get("/projects", params={"period_from": lo.isoformat(), "period_to": hi.isoformat(), "limit": 100})) == \
-        expect(lambda r: r.metadata.period_start is not None and r.metadata.period_start <= hi and r.metadata.period_end >= lo)
-    assert _ids(client.get("/projects", params={"min_budget": 1_000_000, "max_budget": 9_000_000, "limit": 100})) == \
-        expect(lambda r: r.metadata.total_budget_sek is not None and 1_000_000 <= r.metadata.total_budget_sek <= 9_000_000)
-    assert _ids(client.get("/projects", params={"q": "Västkraft", "limit": 100})) == \
-        expect(lambda r: "västkraft" in r.text.casefold())
-    combo = client.get("/projects", params={"theme": "samverkan", "region": "Skåne-Blekinge", "min_budget": 100, "limit": 100})
-    assert _ids(combo) == expect(lambda r: r.metadata.region == "Skåne-Blekinge" and (r.metadata.total_budget_sek or 0) >= 100
-                                 and any(t.id == "samverkan" for t in r.themes))
+    assert _ids(
+        client.get("/projects", params={"period_from": lo.isoformat(), "period_to": hi.isoformat(), "limit": 100})
+    ) == expect(
+        lambda r: r.metadata.period_start is not None and r.metadata.period_start <= hi and r.metadata.period_end >= lo
+    )
+    assert _ids(
+        client.get("/projects", params={"min_budget": 1_000_000, "max_budget": 9_000_000, "limit": 100})
+    ) == expect(
+        lambda r: r.metadata.total_budget_sek is not None and 1_000_000 <= r.metadata.total_budget_sek <= 9_000_000
+    )
+    assert _ids(client.get("/projects", params={"q": "Västkraft", "limit": 100})) == expect(
+        lambda r: "västkraft" in r.text.casefold()
+    )
+    combo = client.get(
+        "/projects", params={"theme": "samverkan", "region": "Skåne-Blekinge", "min_budget": 100, "limit": 100}
+    )
+    assert _ids(combo) == expect(
+        lambda r: (
+            r.metadata.region == "Skåne-Blekinge"
+            and (r.metadata.total_budget_sek or 0) >= 100
+            and any(t.id == "samverkan" for t in r.themes)
+        )
+    )
     assert combo.json()["total"] == len(_ids(combo))
 
 
@@ -170,11 +207,21 @@ def test_pagination(client, records):
     assert client.get("/projects").json()["limit"] == 20
 
 
-@pytest.mark.parametrize("params", [
-    {"limit": 101}, {"limit": 0}, {"offset": -1}, {"period_from": "2020-13-01"},
-    {"period_from": "2020-01-01", "period_to": "2019-01-01"}, {"min_budget": -5},
-    {"min_budget": 10, "max_budget": 5}, {"q": "x" * 201}, {"limit": "many"}, {"q": ""},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": 101},
+        {"limit": 0},
+        {"offset": -1},
+        {"period_from": "2020-13-01"},
+        {"period_from": "2020-01-01", "period_to": "2019-01-01"},
+        {"min_budget": -5},
+        {"min_budget": 10, "max_budget": 5},
+        {"q": "x" * 201},
+        {"limit": "many"},
+        {"q": ""},
+    ],
+)
 def test_list_validation(client, params):
     r = client.get("/projects", params=params)
     assert r.status_code == 422, (params, r.text)
@@ -184,6 +231,7 @@ def test_get_project(client, records):
     r = records[3]
     body = client.get(f"/projects/{r.id}").json()
     from pipeline.record import Record
+
     assert Record.from_json(body) == r  # tags, evidence, entities, sections all present
     assert body == r.to_json()  # the records.jsonl shape
     assert body["themes"] and body["themes"][0]["evidence"]
@@ -218,8 +266,10 @@ def test_similar_to_project(api, records):
     assert body["items"] and all(regions[x["id"]] == "Övre Norrland" for x in body["items"])
     assert client.get("/projects/nope/similar").status_code == 404
     period = client.get(f"/projects/{rid}/similar", params={"k": 3, "period_from": "2012-01-01"}).json()
-    assert index.calls[-1][3] == {"period_from": "2012-01-01", "period": [2012, 9999]} or \
-        index.calls[-1][3] == {"period_from": "2012-01-01", "period": (2012, 9999)}
+    assert index.calls[-1][3] == {"period_from": "2012-01-01", "period": [2012, 9999]} or index.calls[-1][3] == {
+        "period_from": "2012-01-01",
+        "period": (2012, 9999),
+    }
     ends = {r.id: r.metadata.period_end for r in records}
     assert period["items"] and all(ends[x["id"]] and ends[x["id"]] >= date(2012, 1, 1) for x in period["items"])
     assert client.get(f"/projects/{rid}/similar", params={"k": 0}).status_code == 422
@@ -241,7 +291,10 @@ def test_similar_to_text(api, records):
     assert client.get("/similar", params={"text": "x" * 2001}).status_code == 422
     assert client.post("/similar", json={"text": ""}).status_code == 422
     assert client.post("/similar", json={"text": "a", "unknown": 1}).status_code == 422
-    assert client.post("/similar", json={"text": "a", "period_from": "2020-01-01", "period_to": "2010-01-01"}).status_code == 422
+    assert (
+        client.post("/similar", json={"text": "a", "period_from": "2020-01-01", "period_to": "2010-01-01"}).status_code
+        == 422
+    )
 
 
 def test_themes_and_stats(client, records):
@@ -269,7 +322,9 @@ def test_themes_and_stats(client, records):
             exp_ry[(r.metadata.region, y, t.id)] = exp_ry.get((r.metadata.region, y, t.id), 0) + 1
     assert {(x["region"], x["year"], x["theme_id"]): x["count"] for x in both["rows"]} == exp_ry
     filtered = client.get("/stats/themes", params={"by": "year", "region": "Västsverige"}).json()
-    assert sum(x["count"] for x in filtered["rows"]) == sum(len(r.themes) for r in records if r.metadata.region == "Västsverige")
+    assert sum(x["count"] for x in filtered["rows"]) == sum(
+        len(r.themes) for r in records if r.metadata.region == "Västsverige"
+    )
     assert client.get("/stats/themes", params={"by": "colour"}).status_code == 422
 
 
@@ -305,8 +360,12 @@ def _serve_process(db, *extra: str, timeout: float = 60):
         "app()\n"
     )
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--store", str(db), "--port", str(port), *extra],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "serve", "--store", str(db), "--port", str(port), *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
     try:
         deadline = time.time() + timeout
         while True:
@@ -389,34 +448,40 @@ def test_themes_filtered_by_theme(client, records):
     assert client.get("/themes", params={"theme": "no-such-theme"}).json() == []
 
 
-@pytest.mark.parametrize("path,params", [
-    ("/projects", {"min_budget": 2**63}),
-    ("/projects", {"max_budget": 2**64 + 1}),
-    ("/projects", {"min_budget": "9" * 4000}),
-    ("/projects", {"offset": 2**63}),
-    ("/projects", {"limit": "1e999"}),
-    ("/projects", {"limit": "NaN"}),
-    ("/themes", {"min_budget": 2**63}),
-    ("/stats/themes", {"max_budget": "9" * 4000}),
-    ("/similar", {"text": "vård", "k": "1e999"}),
-    ("/similar", {"text": "vård", "k": 2**70}),
-])
+@pytest.mark.parametrize(
+    "path,params",
+    [
+        ("/projects", {"min_budget": 2**63}),
+        ("/projects", {"max_budget": 2**64 + 1}),
+        ("/projects", {"min_budget": "9" * 4000}),
+        ("/projects", {"offset": 2**63}),
+        ("/projects", {"limit": "1e999"}),
+        ("/projects", {"limit": "NaN"}),
+        ("/themes", {"min_budget": 2**63}),
+        ("/stats/themes", {"max_budget": "9" * 4000}),
+        ("/similar", {"text": "vård", "k": "1e999"}),
+        ("/similar", {"text": "vård", "k": 2**70}),
+    ],
+)
 def test_huge_and_non_finite_numbers_get_422(client, path, params):
     r = client.get(path, params=params)
     assert r.status_code == 422, (params, r.status_code, r.text[:300])
     assert r.json()["detail"]
 
 
-@pytest.mark.parametrize("body", [
-    '{"text": "vård", "k": 1e999}',
-    '{"text": "vård", "k": NaN}',
-    '{"text": "vård", "k": -Infinity}',
-    '{"text": "vård", "k": ' + "9" * 4000 + "}",
-    '{"text": "vård", "min_budget": ' + "9" * 30 + "}",
-    '{"text": "vård", "max_budget": 1e400}',
-    '{"text": "vård", "k": ' + "9" * 5000 + "}",
-    '{"text": "vård", "theme": ["x"], "period_from": "2019-02-30"}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"text": "vård", "k": 1e999}',
+        '{"text": "vård", "k": NaN}',
+        '{"text": "vård", "k": -Infinity}',
+        '{"text": "vård", "k": ' + "9" * 4000 + "}",
+        '{"text": "vård", "min_budget": ' + "9" * 30 + "}",
+        '{"text": "vård", "max_budget": 1e400}',
+        '{"text": "vård", "k": ' + "9" * 5000 + "}",
+        '{"text": "vård", "theme": ["x"], "period_from": "2019-02-30"}',
+    ],
+)
 def test_post_similar_hostile_json(client, body):
     r = client.post("/similar", content=body, headers={"content-type": "application/json"})
     assert 400 <= r.status_code < 500, (body[:60], r.status_code, r.text[:300])
@@ -427,8 +492,10 @@ def test_ids_with_tilde(tmp_path, records):
     """Ids the pipeline makes for a second document with the same number ("NUMBER~hash")
     or stated numbers with other characters can be fetched and used for similar."""
     base = records[3]
-    odd = [base.model_copy(update={"id": i}) for i in
-           (f"{base.id}~1a2b3c4d", "2018/00517~1a2b3c", "dnr 2019 (ny) #4", "projekt-å~ä")]
+    odd = [
+        base.model_copy(update={"id": i})
+        for i in (f"{base.id}~1a2b3c4d", "2018/00517~1a2b3c", "dnr 2019 (ny) #4", "projekt-å~ä")
+    ]
     st = open_store(tmp_path / "s.sqlite")
     st.upsert_many(odd + records[:5])
     server = LiveServer(create_app(st, index=FakeIndex(odd + records[:5]), show_personal=True))
@@ -464,17 +531,24 @@ def test_long_text_query_is_capped(api):
 
 def test_period_bounds_accept_year_month_date(client, records):
     """period_from/period_to: a year, a year-month or a date (one parser, as in export)."""
+
     def ids(**params):
         r = client.get("/projects", params={**params, "limit": 100})
         assert r.status_code == 200, (params, r.text)
         return sorted(x["id"] for x in r.json()["items"])
 
     def expect(lo, hi):
-        return sorted(r.id for r in records if r.metadata.period_start and r.metadata.period_start <= hi
-                      and r.metadata.period_end >= lo)
+        return sorted(
+            r.id
+            for r in records
+            if r.metadata.period_start and r.metadata.period_start <= hi and r.metadata.period_end >= lo
+        )
 
-    assert ids(period_from="2012", period_to="2013") == expect(date(2012, 1, 1), date(2013, 12, 31)) \
+    assert (
+        ids(period_from="2012", period_to="2013")
+        == expect(date(2012, 1, 1), date(2013, 12, 31))
         == ids(period_from="2012-01-01", period_to="2013-12-31")
+    )
     assert ids(period_from="2012-03", period_to="2012-06") == expect(date(2012, 3, 1), date(2012, 6, 30))
     assert ids(period_to="2012-02") == ids(period_to="2012-02-29")
     for bad in ("2019-13", "2019-02-30", "19", "20190", "2019/05", "x" * 11, "2019-00"):
@@ -510,9 +584,10 @@ def test_personal_data_redacted_by_default(client, redacted_client, records):
         assert rec.metadata.phone not in body.text
     assert "[PERSON-" in body.text
     from pipeline.record import Record
+
     red = Record.from_json(data)  # still a valid record with offsets into the redacted text
     for e in red.entities:
-        assert red.text[e.start:e.end] == e.text
+        assert red.text[e.start : e.end] == e.text
     slim = redacted_client.get(f"/projects/{rec.id}", params={"include_text": False}).json()
     assert slim["text"] == "" and slim["summary"] == data["summary"]
 

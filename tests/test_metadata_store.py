@@ -1,4 +1,5 @@
 """Schema 1.1.0: the new metadata fields in records and the store; old records and stores migrated."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,14 @@ from pipeline.store.core import open_store
 
 
 def _record(rid: str, **md) -> Record:
-    return Record(id=rid, source=f"{rid}.txt", sha256=rid.encode().hex().ljust(64, "0")[:64], format="txt",
-                  text="Projektägare: Tranås kommun", metadata=Metadata(owner="Tranås kommun", **md))
+    return Record(
+        id=rid,
+        source=f"{rid}.txt",
+        sha256=rid.encode().hex().ljust(64, "0")[:64],
+        format="txt",
+        text="Projektägare: Tranås kommun",
+        metadata=Metadata(owner="Tranås kommun", **md),
+    )
 
 
 def test_old_record_json_reads_as_current_version():
@@ -27,8 +34,14 @@ def test_old_record_json_reads_as_current_version():
 
 
 def test_new_fields_in_schema_and_store(tmp_path):
-    rec = _record("24-105-S07", organisation_number="212000-2114", fund="ESF+", nuts2="SE21", cci="2021SE05SFPR",
-                  secondary_themes=["Motverka barnfattigdom"])
+    rec = _record(
+        "24-105-S07",
+        organisation_number="212000-2114",
+        fund="ESF+",
+        nuts2="SE21",
+        cci="2021SE05SFPR",
+        secondary_themes=["Motverka barnfattigdom"],
+    )
     assert validate_record(rec.to_json()) == []
     st = open_store(tmp_path / "s.sqlite")
     st.upsert(rec)
@@ -89,11 +102,15 @@ def test_v1_store_is_migrated(tmp_path):
     st.upsert(_record("2019/00133", organisation_number="212000-0175"))
     st.close()
     con = sqlite3.connect(path)
-    assert con.execute("SELECT value FROM store_info WHERE key = 'schema_version'").fetchone()[0] == S.STORE_SCHEMA_VERSION
+    assert (
+        con.execute("SELECT value FROM store_info WHERE key = 'schema_version'").fetchone()[0] == S.STORE_SCHEMA_VERSION
+    )
     assert {v for (v,) in con.execute("SELECT schema_version FROM projects")} == {SCHEMA_VERSION}
     for (js,) in con.execute("SELECT record_json FROM documents"):
         assert json.loads(js)["schema_version"] == SCHEMA_VERSION
-    assert con.execute("SELECT organisation_number FROM projects WHERE id = '2019/00133'").fetchone()[0] == "212000-0175"
+    assert (
+        con.execute("SELECT organisation_number FROM projects WHERE id = '2019/00133'").fetchone()[0] == "212000-0175"
+    )
     assert con.execute("SELECT count(*) FROM projects WHERE organisation_number IS NULL").fetchone()[0] == 2
     con.close()
     st = open_store(path)  # opening again is a no-op

@@ -1,4 +1,5 @@
 """Similar-project index, encoders and the `similar` command."""
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,10 @@ class CountingEncoder:
         return self.inner.encode(texts, kind)
 
 
-STATIC = {"encoder": {"type": "static", "path": "models/embeddings/sv-e5-static"},
-          "hybrid": {"weights": {"chars": 1.0, "themes": 0.25, "dense": 0.5}}}
+STATIC = {
+    "encoder": {"type": "static", "path": "models/embeddings/sv-e5-static"},
+    "hybrid": {"weights": {"chars": 1.0, "themes": 0.25, "dense": 0.5}},
+}
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +168,9 @@ def test_incremental_update_embeds_only_new_or_changed(tmp_path, static_encoder)
     assert enc.calls == 0
     idx = SimilarIndex.load(tmp_path, encoder=static_encoder)
     assert sorted(idx.ids) == sorted([changed.id, added.id])
-    assert idx.query_id(added.id, k=5) == [{"id": changed.id, "title": changed.title, "score": idx.query_id(added.id)[0]["score"]}]
+    assert idx.query_id(added.id, k=5) == [
+        {"id": changed.id, "title": changed.title, "score": idx.query_id(added.id)[0]["score"]}
+    ]
 
 
 def test_hnsw_above_threshold_matches_exact(tmp_path, static_encoder):
@@ -203,11 +208,22 @@ def _tiny_sentence_transformers_folder(root: Path, dim: int = 16) -> Path:
     sub.mkdir(parents=True)
     tok.save(str(sub / "tokenizer.json"))
     rng = np.random.default_rng(0)
-    write_safetensors(sub / "model.safetensors", {"embedding.weight": rng.normal(size=(len(vocab), dim)).astype(np.float32)})
-    (root / "modules.json").write_text(json.dumps([
-        {"idx": 0, "name": "0", "path": "0_StaticEmbedding", "type": "sentence_transformers.models.StaticEmbedding"},
-        {"idx": 1, "name": "1", "path": "1_Normalize", "type": "sentence_transformers.models.Normalize"},
-    ]))
+    write_safetensors(
+        sub / "model.safetensors", {"embedding.weight": rng.normal(size=(len(vocab), dim)).astype(np.float32)}
+    )
+    (root / "modules.json").write_text(
+        json.dumps(
+            [
+                {
+                    "idx": 0,
+                    "name": "0",
+                    "path": "0_StaticEmbedding",
+                    "type": "sentence_transformers.models.StaticEmbedding",
+                },
+                {"idx": 1, "name": "1", "path": "1_Normalize", "type": "sentence_transformers.models.Normalize"},
+            ]
+        )
+    )
     (root / "1_Normalize").mkdir()
     (root / "config_sentence_transformers.json").write_text(json.dumps({"similarity_fn_name": "cosine"}))
     return root
@@ -267,8 +283,21 @@ def test_cli_json_and_text(built):
         assert len(item["results"]) == 3
         assert item["query"] not in [x["id"] for x in item["results"]]
         assert set(item["results"][0]) == {"id", "title", "score"}
-    r = runner.invoke(app, ["similar", "--index", str(d), "--text", "unga nyanlända kvinnor i glesbygd, praktik i vården", "--json",
-                            "--period", "2014-2020", "--region", "Stockholm"])
+    r = runner.invoke(
+        app,
+        [
+            "similar",
+            "--index",
+            str(d),
+            "--text",
+            "unga nyanlända kvinnor i glesbygd, praktik i vården",
+            "--json",
+            "--period",
+            "2014-2020",
+            "--region",
+            "Stockholm",
+        ],
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert data[0]["query"].startswith("unga nyanlända") and data[0]["results"]
@@ -303,8 +332,12 @@ def test_hubness_cache_is_reused_for_unchanged_documents(tmp_path):
     cfg = load_config(overrides={"hybrid": {"hubness": 0.5, "hubness_k": 10}})
     update_index(tmp_path, recs, cfg)
     before = np.load(tmp_path / "hub.npz")["hub"]
-    changed = recs[0].model_copy(update={"text": recs[0].text + "\nProjektet erbjuder också körkortsteori och yrkessvenska för deltagarna.",
-                                         "sha256": "changed"})
+    changed = recs[0].model_copy(
+        update={
+            "text": recs[0].text + "\nProjektet erbjuder också körkortsteori och yrkessvenska för deltagarna.",
+            "sha256": "changed",
+        }
+    )
     update_index(tmp_path, [changed] + recs[1:], cfg)  # 1 of 12 changed: only that one is recomputed
     after = np.load(tmp_path / "hub.npz")["hub"]
     assert np.array_equal(before[1:], after[1:]) and before[0] != after[0]
@@ -316,7 +349,9 @@ def test_hubness_cache_is_reused_for_unchanged_documents(tmp_path):
 def test_reciprocal_reranking_mixes_in_neighbourhood_overlap(tmp_path):
     recs = _records(("unga_uvas", "landsbygd", "varsel_fordon"))
     lam = 0.5
-    update_index(tmp_path, recs, load_config(overrides={"hybrid": {"reciprocal": lam, "hubness": 0.0, "diffusion": 0.0}}))
+    update_index(
+        tmp_path, recs, load_config(overrides={"hybrid": {"reciprocal": lam, "hubness": 0.0, "diffusion": 0.0}})
+    )
     idx = SimilarIndex.load(tmp_path)
     plain = SimilarIndex.load(tmp_path, config={"hybrid": {"reciprocal": 0.0, "diffusion": 0.0}})
     assert idx.nbr is not None and plain.nbr is None
@@ -354,8 +389,10 @@ def test_diffusion_smooths_scores_over_each_documents_neighbour_set(tmp_path):
 
 
 def test_content_text_counts_a_repeated_line_once():
-    body = ("Projektet ska hjälpa unga vuxna som varken arbetar eller studerar att hitta en väg till jobb.\n"
-            "Kontakt och mer information finns på kommunens webbplats för alla som vill veta mer.\n")
+    body = (
+        "Projektet ska hjälpa unga vuxna som varken arbetar eller studerar att hitta en väg till jobb.\n"
+        "Kontakt och mer information finns på kommunens webbplats för alla som vill veta mer.\n"
+    )
     rec = Record(id="rep-1", source="rep.txt", sha256="x", format="txt", title="Vägen vidare", text=body + body + body)
     text = content_text(rec, load_config())
     assert text.count("varken arbetar eller studerar") == 1
@@ -378,8 +415,10 @@ def test_cli_period_bounds_as_in_export(built):
     r = runner.invoke(app, base + ["--period-from", "2009-03", "--period-to", "2011-06-30"])
     assert r.exit_code == 0, r.output
     res = json.loads(r.stdout)[0]["results"]
-    assert res and all(by_id[x["id"]].metadata.period_start.year <= 2011 and by_id[x["id"]].metadata.period_end.year >= 2009
-                       for x in res)
+    assert res and all(
+        by_id[x["id"]].metadata.period_start.year <= 2011 and by_id[x["id"]].metadata.period_end.year >= 2009
+        for x in res
+    )
     same = runner.invoke(app, base + ["--period", "2009-2011"])
     assert json.loads(same.stdout)[0]["results"] == res
     assert runner.invoke(app, base + ["--period-from", "2019-13"]).exit_code != 0
@@ -398,7 +437,11 @@ def test_stems_come_from_the_pipelines_one_stemmer():
 def test_student_distillation_vocabulary_and_vectors():
     from training.similarity.distill import distil, idf_weights, vocabulary
 
-    texts = ["Unga vuxna får stöd till arbete och studier.", "Stöd till unga i glesbygd.", "Glesbygd glesbygd utan jobb."]
+    texts = [
+        "Unga vuxna får stöd till arbete och studier.",
+        "Stöd till unga i glesbygd.",
+        "Glesbygd glesbygd utan jobb.",
+    ]
     vocab, df = vocabulary(texts, n_primary=1, min_count=1, extra_min_count=2)
     # the first text's words need one occurrence, the others two ("glesbygd" has three, "jobb" one)
     assert "vuxna" in vocab and "glesbygd" in vocab and "jobb" not in vocab and "och" not in vocab

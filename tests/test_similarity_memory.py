@@ -1,4 +1,5 @@
 """Memory per document in the similar-projects index is bounded (one pasted megabyte of letters)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -45,6 +46,13 @@ SCRIPT = textwrap.dedent(
 def test_one_megabyte_token_indexes_under_a_memory_limit(tmp_path):
     script = tmp_path / "child.py"
     script.write_text(SCRIPT.format(limit=LIMIT), encoding="utf-8")
-    r = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
-                       env={"PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
+    r = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={"PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"},
+    )
     assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr[-2000:]

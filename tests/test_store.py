@@ -1,5 +1,6 @@
 """Store tests, run against SQLite and (when PIPELINE_TEST_PG_URL is set; always in CI)
 a real PostgreSQL server."""
+
 # ruff: noqa: F811  (fixtures are imported from store_fixtures and named as test arguments)
 from __future__ import annotations
 
@@ -36,12 +37,15 @@ from pipeline.store import DEFAULT_FILENAME, ProjectFilter, canonical_json, open
 
 def _changed(record: Record, n: int) -> Record:
     """A new version of ``record`` (as if its document changed)."""
-    return record.model_copy(update=dict(
-        sha256=f"{n:04d}" + record.sha256[4:],
-        summary=(record.summary or "") + f" (version {n})",
-        entities=record.entities[: max(0, len(record.entities) - n)],
-        themes=record.themes[:1],
-    ), deep=True)
+    return record.model_copy(
+        update=dict(
+            sha256=f"{n:04d}" + record.sha256[4:],
+            summary=(record.summary or "") + f" (version {n})",
+            entities=record.entities[: max(0, len(record.entities) - n)],
+            themes=record.themes[:1],
+        ),
+        deep=True,
+    )
 
 
 @pytest.mark.shared
@@ -86,6 +90,7 @@ def test_upsert_skip_replace_and_child_rows(store_url, seeds):
     from sqlalchemy import func, select
 
     from pipeline.store import schema as S
+
     with st.engine.connect() as c:
         n_ent = c.scalar(select(func.count()).select_from(S.entities).where(S.entities.c.record_id == r.id))
         n_th = c.scalar(select(func.count()).select_from(S.themes).where(S.themes.c.kind == "assigned"))
@@ -113,8 +118,12 @@ def test_filters_counts_and_theme_stats(store_url, seeds):
     assert ids(owner="avesta") == [r.id for r in seeds if "Avesta" in (r.metadata.owner or "")]
     # period overlap
     assert ids(period_from="2009-03-01", period_to="2009-04-01") == sorted(
-        r.id for r in seeds if r.metadata.period_start and r.metadata.period_start <= date(2009, 4, 1)
-        and r.metadata.period_end >= date(2009, 3, 1))
+        r.id
+        for r in seeds
+        if r.metadata.period_start
+        and r.metadata.period_start <= date(2009, 4, 1)
+        and r.metadata.period_end >= date(2009, 3, 1)
+    )
     assert ids(period_from=date(2020, 1, 1)) == [r.id for r in seeds if r.metadata.project_number]
     assert ids(min_budget=4_000_000, max_budget=5_000_000) == [alingsas.id]
     assert ids(max_budget=2_000_000) == [r.id for r in seeds if (r.metadata.total_budget_sek or 10**9) <= 2_000_000]
@@ -226,8 +235,8 @@ def _run_writer(url: str, jsonl: Path, script: Path, kill_after: int | None = No
 @pytest.mark.shared
 def test_crash_mid_run_leaves_store_consistent(store_url_factory, tmp_path):
     base = list(replicated_records(30))
-    old = [_changed(r, 2) for r in base]   # what an earlier run stored
-    new = base                             # this run's records (changed documents)
+    old = [_changed(r, 2) for r in base]  # what an earlier run stored
+    new = base  # this run's records (changed documents)
     jsonl = tmp_path / "new.jsonl"
     jsonl.write_text("".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in new), encoding="utf-8")
     script = tmp_path / "writer.py"
@@ -273,10 +282,18 @@ def test_roundtrip_of_processed_corpus_and_seeds(store_url_factory, tmp_path):
 
     cfg = load_config()
     url = store_url_factory()
-    run([ROOT / "corpus", ROOT.parent / "shared" / "seeds"], tmp_path / "out", cfg, jobs=1, quiet=True,
-        after_batch=_after_batch(cfg, url, False, True))
-    processed = [Record.from_json(json.loads(line))
-                 for line in (tmp_path / "out" / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    run(
+        [ROOT / "corpus", ROOT.parent / "shared" / "seeds"],
+        tmp_path / "out",
+        cfg,
+        jobs=1,
+        quiet=True,
+        after_batch=_after_batch(cfg, url, False, True),
+    )
+    processed = [
+        Record.from_json(json.loads(line))
+        for line in (tmp_path / "out" / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert len(processed) == 12
     a = open_store(url)
     assert sorted(a.iter_records(), key=lambda r: r.id) == sorted(processed, key=lambda r: r.id)

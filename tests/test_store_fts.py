@@ -1,6 +1,7 @@
 """Full-text search in the store (``ProjectFilter.q``): SQLite FTS5 and PostgreSQL ``swedish``
 full-text search, both backends (PostgreSQL when PIPELINE_TEST_PG_URL is set; always in CI).
 The documents are sentences written for these tests."""
+
 # ruff: noqa: F811  (fixtures are imported from store_fixtures and named as test arguments)
 from __future__ import annotations
 
@@ -16,28 +17,64 @@ from pipeline.store import schema as S
 from pipeline.store.core import MAX_FTS_TERMS, fts_terms
 
 
-def _rec(rid: str, title: str, body: str, region: str = "Västsverige", area: str | None = None,
-         themes: tuple[str, ...] = (), owner: str = "Exempelby kommun") -> Record:
+def _rec(
+    rid: str,
+    title: str,
+    body: str,
+    region: str = "Västsverige",
+    area: str | None = None,
+    themes: tuple[str, ...] = (),
+    owner: str = "Exempelby kommun",
+) -> Record:
     return Record(
-        id=rid, source=f"{rid}.txt", sha256=hashlib.sha256((rid + title + body).encode()).hexdigest(), format="txt",
-        title=title, text=f"{title}\n\n{body}",
+        id=rid,
+        source=f"{rid}.txt",
+        sha256=hashlib.sha256((rid + title + body).encode()).hexdigest(),
+        format="txt",
+        title=title,
+        text=f"{title}\n\n{body}",
         metadata=Metadata(owner=owner, region=region, programme_area=area),
-        themes=[Theme(id=t, label=t.capitalize(), score=0.8, evidence=[Evidence(text=title, start=0, end=len(title))])
-                for t in themes],
+        themes=[
+            Theme(id=t, label=t.capitalize(), score=0.8, evidence=[Evidence(text=title, start=0, end=len(title))])
+            for t in themes
+        ],
         summary=body.split(".")[0] + ".",
     )
 
 
 DOCS = [
-    _rec("2019/00101", "Vägen in", "Projektet stödjer nyanlända kvinnor att hitta praktik i vården. "
-         "Deltagarna får språkstöd under hela året.", themes=("integration",), area="Programområde 2"),
-    _rec("2019/00102", "Digitala verktyg", "Äldre medarbetare i industrin får kompetensutveckling i digitala "
-         "verktyg.", region="Stockholm", themes=("kompetensforsorjning",), area="Programområde 1"),
-    _rec("2019/00103", "Unga i glesbygd", "Ungdomar utan gymnasieexamen i glesbygden får coachning och praktik. "
-         "Nyanländas föräldrar bjuds in till informationsträffar.", region="Övre Norrland",
-         themes=("unga", "integration"), area="Programområde 2"),
-    _rec("2019/00104", "Jämställd arbetsplats", "Chefer utbildas i jämställdhet och likabehandling på arbetsplatsen.",
-         region="Stockholm", themes=("jamstalldhet",), area="Programområde 1"),
+    _rec(
+        "2019/00101",
+        "Vägen in",
+        "Projektet stödjer nyanlända kvinnor att hitta praktik i vården. Deltagarna får språkstöd under hela året.",
+        themes=("integration",),
+        area="Programområde 2",
+    ),
+    _rec(
+        "2019/00102",
+        "Digitala verktyg",
+        "Äldre medarbetare i industrin får kompetensutveckling i digitala verktyg.",
+        region="Stockholm",
+        themes=("kompetensforsorjning",),
+        area="Programområde 1",
+    ),
+    _rec(
+        "2019/00103",
+        "Unga i glesbygd",
+        "Ungdomar utan gymnasieexamen i glesbygden får coachning och praktik. "
+        "Nyanländas föräldrar bjuds in till informationsträffar.",
+        region="Övre Norrland",
+        themes=("unga", "integration"),
+        area="Programområde 2",
+    ),
+    _rec(
+        "2019/00104",
+        "Jämställd arbetsplats",
+        "Chefer utbildas i jämställdhet och likabehandling på arbetsplatsen.",
+        region="Stockholm",
+        themes=("jamstalldhet",),
+        area="Programområde 1",
+    ),
 ]
 
 
@@ -56,7 +93,11 @@ def st(store_url):
 def test_terms_are_words_only():
     assert fts_terms("nyanländas") == [("nyanländas", "nyanländ", True)]
     assert fts_terms('"NEAR(unga* OR" ) -vården') == [
-        ("near", "near", True), ("unga", "ung", True), ("or", "or", False), ("vården", "vård", True)]
+        ("near", "near", True),
+        ("unga", "ung", True),
+        ("or", "or", False),
+        ("vården", "vård", True),
+    ]
     assert fts_terms("och i att") == [] and fts_terms("  ()*\"'^:") == [] and fts_terms(None) == []
     assert len(fts_terms(" ".join(f"ord{i}" for i in range(100)))) == MAX_FTS_TERMS
 
@@ -74,8 +115,13 @@ def test_inflected_forms_match(st):
 
 
 def test_ranking_more_matches_and_title_first(st):
-    st.upsert(_rec("2019/00105", "Praktik, praktik", "Praktik på arbetsplatser: praktikplatser och praktikanter, "
-                   "praktik varje vecka."))
+    st.upsert(
+        _rec(
+            "2019/00105",
+            "Praktik, praktik",
+            "Praktik på arbetsplatser: praktikplatser och praktikanter, praktik varje vecka.",
+        )
+    )
     ranked = st.list_projects(ProjectFilter(q="praktik"), limit=10)[1]
     assert ranked[0]["id"] == "2019/00105"
     assert [x["rank"] for x in ranked] == sorted((x["rank"] for x in ranked), reverse=True)
@@ -118,8 +164,14 @@ def test_ranked_pages_partition_the_matches(st):
     """Pages of a ranked query, with and without other filters, together give every match once,
     and the total counts them all."""
     for i in range(7):
-        st.upsert(_rec(f"2020/{i:05d}", f"Praktik {i}", "Praktik och handledning. " * (i % 3 + 1),
-                       region="Stockholm" if i % 2 else "Västsverige"))
+        st.upsert(
+            _rec(
+                f"2020/{i:05d}",
+                f"Praktik {i}",
+                "Praktik och handledning. " * (i % 3 + 1),
+                region="Stockholm" if i % 2 else "Västsverige",
+            )
+        )
     for flt in ({"q": "praktik"}, {"q": "praktik", "region": "stockholm"}, {"q": "praktik handledning"}):
         everything = st.list_projects(ProjectFilter.of(**flt), limit=100)
         pages = [st.list_projects(ProjectFilter.of(**flt), limit=3, offset=o) for o in range(0, 15, 3)]
@@ -130,10 +182,43 @@ def test_ranked_pages_partition_the_matches(st):
 
 
 HOSTILE = [
-    '"', "'", '""', "*", "**", "nyan*", "NEAR(nyanlända vården)", "NEAR", "nyanlända NEAR vården", "AND", "OR NOT",
-    "(", ")", "((nyanlända", "nyanlända))", "{title}: vården", "title:vården", "body : x", "^vården", "-vården",
-    "vården -", "a & b | !c", "a <-> b", "'nyanlända':*", "\\", "%_", "\x00", "nyan\x00lända", "och i att det",
-    "🙂", "²³", "ß", "x" * 5000, " ".join(["vården"] * 500), "'; DROP TABLE projects; --", "1=1", "2019/00101",
+    '"',
+    "'",
+    '""',
+    "*",
+    "**",
+    "nyan*",
+    "NEAR(nyanlända vården)",
+    "NEAR",
+    "nyanlända NEAR vården",
+    "AND",
+    "OR NOT",
+    "(",
+    ")",
+    "((nyanlända",
+    "nyanlända))",
+    "{title}: vården",
+    "title:vården",
+    "body : x",
+    "^vården",
+    "-vården",
+    "vården -",
+    "a & b | !c",
+    "a <-> b",
+    "'nyanlända':*",
+    "\\",
+    "%_",
+    "\x00",
+    "nyan\x00lända",
+    "och i att det",
+    "🙂",
+    "²³",
+    "ß",
+    "x" * 5000,
+    " ".join(["vården"] * 500),
+    "'; DROP TABLE projects; --",
+    "1=1",
+    "2019/00101",
 ]
 
 
@@ -165,8 +250,9 @@ def test_hostile_text_keeps_its_words(st):
 
 def test_index_follows_upsert_and_delete(st):
     assert _ids(st, q="robotik") == []
-    changed = _rec("2019/00102", "Digitala verktyg", "Äldre medarbetare lär sig robotik och automation.",
-                   region="Stockholm")
+    changed = _rec(
+        "2019/00102", "Digitala verktyg", "Äldre medarbetare lär sig robotik och automation.", region="Stockholm"
+    )
     assert st.upsert(changed) == "updated"
     assert _ids(st, q="robotiken") == ["2019/00102"]
     assert _ids(st, q="kompetensutveckling") == []  # the old text is gone from the index
@@ -193,9 +279,15 @@ def test_redacted_copy_is_written_with_the_record(store_url):
     from pipeline.export.redact import Redactor
 
     st = open_store(store_url)
-    rec = _rec("2019/00201", "Kontakt", "Projektledare är Karin Lindqvist, karin.lindqvist@exempelby.se, "
-               "telefon 0123-456 78.").model_copy(update={"metadata": Metadata(
-                   owner="Exempelby kommun", contact_person="Karin Lindqvist", email="karin.lindqvist@exempelby.se")})
+    rec = _rec(
+        "2019/00201", "Kontakt", "Projektledare är Karin Lindqvist, karin.lindqvist@exempelby.se, telefon 0123-456 78."
+    ).model_copy(
+        update={
+            "metadata": Metadata(
+                owner="Exempelby kommun", contact_person="Karin Lindqvist", email="karin.lindqvist@exempelby.se"
+            )
+        }
+    )
     st.upsert(rec)
     red = st.get_json(rec.id, redacted=True)
     assert json.loads(red) == Redactor().redact(rec).to_json()

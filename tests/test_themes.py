@@ -4,6 +4,7 @@ Real seed documents are read from ``../shared/seeds`` (relative to the repo
 root); sections are built by hand with the stage's heading fallback, since the
 ``sections`` stage is not required here.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,7 @@ def tagger() -> ThemeTagger:
 def seed_record(stem: str) -> Record:
     path = next(SEEDS.glob(f"{stem}*.txt"))
     text = path.read_text(encoding="utf-8")
-    return Record(id=path.stem, source=str(path), sha256="0", format="txt", text=text,
-                  sections=split_sections(text))
+    return Record(id=path.stem, source=str(path), sha256="0", format="txt", text=text, sections=split_sections(text))
 
 
 def themes_of(rec: Record) -> dict:
@@ -41,23 +41,32 @@ def themes_of(rec: Record) -> dict:
 
 
 def make_record(text: str, sections: list[Section] | None = None) -> Record:
-    return Record(id="x", source="s", sha256="0", format="txt", text=text,
-                  sections=sections if sections is not None else split_sections(text))
+    return Record(
+        id="x",
+        source="s",
+        sha256="0",
+        format="txt",
+        text=text,
+        sections=sections if sections is not None else split_sections(text),
+    )
 
 
 # ------------------------------------------------------------------ matching
-@pytest.mark.parametrize("text,theme", [
-    ("Projektet arbetar med jämställdhetsintegrering i alla led.", "jamstalldhet"),
-    ("Deltagarna har olika funktionsnedsättningar.", "tillganglighet"),
-    ("Vi stödjer de nyanländas etablering.", "integration"),
-    ("Ungdomsarbetslösheten i kommunen är hög.", "unga"),
-    ("Målgruppen är långtidsarbetslösa.", "arbetsmarknad"),
-    ("Flera psykiska funktionsnedsättningar förekommer.", "tillganglighet"),
-    ("Kompetensutvecklingsinsatserna riktas till personalen.", "kompetensutveckling"),
-    ("Företaget varslade 200 anställda.", "omstallning"),
-    ("Hon är sjukskriven sedan två år.", "halsa"),
-    ("De varslades i våras.", "omstallning"),
-])
+@pytest.mark.parametrize(
+    "text,theme",
+    [
+        ("Projektet arbetar med jämställdhetsintegrering i alla led.", "jamstalldhet"),
+        ("Deltagarna har olika funktionsnedsättningar.", "tillganglighet"),
+        ("Vi stödjer de nyanländas etablering.", "integration"),
+        ("Ungdomsarbetslösheten i kommunen är hög.", "unga"),
+        ("Målgruppen är långtidsarbetslösa.", "arbetsmarknad"),
+        ("Flera psykiska funktionsnedsättningar förekommer.", "tillganglighet"),
+        ("Kompetensutvecklingsinsatserna riktas till personalen.", "kompetensutveckling"),
+        ("Företaget varslade 200 anställda.", "omstallning"),
+        ("Hon är sjukskriven sedan två år.", "halsa"),
+        ("De varslades i våras.", "omstallning"),
+    ],
+)
 def test_lexicon_handles_inflection_and_compounds(text, theme):
     tax = load_taxonomy()
     hits = {tax.themes[j].id for _, _, j, strong, _ in tax.matcher.find(text.lower()) if strong}
@@ -67,8 +76,11 @@ def test_lexicon_handles_inflection_and_compounds(text, theme):
 def test_lexicon_respects_word_boundaries():
     tax = load_taxonomy()
     # "innovativt klimat" is not climate work; "samtalsklimat" neither
-    hits = {tax.themes[j].id for _, _, j, strong, _ in
-            tax.matcher.find("ett innovativt klimat och ett gott samtalsklimat".lower()) if strong}
+    hits = {
+        tax.themes[j].id
+        for _, _, j, strong, _ in tax.matcher.find("ett innovativt klimat och ett gott samtalsklimat".lower())
+        if strong
+    }
     assert "miljo" not in hits
 
 
@@ -78,7 +90,7 @@ def test_sentence_offsets_roundtrip():
     sents = split_sentences(text)
     assert len(sents) > 30
     for s in sents:
-        assert text[s.start:s.end] == s.text
+        assert text[s.start : s.end] == s.text
 
 
 # ------------------------------------------------------------------ stage
@@ -145,7 +157,7 @@ def test_record_contract_on_seeds(tagger, stem):
     for t in rec.themes:
         assert t.evidence, f"{t.id} assigned without evidence"
         for e in t.evidence:
-            assert rec.text[e.start:e.end] == e.text
+            assert rec.text[e.start : e.end] == e.text
             assert e.section is None or e.section in keys
     # the stage is pure: the input record is untouched and JSON round-trips
     assert rec0.themes == []
@@ -182,35 +194,55 @@ Transnationellt samarbete
 
 
 def test_boilerplate_sections_do_not_tag_but_concrete_ones_do(tagger):
-    summary = ("Projektet ska hjälpa unga vuxna mellan 18 och 24 år som varken arbetar eller studerar "
-               "att komma i arbete eller studier.")
-    background = ("Ungdomsarbetslösheten i kommunen är hög och många unga saknar fullständiga betyg. "
-                  "Varje deltagare får en coach och praktik hos en lokal arbetsgivare.")
-    boiler = make_record(OLD_PAGE.format(
-        title="Vägen in", summary=summary, background=background,
-        access="Projektet ska vara tillgängligt för alla. Tillgänglighetsperspektivet ska genomsyra hela projektet.",
-        gender="Jämställdhetsperspektivet kommer att beaktas i alla delar av projektet."))
+    summary = (
+        "Projektet ska hjälpa unga vuxna mellan 18 och 24 år som varken arbetar eller studerar "
+        "att komma i arbete eller studier."
+    )
+    background = (
+        "Ungdomsarbetslösheten i kommunen är hög och många unga saknar fullständiga betyg. "
+        "Varje deltagare får en coach och praktik hos en lokal arbetsgivare."
+    )
+    boiler = make_record(
+        OLD_PAGE.format(
+            title="Vägen in",
+            summary=summary,
+            background=background,
+            access="Projektet ska vara tillgängligt för alla. Tillgänglighetsperspektivet ska genomsyra hela projektet.",
+            gender="Jämställdhetsperspektivet kommer att beaktas i alla delar av projektet.",
+        )
+    )
     got = themes_of(tagger(boiler))
     assert "unga" in got
     assert "tillganglighet" not in got and "jamstalldhet" not in got
 
-    concrete = make_record(OLD_PAGE.format(
-        title="Vägen in", summary=summary, background=background,
-        access=("Hälften av deltagarna har en neuropsykiatrisk funktionsnedsättning, till exempel adhd eller autism. "
-                "Coacherna utbildas i bemötande och deltagarna erbjuds kognitiva hjälpmedel och anpassade arbetstider."),
-        gender=("Unga kvinnor och unga män väljer i dag praktikplatser efter traditionella könsmönster. "
-                "Projektet ska låta deltagarna prova yrken där det egna könet är underrepresenterat.")))
+    concrete = make_record(
+        OLD_PAGE.format(
+            title="Vägen in",
+            summary=summary,
+            background=background,
+            access=(
+                "Hälften av deltagarna har en neuropsykiatrisk funktionsnedsättning, till exempel adhd eller autism. "
+                "Coacherna utbildas i bemötande och deltagarna erbjuds kognitiva hjälpmedel och anpassade arbetstider."
+            ),
+            gender=(
+                "Unga kvinnor och unga män väljer i dag praktikplatser efter traditionella könsmönster. "
+                "Projektet ska låta deltagarna prova yrken där det egna könet är underrepresenterat."
+            ),
+        )
+    )
     got = themes_of(tagger(concrete))
     assert {"unga", "tillganglighet", "jamstalldhet"} <= set(got)
     assert all(e.section == "accessibility" for e in got["tillganglighet"].evidence)
 
 
 def test_passing_mention_does_not_tag(tagger):
-    text = ("Steget vidare\n\nSammanfattning\n\nProjektet erbjuder personer som är sjukskrivna på grund av "
-            "psykisk ohälsa arbetslivsinriktad rehabilitering i samverkan med Försäkringskassan. "
-            "Deltagarna får stöd av arbetsterapeut och en individuell rehabiliteringsplan.\n\nBakgrund\n\n"
-            "Sjukfrånvaron i regionen är hög. Kommunen har även tagit emot många flyktingar de senaste åren. "
-            "Projektet pågår i två år.\n")
+    text = (
+        "Steget vidare\n\nSammanfattning\n\nProjektet erbjuder personer som är sjukskrivna på grund av "
+        "psykisk ohälsa arbetslivsinriktad rehabilitering i samverkan med Försäkringskassan. "
+        "Deltagarna får stöd av arbetsterapeut och en individuell rehabiliteringsplan.\n\nBakgrund\n\n"
+        "Sjukfrånvaron i regionen är hög. Kommunen har även tagit emot många flyktingar de senaste åren. "
+        "Projektet pågår i två år.\n"
+    )
     got = themes_of(tagger(make_record(text)))
     assert "halsa" in got
     assert "integration" not in got
@@ -218,20 +250,24 @@ def test_passing_mention_does_not_tag(tagger):
 
 def test_new_theme_via_config_without_retraining(tmp_path):
     cfg = yaml.safe_load(repo_path("configs/themes.yaml").read_text(encoding="utf-8"))
-    cfg["themes"].append({
-        "id": "idrott",
-        "label": "Idrott och fysisk aktivitet",
-        "description": "sport clubs and physical activity as a method",
-        "terms": ["idrott", "*idrott", "fotboll", "*träning$", "idrottsförening", "*idrottsförening"],
-        "weak_terms": ["motion"],
-    })
+    cfg["themes"].append(
+        {
+            "id": "idrott",
+            "label": "Idrott och fysisk aktivitet",
+            "description": "sport clubs and physical activity as a method",
+            "terms": ["idrott", "*idrott", "fotboll", "*träning$", "idrottsförening", "*idrottsförening"],
+            "weak_terms": ["motion"],
+        }
+    )
     path = tmp_path / "themes.yaml"
     path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     tagger = ThemeTagger({"taxonomy": str(path)})
-    text = ("Bollen i spel\n\nSammanfattning\n\nProjektet använder idrott som väg till arbete för unga. "
-            "Tillsammans med tre idrottsföreningar erbjuds fotboll och styrketräning två kvällar i veckan. "
-            "Idrottsrörelsens ledare blir mentorer för deltagarna.\n\nBakgrund\n\n"
-            "Många unga i området saknar arbete. Idrottsföreningarna har stor förtroende hos de unga.\n")
+    text = (
+        "Bollen i spel\n\nSammanfattning\n\nProjektet använder idrott som väg till arbete för unga. "
+        "Tillsammans med tre idrottsföreningar erbjuds fotboll och styrketräning två kvällar i veckan. "
+        "Idrottsrörelsens ledare blir mentorer för deltagarna.\n\nBakgrund\n\n"
+        "Många unga i området saknar arbete. Idrottsföreningarna har stor förtroende hos de unga.\n"
+    )
     rec = tagger(make_record(text))
     got = themes_of(rec)
     assert "idrott" in got, [(t.id, t.score) for t in rec.theme_candidates]
@@ -248,11 +284,11 @@ def test_training_data_contains_no_seed_text():
     seed_words = []
     for f in sorted(SEEDS.glob("*.txt")):
         seed_words.append(re.findall(r"\w+", f.read_text(encoding="utf-8").lower()))
-    grams = {tuple(w[i:i + 7]) for w in seed_words for i in range(len(w) - 6)}
+    grams = {tuple(w[i : i + 7]) for w in seed_words for i in range(len(w) - 6)}
     for bank in sorted(repo_path("data/themes").glob("sentences_*.txt")):
         for line in bank.read_text(encoding="utf-8").splitlines():
             w = re.findall(r"\w+", line.lower())
-            shared = [w[i:i + 7] for i in range(len(w) - 6) if tuple(w[i:i + 7]) in grams]
+            shared = [w[i : i + 7] for i in range(len(w) - 6) if tuple(w[i : i + 7]) in grams]
             assert not shared, f"{bank.name}: {line[:80]!r} shares text with a seed"
 
 

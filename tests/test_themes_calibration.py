@@ -1,5 +1,6 @@
 """Themes: the document-level calibration on real pages, out-of-fold evaluation, and bounded
 work per document. Written examples only; the dev-set check is marked ``shared``."""
+
 from __future__ import annotations
 
 import random
@@ -33,7 +34,8 @@ def assigned(tagger: ThemeTagger, text: str) -> set[str]:
 # Each page addresses one theme substantively (goal, target group, main method) and mentions
 # others only in passing; the passing mention must not be tagged.
 PAGES = [
-    ("""2019/00456 - Gemensam väg
+    (
+        """2019/00456 - Gemensam väg
 
 Projektägare:
 Norrby kommun
@@ -48,8 +50,12 @@ Kommunen, Arbetsförmedlingen och regionens ungdomsmottagning bygger upp en geme
 
 Bakgrund:
 Ungdomsarbetslösheten i länet är hög. Kommunen har tidigare tagit emot många flyktingar.
-""", {"unga", "samverkan"}, {"integration"}),
-    ("""2017/00210 - Lyft i vården
+""",
+        {"unga", "samverkan"},
+        {"integration"},
+    ),
+    (
+        """2017/00210 - Lyft i vården
 
 Projektägare:
 Södra vårdförbundet
@@ -59,8 +65,12 @@ Syftet är att höja kompetensen hos undersköterskor och vårdbiträden i hemtj
 
 Mål:
 Minst 300 anställda ska ha deltagit i kompetensutvecklingen. Projektet ska även pröva digitala verktyg i dokumentationen.
-""", {"kompetensutveckling"}, {"integration", "halsa"}),
-    ("""Nytt projekt ska hjälpa långtidssjukskrivna tillbaka till arbete
+""",
+        {"kompetensutveckling"},
+        {"integration", "halsa"},
+    ),
+    (
+        """Nytt projekt ska hjälpa långtidssjukskrivna tillbaka till arbete
 
 Samordningsförbundet i Norrdalen har beviljats pengar från Europeiska socialfonden för projektet Vägen tillbaka. Projektet vänder sig till personer som har varit sjukskrivna i mer än ett år, ofta på grund av psykisk ohälsa eller långvarig smärta.
 
@@ -69,8 +79,12 @@ Deltagarna får en personlig coach, stöd av arbetsterapeut och fysioterapeut oc
 – Många har fastnat mellan olika myndigheter och behöver någon som håller ihop rehabiliteringen, säger projektledaren.
 
 Projektet pågår i tre år och ska ta emot 120 deltagare. Bland deltagarna finns både kvinnor och män.
-""", {"halsa"}, {"jamstalldhet", "integration"}),
-    ("""2024/00123 - Nästa steg
+""",
+        {"halsa"},
+        {"jamstalldhet", "integration"},
+    ),
+    (
+        """2024/00123 - Nästa steg
 
 Projektägare:
 Dalby kommun
@@ -80,11 +94,16 @@ Projektet ska minska skolfrånvaron bland elever på kommunens två högstadiesk
 
 Bakgrund:
 Andelen elever som lämnar grundskolan utan fullständiga betyg har ökat. Kommunen har sedan tidigare ett nätverk med föreningslivet.
-""", {"unga"}, {"samverkan", "integration"}),
+""",
+        {"unga"},
+        {"samverkan", "integration"},
+    ),
 ]
 
 
-@pytest.mark.parametrize("text,substantive,passing", PAGES, ids=["unga+samverkan", "kompetens", "halsa-news", "skolnarvaro"])
+@pytest.mark.parametrize(
+    "text,substantive,passing", PAGES, ids=["unga+samverkan", "kompetens", "halsa-news", "skolnarvaro"]
+)
 def test_substantive_theme_assigned_passing_mention_not(tagger, text, substantive, passing):
     got = assigned(tagger, text)
     assert substantive <= got, got
@@ -221,7 +240,7 @@ def test_work_per_document_is_bounded(tagger, monkeypatch):
     assert any(r["id"] == "unga" and r["assigned"] for r in res)
     for r in res:
         for e in r["evidence"]:
-            assert text[e.start:e.end] == e.text
+            assert text[e.start : e.end] == e.text
 
 
 def test_caps_are_configurable(monkeypatch):
@@ -266,14 +285,17 @@ def test_table_of_contents_lines_are_not_scored():
     assert [s.heading for s in sents if s.text.startswith("Innehåll")] == [True]
 
 
-@pytest.mark.parametrize("text,theme", [
-    ("Skolfrånvaron på högstadiet har ökat.", "unga"),
-    ("Fler elever ska fullfölja sina studier.", "unga"),
-    ("Projektet riktar sig till små och medelstora företag.", "entreprenorskap"),
-    ("Församlingarnas diakoni stöttar deltagarna.", "innovation"),
-    ("Personer med utomnordisk bakgrund är prioriterade.", "integration"),
-    ("Kompetensöverföring mellan äldre och yngre medarbetare.", "kompetensutveckling"),
-])
+@pytest.mark.parametrize(
+    "text,theme",
+    [
+        ("Skolfrånvaron på högstadiet har ökat.", "unga"),
+        ("Fler elever ska fullfölja sina studier.", "unga"),
+        ("Projektet riktar sig till små och medelstora företag.", "entreprenorskap"),
+        ("Församlingarnas diakoni stöttar deltagarna.", "innovation"),
+        ("Personer med utomnordisk bakgrund är prioriterade.", "integration"),
+        ("Kompetensöverföring mellan äldre och yngre medarbetare.", "kompetensutveckling"),
+    ],
+)
 def test_new_lexicon_terms(text, theme):
     tax = load_taxonomy()
     hits = {tax.themes[j].id for _, _, j, strong, _ in tax.matcher.find(text.lower()) if strong}

@@ -2,6 +2,7 @@
 the page's themes), the calibration is fitted on cross-fitted analyses, the out-of-fold figure is nested
 (no page is decided by a sentence model or a calibration that saw it), and two document features.
 Written examples only."""
+
 # ruff: noqa: F811  (pytest fixtures: the test arguments named "tagger" are the imported fixture)
 from __future__ import annotations
 
@@ -108,8 +109,10 @@ def test_nested_out_of_fold_never_decides_a_page_with_a_model_that_saw_it(tagger
 
 def test_final_calibration_is_fitted_on_cross_fitted_analyses(tagger):
     ids = tagger.taxonomy.ids
-    docs = [_doc(f"Projekt {k}\n\n{TOPICS[k % 5][0]} Projektet pågår i två år.\n", TOPICS[k % 5][1], name=f"d{k}")
-            for k in range(10)]
+    docs = [
+        _doc(f"Projekt {k}\n\n{TOPICS[k % 5][0]} Projektet pågår i två år.\n", TOPICS[k % 5][1], name=f"d{k}")
+        for k in range(10)
+    ]
     real = [R.real_sentence_labels(tagger.analyse(d.text, d.sections), d, ids) for d in docs]
     wt = [s for s, _ in TOPICS]
     wY = np.array([[t in th for t in ids] for _, th in TOPICS], dtype=np.int8)
@@ -162,4 +165,4 @@ def test_sentence_boundaries_come_from_the_shared_splitter():
     sents = split_sentences(text)
     assert [s.text for s in sents] == ["Rubrik", "Projektet har bl.a. Malmö stad som partner.", "Det pågår i tre år!"]
     assert [s.heading for s in sents] == [True, False, False]
-    assert all(text[s.start:s.end] == s.text for s in sents)
+    assert all(text[s.start : s.end] == s.text for s in sents)

@@ -1,6 +1,7 @@
 """Themes, second real-page pass: thresholds chosen on the shared scorer's definition (a borderline
 theme is a negative), precision-leaning F-beta, the aim/target-group and relative-strength features,
 and anti-discrimination work aimed at a minority. Written examples only."""
+
 # ruff: noqa: F811  (pytest fixtures: the test arguments named "tagger" are the imported fixture)
 from __future__ import annotations
 

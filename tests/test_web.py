@@ -1,5 +1,6 @@
 """The web view (pipeline.web) through FastAPI's TestClient: every page renders, filters,
 pagination, highlighting, escaping of hostile text, redaction, CSV, similar projects."""
+
 from __future__ import annotations
 
 import csv
@@ -106,8 +107,14 @@ def test_pages_on_each_backend(kind, tmp_path, request, records):
         c = TestClient(create_app(st, index=FakeIndex(recs)))
         rec = next(r for r in recs[5:] if r.themes and r.metadata.region)
         year = rec.metadata.period_start.year
-        params = {"theme": rec.themes[0].id, "region": rec.metadata.region, "start_year": year,
-                  "period_from": year, "min_budget": 1, "owner": rec.metadata.owner[:6]}
+        params = {
+            "theme": rec.themes[0].id,
+            "region": rec.metadata.region,
+            "start_year": year,
+            "period_from": year,
+            "min_budget": 1,
+            "owner": rec.metadata.owner[:6],
+        }
         page = c.get("/", params=params)
         assert page.status_code == 200 and rec.id in result_ids(page.text)
         want = set(st.ids(ProjectFilter(q="kommun")))
@@ -139,12 +146,19 @@ def test_filters_match_the_records(client, records):
     assert f'<option value="{theme}" selected>' in page and f"<option selected>{region}</option>" in page
 
     lo, hi = 2_000_000, 9_000_000
-    want = ids_of(r for r in records if r.metadata.total_budget_sek is not None and lo <= r.metadata.total_budget_sek <= hi)
+    want = ids_of(
+        r for r in records if r.metadata.total_budget_sek is not None and lo <= r.metadata.total_budget_sek <= hi
+    )
     got = set(result_ids(client.get("/", params={"min_budget": "2 000 000", "max_budget": hi}).text))
     assert got == want and 0 < len(want) < N
 
-    want = ids_of(r for r in records if r.metadata.period_start and r.metadata.period_start <= date(2012, 12, 31)
-                  and r.metadata.period_end >= date(2012, 1, 1))
+    want = ids_of(
+        r
+        for r in records
+        if r.metadata.period_start
+        and r.metadata.period_start <= date(2012, 12, 31)
+        and r.metadata.period_end >= date(2012, 1, 1)
+    )
     got = set(result_ids(client.get("/", params={"period_from": "2012", "period_to": "2012"}).text))
     assert got == want and 0 < len(want) < N
 
@@ -349,7 +363,9 @@ def test_csv_of_the_current_filter(client, store, records):
 @shared
 def test_csv_pseudonyms_are_consistent_across_rows(client, records):
     """As export --redact-personal: one person, one pseudonym in every row; two people, two."""
-    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(client.get("/export.csv").content.decode("utf-8-sig")))}
+    rows = {
+        row["id"]: row for row in csv.DictReader(io.StringIO(client.get("/export.csv").content.decode("utf-8-sig")))
+    }
     by_names: dict[frozenset, set] = {}
     for r in records:
         names = frozenset(e.text for e in r.entities if e.label == "PER")
@@ -370,21 +386,40 @@ EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 def _hostile_record() -> Record:
-    text = f"Rubrik {EVIL}\nSyfte\nVi arbetar med jämställdhet {EVIL} i Ort<b>stad</b> med Kalle \"Anka\".\n"
+    text = f'Rubrik {EVIL}\nSyfte\nVi arbetar med jämställdhet {EVIL} i Ort<b>stad</b> med Kalle "Anka".\n'
     s = text.index("Vi arbetar")
     e = text.index("\n", s)
     org = text.index("Ort<b>")
     return Record(
-        id='evil-"><svg onload=alert(1)>', source=f"/home/analys/{EVIL}.txt", sha256="0" * 64, format="txt",
-        title=f"Projekt {EVIL}", text=text,
-        metadata=Metadata(owner=f"Ägare {EVIL}", region=f"Region {EVIL}", programme_area=EVIL,
-                          total_budget_sek=1000, period_start=date(2020, 1, 1), period_end=date(2021, 1, 1)),
+        id='evil-"><svg onload=alert(1)>',
+        source=f"/home/analys/{EVIL}.txt",
+        sha256="0" * 64,
+        format="txt",
+        title=f"Projekt {EVIL}",
+        text=text,
+        metadata=Metadata(
+            owner=f"Ägare {EVIL}",
+            region=f"Region {EVIL}",
+            programme_area=EVIL,
+            total_budget_sek=1000,
+            period_start=date(2020, 1, 1),
+            period_end=date(2021, 1, 1),
+        ),
         sections=[Section(key="purpose", heading=f"Syfte {EVIL}", start=text.index("Syfte"), end=len(text))],
-        entities=[Entity(text="Ort<b>stad</b>", label="LOC", start=org, end=org + len("Ort<b>stad</b>")),
-                  Entity(text="x", label='ORG" onmouseover="alert(1)', start=0, end=6)],
-        themes=[Theme(id='jam"><script>', label=f"Jäm {EVIL}", score=0.9,
-                      evidence=[Evidence(text=text[s:e], start=s, end=e, section="purpose")])],
-        summary=f"Sammanfattning {EVIL}", pipeline_version="test",
+        entities=[
+            Entity(text="Ort<b>stad</b>", label="LOC", start=org, end=org + len("Ort<b>stad</b>")),
+            Entity(text="x", label='ORG" onmouseover="alert(1)', start=0, end=6),
+        ],
+        themes=[
+            Theme(
+                id='jam"><script>',
+                label=f"Jäm {EVIL}",
+                score=0.9,
+                evidence=[Evidence(text=text[s:e], start=s, end=e, section="purpose")],
+            )
+        ],
+        summary=f"Sammanfattning {EVIL}",
+        pipeline_version="test",
     )
 
 
@@ -420,8 +455,15 @@ def test_segments_cover_the_text_and_resolve_overlaps():
     assert "".join(s.text for s in segs) == text
     # the longer of two overlapping entities wins; spans are clipped to the text; empty ones ignored
     assert [(s.text, s.label, s.evidence) for s in segs] == [
-        ("Arb", "ORG", 2), ("etsförm", "ORG", None), ("edlin", "ORG", None), ("gen", "ORG", 1),
-        (" i ", None, 1), ("Umeå", "LOC", 1), (" samv", None, 1), ("erkar.", "LOC", None), ("", None, None),
+        ("Arb", "ORG", 2),
+        ("etsförm", "ORG", None),
+        ("edlin", "ORG", None),
+        ("gen", "ORG", 1),
+        (" i ", None, 1),
+        ("Umeå", "LOC", 1),
+        (" samv", None, 1),
+        ("erkar.", "LOC", None),
+        ("", None, None),
     ]
     assert [s.anchors for s in segs] == [["belagg-2"], [], [], ["belagg-1"], [], ["a1"], [], [], ["slut"]]
 

@@ -12,6 +12,7 @@ without them the test is skipped with the reason; ``PIPELINE_REQUIRE_BROWSER=1``
 makes that an error. ``PIPELINE_SCREENSHOTS=DIR`` writes screenshots of
 the three pages to ``DIR`` (``docs/screenshots`` holds the committed ones).
 """
+
 from __future__ import annotations
 
 import csv
@@ -31,6 +32,7 @@ from pipeline.record import Record
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -44,11 +46,15 @@ def served(tmp_path_factory, browser_tools):
     out = tmp_path_factory.mktemp("webui")
     cli = [sys.executable, "-m", "pipeline"]
     subprocess.run([*cli, "process", "corpus", "--out", str(out), "--jobs", "1", "--quiet"], cwd=ROOT, check=True)
-    records = [Record.from_json(json.loads(line)) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    records = [
+        Record.from_json(json.loads(line)) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     port = _free_port()
     proc = subprocess.Popen(
         [*cli, "serve", "--store", str(out / "store.sqlite"), "--index", str(out / "index"), "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -87,7 +93,9 @@ def _axe(page, axe_js: Path, where: str) -> None:
     page.add_script_tag(path=str(axe_js))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     bad = [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
-    detail = "; ".join(f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}" for v in bad)
+    detail = "; ".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}" for v in bad
+    )
     assert not bad, f"axe-core on the {where} page: {detail}"
 
 

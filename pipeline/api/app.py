@@ -23,6 +23,7 @@ year, a year-month or a date. Free text for ``POST /similar`` is at most
 ``MAX_TEXT_CHARS`` characters; only the first ``QUERY_TEXT_CHARS`` are used for the
 search (the answer says ``"truncated": true``).
 """
+
 from __future__ import annotations
 
 import collections
@@ -97,8 +98,9 @@ class ProjectSummary(BaseModel):
     themes: list[ThemeTag] = Field(default_factory=list, description="Assigned themes, best first")
     source: str
     sha256: str
-    rank: Optional[float] = Field(default=None, description="Full-text rank when q is given (higher is better; "
-                                                            "comparable within one query only)")
+    rank: Optional[float] = Field(
+        default=None, description="Full-text rank when q is given (higher is better; comparable within one query only)"
+    )
 
 
 class ProjectPage(BaseModel):
@@ -121,17 +123,28 @@ class SimilarResponse(BaseModel):
 
 class SimilarTextRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS,
-                      description=f"Free text; the first {QUERY_TEXT_CHARS} characters are searched")
+    text: str = Field(
+        min_length=1,
+        max_length=MAX_TEXT_CHARS,
+        description=f"Free text; the first {QUERY_TEXT_CHARS} characters are searched",
+    )
     k: int = Field(default=10, ge=1, le=MAX_K)
     theme: Optional[list[str]] = Field(default=None, max_length=20)
     region: Optional[str] = Field(default=None, max_length=200)
     owner: Optional[str] = Field(default=None, max_length=200)
     programme_area: Optional[str] = Field(default=None, max_length=200)
-    period_from: Optional[str] = Field(default=None, max_length=10, pattern=PERIOD_BOUND_PATTERN,
-                                       description=f"Period overlaps from: {PERIOD_BOUND_HELP}")
-    period_to: Optional[str] = Field(default=None, max_length=10, pattern=PERIOD_BOUND_PATTERN,
-                                     description=f"Period overlaps up to: {PERIOD_BOUND_HELP}")
+    period_from: Optional[str] = Field(
+        default=None,
+        max_length=10,
+        pattern=PERIOD_BOUND_PATTERN,
+        description=f"Period overlaps from: {PERIOD_BOUND_HELP}",
+    )
+    period_to: Optional[str] = Field(
+        default=None,
+        max_length=10,
+        pattern=PERIOD_BOUND_PATTERN,
+        description=f"Period overlaps up to: {PERIOD_BOUND_HELP}",
+    )
     min_budget: Optional[int] = Field(default=None, ge=0, le=MAX_BUDGET)
     max_budget: Optional[int] = Field(default=None, ge=0, le=MAX_BUDGET)
 
@@ -179,28 +192,55 @@ def _check_ranges(flt: ProjectFilter) -> ProjectFilter:
     return flt
 
 
-def make_filter(where: str, theme=None, region=None, owner=None, period_from=None, period_to=None,
-                min_budget=None, max_budget=None, programme_area=None) -> ProjectFilter:
+def make_filter(
+    where: str,
+    theme=None,
+    region=None,
+    owner=None,
+    period_from=None,
+    period_to=None,
+    min_budget=None,
+    max_budget=None,
+    programme_area=None,
+) -> ProjectFilter:
     if theme is not None and len(theme) > 20:
         raise _invalid((where, "theme"), "at most 20 theme values")
-    return _check_ranges(ProjectFilter(
-        theme=theme or None, region=region, owner=owner, programme_area=programme_area,
-        period_from=_period(period_from, (where, "period_from"), end=False),
-        period_to=_period(period_to, (where, "period_to"), end=True),
-        min_budget=min_budget, max_budget=max_budget,
-    ))
+    return _check_ranges(
+        ProjectFilter(
+            theme=theme or None,
+            region=region,
+            owner=owner,
+            programme_area=programme_area,
+            period_from=_period(period_from, (where, "period_from"), end=False),
+            period_to=_period(period_to, (where, "period_to"), end=True),
+            min_budget=min_budget,
+            max_budget=max_budget,
+        )
+    )
 
 
 async def project_filters(
-    theme: Optional[list[str]] = Query(None, max_length=128, description="Assigned theme id or label; repeat for any-of (at most 20)"),
+    theme: Optional[list[str]] = Query(
+        None, max_length=128, description="Assigned theme id or label; repeat for any-of (at most 20)"
+    ),
     region: Optional[str] = Query(None, max_length=200, description="Region, case-insensitive exact match"),
     owner: Optional[str] = Query(None, max_length=200, description="Project owner, case-insensitive substring"),
-    programme_area: Optional[str] = Query(None, max_length=200, description="Programme area, case-insensitive exact match"),
-    period_from: Optional[str] = Query(None, max_length=10, pattern=PERIOD_BOUND_PATTERN,
-                                       description=f"Project period overlaps [period_from, period_to]: {PERIOD_BOUND_HELP}; "
-                                                   "a year or month means its first day"),
-    period_to: Optional[str] = Query(None, max_length=10, pattern=PERIOD_BOUND_PATTERN,
-                                     description=f"{PERIOD_BOUND_HELP}; a year or month means its last day"),
+    programme_area: Optional[str] = Query(
+        None, max_length=200, description="Programme area, case-insensitive exact match"
+    ),
+    period_from: Optional[str] = Query(
+        None,
+        max_length=10,
+        pattern=PERIOD_BOUND_PATTERN,
+        description=f"Project period overlaps [period_from, period_to]: {PERIOD_BOUND_HELP}; "
+        "a year or month means its first day",
+    ),
+    period_to: Optional[str] = Query(
+        None,
+        max_length=10,
+        pattern=PERIOD_BOUND_PATTERN,
+        description=f"{PERIOD_BOUND_HELP}; a year or month means its last day",
+    ),
     min_budget: Optional[int] = Query(None, ge=0, le=MAX_BUDGET, description="Total budget (SEK) at least"),
     max_budget: Optional[int] = Query(None, ge=0, le=MAX_BUDGET, description="Total budget (SEK) at most"),
 ) -> ProjectFilter:
@@ -214,7 +254,9 @@ def _error_list(exc: RequestValidationError) -> list[dict]:
     out = []
     for err in list(exc.errors())[:20]:
         loc = [x if isinstance(x, int) else str(x)[:100] for x in err.get("loc", ())]
-        out.append({"type": str(err.get("type", "value_error"))[:100], "loc": loc, "msg": str(err.get("msg", ""))[:300]})
+        out.append(
+            {"type": str(err.get("type", "value_error"))[:100], "loc": loc, "msg": str(err.get("msg", ""))[:300]}
+        )
     return out
 
 
@@ -229,8 +271,13 @@ def _json(data: Any) -> Response:
 
 
 def _theme_row(r: dict) -> dict:
-    return {"theme_id": r["theme_id"], "label": r["label"], "count": int(r["count"]),
-            "region": r.get("region"), "year": r.get("year")}
+    return {
+        "theme_id": r["theme_id"],
+        "label": r["label"],
+        "count": int(r["count"]),
+        "region": r.get("region"),
+        "year": r.get("year"),
+    }
 
 
 _PLAIN = Redactor()  # no names: e-mail addresses and phone numbers only
@@ -358,16 +405,27 @@ def create_app(
 
     @app.get("/health", response_model=Health, tags=["meta"])
     def health() -> Any:
-        return _json({"status": "ok", "projects": st.count(), "backend": st.backend,
-                      "similarity_index": app.state.index is not None, "schema_version": SCHEMA_VERSION})
+        return _json(
+            {
+                "status": "ok",
+                "projects": st.count(),
+                "backend": st.backend,
+                "similarity_index": app.state.index is not None,
+                "schema_version": SCHEMA_VERSION,
+            }
+        )
 
     @app.get("/projects", response_model=ProjectPage, tags=["projects"], summary="List and filter projects")
     def list_projects(
         flt: ProjectFilter = Depends(project_filters),
-        q: Optional[str] = Query(None, min_length=1, max_length=200,
-                                 description="Full-text search of title, owner, summary and text: every word must "
-                                             "occur (any inflection: 'nyanländas' finds 'nyanlända'); results "
-                                             "ranked best first"),
+        q: Optional[str] = Query(
+            None,
+            min_length=1,
+            max_length=200,
+            description="Full-text search of title, owner, summary and text: every word must "
+            "occur (any inflection: 'nyanländas' finds 'nyanlända'); results "
+            "ranked best first",
+        ),
         limit: int = Query(20, ge=1, le=MAX_LIMIT),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> Any:
@@ -385,8 +443,10 @@ def create_app(
         the store re-checks every hit exactly."""
         f = flt.active()
         if flt.period_from or flt.period_to:
-            f["period"] = (flt.period_from.year if flt.period_from else 0,
-                           flt.period_to.year if flt.period_to else 9999)
+            f["period"] = (
+                flt.period_from.year if flt.period_from else 0,
+                flt.period_to.year if flt.period_to else 9999,
+            )
         return f or None
 
     def _similar(run, k: int, flt: ProjectFilter, exclude: set[str]) -> list[dict]:
@@ -408,12 +468,18 @@ def create_app(
         out = []
         for x in hits[:k]:
             title = x.get("title") or titles.get(str(x["id"]))
-            out.append({"id": str(x["id"]), "title": title if show_personal else _plain(title), "score": float(x["score"])})
+            out.append(
+                {"id": str(x["id"]), "title": title if show_personal else _plain(title), "score": float(x["score"])}
+            )
         return out
 
     # declared before /projects/{project_id:path}, which would swallow ".../similar"
-    @app.get("/projects/{project_id:path}/similar", response_model=SimilarResponse, tags=["similarity"],
-             summary="Projects similar to a project")
+    @app.get(
+        "/projects/{project_id:path}/similar",
+        response_model=SimilarResponse,
+        tags=["similarity"],
+        summary="Projects similar to a project",
+    )
     def similar_to_project(
         project_id: str = Path(pattern=ID_PATTERN, max_length=MAX_ID_CHARS),
         k: int = Query(10, ge=1, le=MAX_K),
@@ -429,7 +495,9 @@ def create_app(
         return _json({"query": {"id": project_id, "k": k, "filters": flt.active()}, "items": items})
 
     @app.get(
-        "/projects/{project_id:path}", response_model=Record, tags=["projects"],
+        "/projects/{project_id:path}",
+        response_model=Record,
+        tags=["projects"],
         summary="One project with metadata, sections, entities and themes with evidence",
     )
     def get_project(
@@ -467,8 +535,12 @@ def create_app(
         items = _similar(lambda n, f: idx.query_text(text, k=n, filters=f), k, flt, set())
         return _json({"query": {"text": text, "k": k, "filters": flt.active()}, "items": items})
 
-    @app.post("/similar", response_model=SimilarResponse, tags=["similarity"],
-              summary="Projects similar to a (long) text; read-only")
+    @app.post(
+        "/similar",
+        response_model=SimilarResponse,
+        tags=["similarity"],
+        summary="Projects similar to a (long) text; read-only",
+    )
     def similar_to_text_post(body: SimilarTextRequest) -> Any:
         idx = need_index()
         flt = make_filter("body", **body.model_dump(exclude={"text", "k"}))
@@ -476,21 +548,32 @@ def create_app(
         items = _similar(lambda n, f: idx.query_text(text, k=n, filters=f), body.k, flt, set())
         return _json({"query": {**echo, "k": body.k, "filters": flt.active()}, "items": items})
 
-    @app.get("/themes", response_model=list[ThemeCount], tags=["themes"],
-             summary="Assigned themes with the number of projects (filterable)")
+    @app.get(
+        "/themes",
+        response_model=list[ThemeCount],
+        tags=["themes"],
+        summary="Assigned themes with the number of projects (filterable)",
+    )
     def themes(flt: ProjectFilter = Depends(project_filters)) -> Any:
         return _cached(("themes", repr(flt)), lambda: _dumps([_theme_row(r) for r in st.theme_counts(flt, by=())]))
 
-    @app.get("/stats/themes", response_model=ThemeStats, tags=["themes"],
-             summary="Theme counts per region and/or period (year the project starts)")
+    @app.get(
+        "/stats/themes",
+        response_model=ThemeStats,
+        tags=["themes"],
+        summary="Theme counts per region and/or period (year the project starts)",
+    )
     def theme_stats(
-        by: list[Literal["region", "year", "period"]] = Query(["region"], max_length=3,
-                                                              description="Group by region, year (alias period), or both"),
+        by: list[Literal["region", "year", "period"]] = Query(
+            ["region"], max_length=3, description="Group by region, year (alias period), or both"
+        ),
         flt: ProjectFilter = Depends(project_filters),
     ) -> Any:
         keys = tuple(dict.fromkeys("year" if b == "period" else b for b in by))
-        return _cached(("stats", keys, repr(flt)),
-                       lambda: _dumps({"by": list(keys), "rows": [_theme_row(r) for r in st.theme_counts(flt, by=keys)]}))
+        return _cached(
+            ("stats", keys, repr(flt)),
+            lambda: _dumps({"by": list(keys), "rows": [_theme_row(r) for r in st.theme_counts(flt, by=keys)]}),
+        )
 
     mount_web(app, st, need_index, show_personal)  # the Swedish web view at / (pipeline.web)
     return app
@@ -503,5 +586,8 @@ def app_from_env() -> FastAPI:
     store = os.environ.get("ESF_API_STORE")
     if not store:
         raise RuntimeError("ESF_API_STORE is not set")
-    return create_app(store, index_dir=os.environ.get("ESF_API_INDEX") or None,
-                      show_personal=os.environ.get("ESF_API_SHOW_PERSONAL") == "1")
+    return create_app(
+        store,
+        index_dir=os.environ.get("ESF_API_INDEX") or None,
+        show_personal=os.environ.get("ESF_API_SHOW_PERSONAL") == "1",
+    )

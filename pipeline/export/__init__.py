@@ -11,6 +11,7 @@
 
 CSV files are UTF-8 with a byte-order mark so spreadsheet programs show å, ä, ö.
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,28 +29,62 @@ SEP = "; "
 
 # (name, arrow type name) — arrow types used by the parquet writer
 PROJECT_COLUMNS: list[tuple[str, str]] = [
-    ("id", "string"), ("title", "string"), ("project_number", "string"), ("owner", "string"),
-    ("region", "string"), ("programme_area", "string"), ("specific_objective", "string"),
-    ("phase", "string"), ("intervention_type", "string"),
-    ("period_start", "date"), ("period_end", "date"),
-    ("esf_support_sek", "int"), ("total_budget_sek", "int"), ("planned_participants", "int"),
-    ("cofinancing_rate", "float"), ("municipalities", "string"), ("participating_organisations", "string"),
-    ("postcode", "string"), ("organisation_number", "string"), ("fund", "string"), ("nuts2", "string"),
-    ("cci", "string"), ("secondary_themes", "string"),
-    ("contact_person", "string"), ("email", "string"), ("phone", "string"),
-    ("themes", "string"), ("theme_labels", "string"), ("theme_candidates", "string"),
-    ("organisations", "string"), ("persons", "string"), ("locations", "string"),
-    ("section_keys", "string"), ("summary", "string"),
-    ("source", "string"), ("format", "string"), ("sha256", "string"),
-    ("schema_version", "string"), ("pipeline_version", "string"),
+    ("id", "string"),
+    ("title", "string"),
+    ("project_number", "string"),
+    ("owner", "string"),
+    ("region", "string"),
+    ("programme_area", "string"),
+    ("specific_objective", "string"),
+    ("phase", "string"),
+    ("intervention_type", "string"),
+    ("period_start", "date"),
+    ("period_end", "date"),
+    ("esf_support_sek", "int"),
+    ("total_budget_sek", "int"),
+    ("planned_participants", "int"),
+    ("cofinancing_rate", "float"),
+    ("municipalities", "string"),
+    ("participating_organisations", "string"),
+    ("postcode", "string"),
+    ("organisation_number", "string"),
+    ("fund", "string"),
+    ("nuts2", "string"),
+    ("cci", "string"),
+    ("secondary_themes", "string"),
+    ("contact_person", "string"),
+    ("email", "string"),
+    ("phone", "string"),
+    ("themes", "string"),
+    ("theme_labels", "string"),
+    ("theme_candidates", "string"),
+    ("organisations", "string"),
+    ("persons", "string"),
+    ("locations", "string"),
+    ("section_keys", "string"),
+    ("summary", "string"),
+    ("source", "string"),
+    ("format", "string"),
+    ("sha256", "string"),
+    ("schema_version", "string"),
+    ("pipeline_version", "string"),
 ]
 THEME_COLUMNS: list[tuple[str, str]] = [
-    ("project_id", "string"), ("kind", "string"), ("rank", "int"), ("theme_id", "string"),
-    ("label", "string"), ("score", "float"), ("evidence_count", "int"), ("evidence", "string"),
+    ("project_id", "string"),
+    ("kind", "string"),
+    ("rank", "int"),
+    ("theme_id", "string"),
+    ("label", "string"),
+    ("score", "float"),
+    ("evidence_count", "int"),
+    ("evidence", "string"),
     ("evidence_sections", "string"),
 ]
 ENTITY_COLUMNS: list[tuple[str, str]] = [
-    ("project_id", "string"), ("label", "string"), ("text", "string"), ("count", "int"),
+    ("project_id", "string"),
+    ("label", "string"),
+    ("text", "string"),
+    ("count", "int"),
 ]
 
 
@@ -74,24 +109,45 @@ def project_row(record: Record) -> dict[str, Any]:
     ents = entity_summary(record)
     by_label = lambda *labels: _join(t for lab, t, _ in ents if lab.upper() in labels)  # noqa: E731
     row = dict(
-        id=record.id, title=record.title,
-        project_number=md.project_number, owner=md.owner, region=md.region,
-        programme_area=md.programme_area, specific_objective=md.specific_objective, phase=md.phase,
-        intervention_type=md.intervention_type, period_start=md.period_start, period_end=md.period_end,
-        esf_support_sek=md.esf_support_sek, total_budget_sek=md.total_budget_sek,
-        planned_participants=md.planned_participants, cofinancing_rate=md.cofinancing_rate,
+        id=record.id,
+        title=record.title,
+        project_number=md.project_number,
+        owner=md.owner,
+        region=md.region,
+        programme_area=md.programme_area,
+        specific_objective=md.specific_objective,
+        phase=md.phase,
+        intervention_type=md.intervention_type,
+        period_start=md.period_start,
+        period_end=md.period_end,
+        esf_support_sek=md.esf_support_sek,
+        total_budget_sek=md.total_budget_sek,
+        planned_participants=md.planned_participants,
+        cofinancing_rate=md.cofinancing_rate,
         municipalities=_join(md.municipalities or []),
         participating_organisations=_join(md.participating_organisations or []),
-        postcode=md.postcode, organisation_number=md.organisation_number, fund=md.fund, nuts2=md.nuts2,
-        cci=md.cci, secondary_themes=_join(md.secondary_themes or []),
-        contact_person=md.contact_person, email=md.email, phone=md.phone,
+        postcode=md.postcode,
+        organisation_number=md.organisation_number,
+        fund=md.fund,
+        nuts2=md.nuts2,
+        cci=md.cci,
+        secondary_themes=_join(md.secondary_themes or []),
+        contact_person=md.contact_person,
+        email=md.email,
+        phone=md.phone,
         themes=_join(t.id for t in record.themes),
         theme_labels=_join(t.label for t in record.themes),
         theme_candidates=_join(t.id for t in record.theme_candidates),
-        organisations=by_label("ORG"), persons=by_label("PER", "PERSON"), locations=by_label("LOC"),
+        organisations=by_label("ORG"),
+        persons=by_label("PER", "PERSON"),
+        locations=by_label("LOC"),
         section_keys=_join(dict.fromkeys(s.key for s in record.sections)),
-        summary=record.summary, source=record.source, format=record.format, sha256=record.sha256,
-        schema_version=record.schema_version, pipeline_version=record.pipeline_version,
+        summary=record.summary,
+        source=record.source,
+        format=record.format,
+        sha256=record.sha256,
+        schema_version=record.schema_version,
+        pipeline_version=record.pipeline_version,
     )
     assert list(row) == [c for c, _ in PROJECT_COLUMNS]
     return row
@@ -101,12 +157,19 @@ def theme_rows(record: Record) -> list[dict[str, Any]]:
     rows = []
     for kind, items in (("assigned", record.themes), ("candidate", record.theme_candidates)):
         for rank, t in enumerate(items, 1):
-            rows.append(dict(
-                project_id=record.id, kind=kind, rank=rank, theme_id=t.id, label=t.label, score=t.score,
-                evidence_count=len(t.evidence),
-                evidence=" | ".join(" ".join(e.text.split()) for e in t.evidence) or None,
-                evidence_sections=_join(dict.fromkeys(e.section for e in t.evidence if e.section)),
-            ))
+            rows.append(
+                dict(
+                    project_id=record.id,
+                    kind=kind,
+                    rank=rank,
+                    theme_id=t.id,
+                    label=t.label,
+                    score=t.score,
+                    evidence_count=len(t.evidence),
+                    evidence=" | ".join(" ".join(e.text.split()) for e in t.evidence) or None,
+                    evidence_sections=_join(dict.fromkeys(e.section for e in t.evidence if e.section)),
+                )
+            )
     return rows
 
 
@@ -216,6 +279,14 @@ def export_store(
 
 
 __all__ = [
-    "ENTITY_COLUMNS", "FORMATS", "PROJECT_COLUMNS", "THEME_COLUMNS", "Redactor",
-    "entity_rows", "export_store", "project_row", "theme_rows", "write_records",
+    "ENTITY_COLUMNS",
+    "FORMATS",
+    "PROJECT_COLUMNS",
+    "THEME_COLUMNS",
+    "Redactor",
+    "entity_rows",
+    "export_store",
+    "project_row",
+    "theme_rows",
+    "write_records",
 ]

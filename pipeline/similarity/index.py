@@ -47,6 +47,7 @@ Memory per document is bounded: the content text is cut to ``text.max_words`` wo
 ``lexical.MAX_TEXT_CHARS`` characters and every token to ``lexical.MAX_TOKEN_CHARS``
 characters before any tokeniser or encoder sees it.
 """
+
 from __future__ import annotations
 
 import copy
@@ -74,8 +75,14 @@ SIGNALS = ("chars", "words", "themes", "dense")
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "encoder": {"type": "none", "path": "models/embeddings/sv-e5-static", "max_words": 120},
-    "hybrid": {"weights": {"chars": 1.0, "words": 0.0, "themes": 0.25, "dense": 0.0},
-               "center": True, "hubness": 0.0, "hubness_k": 10, "diffusion": 0.0, "reciprocal": 0.1},
+    "hybrid": {
+        "weights": {"chars": 1.0, "words": 0.0, "themes": 0.25, "dense": 0.0},
+        "center": True,
+        "hubness": 0.0,
+        "hubness_k": 10,
+        "diffusion": 0.0,
+        "reciprocal": 0.1,
+    },
     "text": {
         "min_line_words": 6,
         "max_words": 1500,
@@ -83,8 +90,12 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "skip_sections": ["accessibility", "gender_equality", "transnational"],
     },
     "themes": {"taxonomy": "configs/themes.yaml"},
-    "index": {"exact_max": 20000, "candidates": 300, "query_max_features": 150,
-              "hnsw": {"M": 32, "ef_construction": 200, "ef": 400}},
+    "index": {
+        "exact_max": 20000,
+        "candidates": 300,
+        "query_max_features": 150,
+        "hnsw": {"M": 32, "ef_construction": 200, "ef": 400},
+    },
 }
 
 
@@ -196,9 +207,15 @@ def _with_words(cfg: dict) -> bool:
 
 def _signature(encoder: Encoder | None, profiler: ThemeProfiler, cfg: dict) -> str:
     text = json.dumps(cfg["text"], sort_keys=True)
-    return "|".join([encoder.signature if encoder is not None else "none", profiler.signature,
-                     f"chars{lexical.CHAR_NGRAMS}", "words" if _with_words(cfg) else "nowords",
-                     hashlib.sha256(text.encode()).hexdigest()[:8]])
+    return "|".join(
+        [
+            encoder.signature if encoder is not None else "none",
+            profiler.signature,
+            f"chars{lexical.CHAR_NGRAMS}",
+            "words" if _with_words(cfg) else "nowords",
+            hashlib.sha256(text.encode()).hexdigest()[:8],
+        ]
+    )
 
 
 # --------------------------------------------------------------------------- update
@@ -276,8 +293,13 @@ def update_index(
             themes = np.load(index_dir / "themes.npy")
         except (OSError, ValueError):
             meta = None
-    if not meta or (dim and dense.shape[0] != len(docs)) or counts.shape[0] != len(docs) \
-            or chars.shape[0] != len(docs) or themes.shape != (len(docs), profiler.dim):
+    if (
+        not meta
+        or (dim and dense.shape[0] != len(docs))
+        or counts.shape[0] != len(docs)
+        or chars.shape[0] != len(docs)
+        or themes.shape != (len(docs), profiler.dim)
+    ):
         dense, counts, chars, themes = empty  # missing or inconsistent files: rebuild
         docs, meta = [], None
 
@@ -301,9 +323,16 @@ def update_index(
     if todo:
         recs = list(todo.values())
         texts = [content_text(r, cfg) for r in recs]
-        new_dense = (encoder.encode([truncate_words(t, int(cfg["text"].get("dense_max_words", 400))) for t in texts])
-                     if encoder is not None else np.zeros((len(recs), 0), np.float32))
-        new_counts = lexical.count_rows(texts) if _with_words(cfg) else sp.csr_matrix((len(texts), lexical.N_FEATURES), dtype=np.float32)
+        new_dense = (
+            encoder.encode([truncate_words(t, int(cfg["text"].get("dense_max_words", 400))) for t in texts])
+            if encoder is not None
+            else np.zeros((len(recs), 0), np.float32)
+        )
+        new_counts = (
+            lexical.count_rows(texts)
+            if _with_words(cfg)
+            else sp.csr_matrix((len(texts), lexical.N_FEATURES), dtype=np.float32)
+        )
         new_chars = lexical.char_rows(texts)
         new_themes = profiler.profile(texts)
         replace = [(row_of[r.id], j) for j, r in enumerate(recs) if r.id in row_of]
@@ -349,7 +378,9 @@ def update_index(
     _atomic_write(index_dir / "chars.npz", lambda p: _save_npz(p, chars.astype(np.float32)))
     _atomic_write(index_dir / "themes.npy", lambda p: _save_npy(p, np.asarray(themes, np.float32)))
     _update_hnsw(index_dir, dense, changed_rows, cfg, rebuild=meta is None)
-    _atomic_write(index_dir / "meta.json", lambda p: p.write_text(json.dumps(out_meta, ensure_ascii=False), encoding="utf-8"))
+    _atomic_write(
+        index_dir / "meta.json", lambda p: p.write_text(json.dumps(out_meta, ensure_ascii=False), encoding="utf-8")
+    )
     if _uses_neighbours(cfg) and docs:
         SimilarIndex.load(index_dir, encoder=encoder)  # computes and saves hub.npz for this build
 
@@ -419,8 +450,16 @@ class SimilarIndex:
     cosines (see the module docstring).
     """
 
-    def __init__(self, index_dir: Path, meta: dict, dense: np.ndarray, counts: sp.csr_matrix, chars: sp.csr_matrix,
-                 themes: np.ndarray, config: dict):
+    def __init__(
+        self,
+        index_dir: Path,
+        meta: dict,
+        dense: np.ndarray,
+        counts: sp.csr_matrix,
+        chars: sp.csr_matrix,
+        themes: np.ndarray,
+        config: dict,
+    ):
         self.index_dir = Path(index_dir)
         self.meta = meta
         self.config = config
@@ -451,11 +490,17 @@ class SimilarIndex:
         self._profiler: ThemeProfiler | None = None
         self._hnsw = None
         self._regions = np.array([(d.get("region") or "").lower() for d in self.docs], dtype=object)
-        self._p0 = np.array([np.nan if (d.get("period") or [None])[0] is None else d["period"][0] for d in self.docs], dtype=float)
+        self._p0 = np.array(
+            [np.nan if (d.get("period") or [None])[0] is None else d["period"][0] for d in self.docs], dtype=float
+        )
         self._p1 = np.array(
             [np.nan if (d.get("period") or [None, None])[1] is None else d["period"][1] for d in self.docs], dtype=float
         )
-        if has_dense and (self.index_dir / "hnsw.bin").exists() and self.dense.shape[0] > int(config["index"]["exact_max"]):
+        if (
+            has_dense
+            and (self.index_dir / "hnsw.bin").exists()
+            and self.dense.shape[0] > int(config["index"]["exact_max"])
+        ):
             import hnswlib
 
             self._hnsw = hnswlib.Index(space="ip", dim=int(self.dense.shape[1]))
@@ -506,9 +551,13 @@ class SimilarIndex:
                 if int(z["k"]) == k and "nbr_keys" in z and z["nbr_keys"].shape[1:] == (kk,):
                     if str(z["build_id"]) == build and len(z["hub"]) == n:
                         row = {x: i for i, x in enumerate(keys.tolist())}
-                        return z["hub"].astype(np.float32), np.vectorize(lambda x: row.get(x, -1), otypes=[np.int64])(z["nbr_keys"])
+                        return z["hub"].astype(np.float32), np.vectorize(lambda x: row.get(x, -1), otypes=[np.int64])(
+                            z["nbr_keys"]
+                        )
                     row = {x: i for i, x in enumerate(keys.tolist())}
-                    old = {x: (h, nk) for x, h, nk in zip(z["keys"].tolist(), z["hub"].tolist(), z["nbr_keys"].tolist())}
+                    old = {
+                        x: (h, nk) for x, h, nk in zip(z["keys"].tolist(), z["hub"].tolist(), z["nbr_keys"].tolist())
+                    }
                     for i, x in enumerate(keys.tolist()):
                         if x in old:
                             hub[i] = old[x][0]
@@ -527,6 +576,7 @@ class SimilarIndex:
             nbrs[rows] = top
         nbr_keys = np.where(nbrs >= 0, keys[np.clip(nbrs, 0, None)], "")
         try:
+
             def write_hub(p: Path) -> None:
                 with open(p, "wb") as f:  # a file object: np.savez would append ".npz" to a path
                     np.savez(f, hub=hub, keys=keys, nbr_keys=nbr_keys, build_id=np.array(build), k=np.array(k))
@@ -568,7 +618,9 @@ class SimilarIndex:
         if meta is None:
             raise FileNotFoundError(f"no similarity index in {index_dir} (meta.json missing; run `process` first)")
         if meta.get("format") != FORMAT_VERSION:
-            raise FileNotFoundError(f"the similarity index in {index_dir} has an older format; run `process` again to rebuild it")
+            raise FileNotFoundError(
+                f"the similarity index in {index_dir} has an older format; run `process` again to rebuild it"
+            )
         cfg = _merge(_merge(DEFAULT_CONFIG, meta.get("config") or {}), config or {})
         dim = int(meta.get("dim") or 0)
         dense = np.load(index_dir / "dense.npy") if dim else np.zeros((len(meta["docs"]), 0), np.float32)
@@ -721,9 +773,13 @@ class SimilarIndex:
 
     def _row_query(self, r: int) -> dict:
         m = int(self.config["index"].get("query_max_features", 0) or 0)
-        return {"chars": lexical.prune_row(self.chars[r], m), "words": lexical.prune_row(self.lex[r], m), "themes": self.themes[r],
-                "nbr": self.nbr[r].indices if self.nbr is not None else None,
-                "dense": self.dense[r] if self.w > 0 else None}
+        return {
+            "chars": lexical.prune_row(self.chars[r], m),
+            "words": lexical.prune_row(self.lex[r], m),
+            "themes": self.themes[r],
+            "nbr": self.nbr[r].indices if self.nbr is not None else None,
+            "dense": self.dense[r] if self.w > 0 else None,
+        }
 
     def query_ids(self, ids: list[str], k: int = 5, filters: dict | None = None) -> list[list[dict]]:
         """One result list per id (never containing that id). Unknown ids raise KeyError."""

@@ -12,6 +12,7 @@ Memory per document is bounded by design: every text is cut to
 tokenised (:func:`cap_text`), so a pasted megabyte of base64 costs no more
 than a page of prose.
 """
+
 from __future__ import annotations
 
 import re
@@ -102,8 +103,10 @@ def char_rows(texts: list[str]) -> sp.csr_matrix:
             cols.extend(f)
             vals.extend([k] * len(f))
             rows.extend([r] * len(f))
-    m = sp.csr_matrix((np.asarray(vals, np.float32), (np.asarray(rows, np.int64), np.asarray(cols, np.int64))),
-                      shape=(len(texts), N_FEATURES))  # duplicates (an n-gram in several words) are summed
+    m = sp.csr_matrix(
+        (np.asarray(vals, np.float32), (np.asarray(rows, np.int64), np.asarray(cols, np.int64))),
+        shape=(len(texts), N_FEATURES),
+    )  # duplicates (an n-gram in several words) are summed
     m.sum_duplicates()
     m.sort_indices()
     m.indices = m.indices.astype(np.int32)

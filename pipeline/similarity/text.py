@@ -3,6 +3,7 @@
 Tokenisation is deliberately simple (lower-cased letter runs) so that it is
 fast (~1 ms for a 350-word document) and identical at index and query time.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,6 @@ STOPWORDS = frozenset(
     projektperiod projektfas region beviljat esf-stöd total projektbudget programområde
     """.split()  # noqa: SIM905 - a word list is easier to read and edit as text
 )
-
 
 
 def words(text: str) -> list[str]:

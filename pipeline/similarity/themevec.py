@@ -8,6 +8,7 @@ of intervention* a text is about in the taxonomy's vocabulary, so a free-text qu
 The taxonomy file is read-only here; its terms are part of the index signature, so editing
 it re-embeds the documents on the next run.
 """
+
 from __future__ import annotations
 
 import hashlib

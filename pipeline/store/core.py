@@ -5,6 +5,7 @@ one transaction: the project row is inserted or updated and all its child rows
 (metadata, sections, entities, entity counts, themes, evidence) are replaced,
 so a crash mid-run leaves every record either fully old or fully new.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -312,10 +313,15 @@ def _rows(record: Record, now: str) -> tuple[dict, dict[Any, list[dict]]]:
     )
     children: dict[Any, list[dict]] = {t: [] for t in S.CHILD_TABLES}
     record_json = canonical_json(record)
-    children[S.documents].append(dict(
-        record_id=rid, summary=_nul(record.summary), text=_nul(record.text), record_json=record_json,
-        redacted_json=S.redacted_json(record_json),
-    ))
+    children[S.documents].append(
+        dict(
+            record_id=rid,
+            summary=_nul(record.summary),
+            text=_nul(record.text),
+            record_json=record_json,
+            redacted_json=S.redacted_json(record_json),
+        )
+    )
     children[S.search_text].append(S.search_row(record))
     for key, value in record.to_json()["metadata"].items():
         children[S.project_metadata].append(
@@ -334,14 +340,28 @@ def _rows(record: Record, now: str) -> tuple[dict, dict[Any, list[dict]]]:
     for kind, items in ((ASSIGNED, record.themes), (CANDIDATE, record.theme_candidates)):
         for ti, t in enumerate(items):
             children[S.themes].append(
-                dict(record_id=rid, kind=kind, idx=ti, theme_id=t.id, label=_nul(t.label), score=t.score,
-                     label_norm=norm(t.label))
+                dict(
+                    record_id=rid,
+                    kind=kind,
+                    idx=ti,
+                    theme_id=t.id,
+                    label=_nul(t.label),
+                    score=t.score,
+                    label_norm=norm(t.label),
+                )
             )
             for ei, ev in enumerate(t.evidence):
                 children[S.evidence].append(
                     dict(
-                        record_id=rid, kind=kind, theme_idx=ti, idx=ei, theme_id=t.id,
-                        text=_nul(ev.text), start=ev.start, end=ev.end, section=ev.section,
+                        record_id=rid,
+                        kind=kind,
+                        theme_idx=ti,
+                        idx=ei,
+                        theme_id=t.id,
+                        text=_nul(ev.text),
+                        start=ev.start,
+                        end=ev.end,
+                        section=ev.section,
                     )
                 )
     return project, children
@@ -349,13 +369,24 @@ def _rows(record: Record, now: str) -> tuple[dict, dict[Any, list[dict]]]:
 
 # ----------------------------------------------------------------------------- store
 
-_LIST_KEYS = ("id", "title", "project_number", "owner", "region", "programme_area", "period_start", "period_end",
-              "esf_support_sek", "total_budget_sek", "source", "sha256")
+_LIST_KEYS = (
+    "id",
+    "title",
+    "project_number",
+    "owner",
+    "region",
+    "programme_area",
+    "period_start",
+    "period_end",
+    "esf_support_sek",
+    "total_budget_sek",
+    "source",
+    "sha256",
+)
 
 
 def _LIST_COLUMNS() -> list:  # noqa: N802 - a constant that must be built per statement
     return [S.projects.c[k] for k in _LIST_KEYS]
-
 
 
 class Store:
@@ -398,9 +429,7 @@ class Store:
         (and, if given, by this pipeline version)."""
         p = S.projects.c
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(p.sha256, p.pipeline_version).where(p.id == record_id)
-            ).first()
+            row = conn.execute(select(p.sha256, p.pipeline_version).where(p.id == record_id)).first()
         if row is None or row.sha256 != sha256:
             return False
         return pipeline_version is None or row.pipeline_version == pipeline_version
@@ -430,7 +459,9 @@ class Store:
         if not exists_:
             conn.execute(insert(S.projects), [project])
         else:
-            conn.execute(update(S.projects).where(p.id == rid).values(**{k: v for k, v in project.items() if k != "id"}))
+            conn.execute(
+                update(S.projects).where(p.id == rid).values(**{k: v for k, v in project.items() if k != "id"})
+            )
             for table in reversed(S.CHILD_TABLES):
                 conn.execute(delete(table).where(table.c.record_id == rid))
         for table in S.CHILD_TABLES:
@@ -456,6 +487,7 @@ class Store:
     def import_jsonl(self, path: str | os.PathLike) -> dict[str, int]:
         """Upsert every record of a ``records.jsonl`` file (as written by the runner or
         by ``export --format jsonl``)."""
+
         def records() -> Iterator[Record]:
             with open(path, encoding="utf-8") as fh:
                 for lineno, line in enumerate(fh, 1):
@@ -560,13 +592,21 @@ class Store:
         if ranked:
             hits = self._ranked_page(flt, terms, limit, offset)
             st = S.search_text
-            page = (select(*_LIST_COLUMNS(), hits.c.score.label("rank"), hits.c.fid)
-                    .select_from(hits.join(st, st.c.id == hits.c.fid).join(S.projects, p.id == st.c.record_id))
-                    .subquery("page"))
+            page = (
+                select(*_LIST_COLUMNS(), hits.c.score.label("rank"), hits.c.fid)
+                .select_from(hits.join(st, st.c.id == hits.c.fid).join(S.projects, p.id == st.c.record_id))
+                .subquery("page")
+            )
             order = [page.c.rank.desc(), page.c.fid]
         else:
-            page = (select(*_LIST_COLUMNS(), func.count().over().label("total_")).where(*flt.clauses())
-                    .order_by(p.id).limit(limit).offset(offset).subquery("page"))
+            page = (
+                select(*_LIST_COLUMNS(), func.count().over().label("total_"))
+                .where(*flt.clauses())
+                .order_by(p.id)
+                .limit(limit)
+                .offset(offset)
+                .subquery("page")
+            )
             order = [page.c.id]
         pc = page.c
         query = (
@@ -589,7 +629,9 @@ class Store:
                     d["themes"] = []
                     items.append(d)
                 if m["theme_id"] is not None:
-                    items[-1]["themes"].append({"id": m["theme_id"], "label": m["theme_label"], "score": m["theme_score"]})
+                    items[-1]["themes"].append(
+                        {"id": m["theme_id"], "label": m["theme_label"], "score": m["theme_score"]}
+                    )
             if ranked:
                 total = conn.scalar(self._count_matches(flt, terms))
             elif total is None and offset:  # a page past the end: count on its own
@@ -602,14 +644,20 @@ class Store:
         rows are joined to their projects afterwards)."""
         others = dataclasses.replace(flt, q=None).clauses()
         st = S.search_text
-        allowed = (select(st.c.id).select_from(st.join(S.projects, S.projects.c.id == st.c.record_id))
-                   .where(*others)) if others else None
+        allowed = (
+            (select(st.c.id).select_from(st.join(S.projects, S.projects.c.id == st.c.record_id)).where(*others))
+            if others
+            else None
+        )
         if self.backend == "sqlite":
             # bm25 (lower is better); a title hit weighs as much as five in the body
             fts = table("search_fts", column("rowid"))
             score = func.bm25(literal_column("search_fts"), 5.0, 1.0)
-            stmt = (select(fts.c.rowid.label("fid"), (-score).label("score")).select_from(fts)
-                    .where(literal_column("search_fts").op("MATCH")(literal(fts5_query(terms)))))
+            stmt = (
+                select(fts.c.rowid.label("fid"), (-score).label("score"))
+                .select_from(fts)
+                .where(literal_column("search_fts").op("MATCH")(literal(fts5_query(terms))))
+            )
             if allowed is not None:
                 stmt = stmt.where(fts.c.rowid.in_(allowed))
             return stmt.order_by(score, fts.c.rowid).limit(limit).offset(offset).subquery("hits")
@@ -619,7 +667,8 @@ class Store:
         query = func.to_tsquery(literal_column("'swedish'::regconfig"), literal(pg_tsquery(terms)))
         score = func.ts_rank_cd(literal_column("search_text.rank_tsv"), query, 1)
         stmt = select(st.c.id.label("fid"), score.label("score")).where(
-            literal_column("search_text.tsv").op("@@")(query))
+            literal_column("search_text.tsv").op("@@")(query)
+        )
         if allowed is not None:
             stmt = stmt.where(st.c.id.in_(allowed))
         return stmt.order_by(score.desc(), st.c.id).limit(limit).offset(offset).subquery("hits")
@@ -629,8 +678,11 @@ class Store:
         st = S.search_text
         if not others:  # every search_text row has its project (foreign key)
             return select(func.count()).select_from(st).where(FtsMatch(terms))
-        return (select(func.count()).select_from(S.projects.join(st, st.c.record_id == S.projects.c.id))
-                .where(FtsMatch(terms), *others))
+        return (
+            select(func.count())
+            .select_from(S.projects.join(st, st.c.record_id == S.projects.c.id))
+            .where(FtsMatch(terms), *others)
+        )
 
     def _connect(self, flt: Optional[ProjectFilter] = None) -> Connection:
         conn = self.engine.connect()
@@ -665,20 +717,29 @@ class Store:
         )
         with self._connect(flt) as conn:
             rows = [dict(r._mapping) for r in conn.execute(stmt)]
-        rows.sort(key=lambda r: tuple((r[b] is None, r[b] if r[b] is not None else "") for b in by) + (-r["count"], r["theme_id"]))
+        rows.sort(
+            key=lambda r: (
+                tuple((r[b] is None, r[b] if r[b] is not None else "") for b in by) + (-r["count"], r["theme_id"])
+            )
+        )
         return rows
 
     def regions(self) -> list[str]:
         p = S.projects.c
         with self.engine.connect() as conn:
-            return [r for r in conn.scalars(select(p.region).where(p.region.is_not(None)).distinct().order_by(p.region))]
+            return [
+                r for r in conn.scalars(select(p.region).where(p.region.is_not(None)).distinct().order_by(p.region))
+            ]
 
     def programme_areas(self) -> list[str]:
         """The distinct programme areas stated by the stored projects, sorted."""
         p = S.projects.c
         with self.engine.connect() as conn:
-            return list(conn.scalars(select(p.programme_area).where(p.programme_area.is_not(None))
-                                     .distinct().order_by(p.programme_area)))
+            return list(
+                conn.scalars(
+                    select(p.programme_area).where(p.programme_area.is_not(None)).distinct().order_by(p.programme_area)
+                )
+            )
 
     # -- integrity ---------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ record (``record_json``, the source of truth for round-trips). The child tables 
 ``record_id`` and the position (``idx``) of the item in its list, and is
 replaced together with its project row in one transaction.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import (
@@ -238,17 +239,28 @@ def ensure_fts(conn) -> None:
 
     name = conn.dialect.name
     if name == "sqlite":
-        have = conn.execute(text("SELECT count(*) FROM sqlite_master WHERE name IN "
-                                 "('search_fts', 'search_text_ai', 'search_text_ad', 'search_text_au')")).scalar()
+        have = conn.execute(
+            text(
+                "SELECT count(*) FROM sqlite_master WHERE name IN "
+                "('search_fts', 'search_text_ai', 'search_text_ad', 'search_text_au')"
+            )
+        ).scalar()
         if have == 4:
             return
     elif name == "postgresql":
         # ALTER TABLE locks the table even when there is nothing to do: look first
-        have = conn.execute(text("SELECT count(*) FROM information_schema.columns WHERE table_schema = "
-                                 "current_schema() AND table_name = 'search_text' AND column_name = 'rank_tsv'"
-                                 )).scalar()
-        have += conn.execute(text("SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() "
-                                  "AND indexname = 'ix_search_text_tsv'")).scalar()
+        have = conn.execute(
+            text(
+                "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+                "current_schema() AND table_name = 'search_text' AND column_name = 'rank_tsv'"
+            )
+        ).scalar()
+        have += conn.execute(
+            text(
+                "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND indexname = 'ix_search_text_tsv'"
+            )
+        ).scalar()
         if have == 2:
             return
     for stmt in FTS_DDL.get(name, []):
@@ -259,8 +271,9 @@ def search_row(record) -> dict:
     """The ``search_text`` row of a record (NUL removed: PostgreSQL text cannot hold it)."""
     md = record.metadata
     body = "\n".join(x for x in (md.owner, record.summary, record.text) if x)
-    return dict(record_id=record.id, title=(record.title or "").replace("\x00", " ") or None,
-                body=body.replace("\x00", " "))
+    return dict(
+        record_id=record.id, title=(record.title or "").replace("\x00", " ") or None, body=body.replace("\x00", " ")
+    )
 
 
 # ----------------------------------------------------------------------------- migrations
@@ -282,8 +295,12 @@ def _v1_to_v2(conn) -> None:
 
     from ..record import Record
 
-    for name, col in (("organisation_number", "VARCHAR(32)"), ("fund", "VARCHAR(16)"), ("nuts2", "VARCHAR(16)"),
-                      ("cci", "VARCHAR(32)")):
+    for name, col in (
+        ("organisation_number", "VARCHAR(32)"),
+        ("fund", "VARCHAR(16)"),
+        ("nuts2", "VARCHAR(16)"),
+        ("cci", "VARCHAR(32)"),
+    ):
         conn.execute(text(f"ALTER TABLE projects ADD COLUMN {name} {col}"))
     conn.execute(text("CREATE INDEX IF NOT EXISTS ix_projects_organisation_number ON projects (organisation_number)"))
     d, p = documents.c, projects.c
@@ -291,8 +308,11 @@ def _v1_to_v2(conn) -> None:
         record = Record.from_json(json.loads(js))  # reads 1.0.0 as the current version
         new_js = json.dumps(record.to_json(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         conn.execute(update(documents).where(d.record_id == rid).values(record_json=new_js))
-        conn.execute(update(projects).where(p.id == rid)
-                     .values(schema_version=record.schema_version, **join_columns(record.metadata)))
+        conn.execute(
+            update(projects)
+            .where(p.id == rid)
+            .values(schema_version=record.schema_version, **join_columns(record.metadata))
+        )
 
 
 def _v2_to_v3(conn) -> None:
@@ -315,8 +335,11 @@ def _v2_to_v3(conn) -> None:
     for rid, js in conn.execute(select(d.record_id, d.record_json)).all():
         record = Record.from_json(json.loads(js))
         area = record.metadata.programme_area
-        conn.execute(update(projects).where(p.id == rid).values(
-            programme_area_norm=" ".join(area.replace("\x00", " ").split()).casefold() if area else None))
+        conn.execute(
+            update(projects)
+            .where(p.id == rid)
+            .values(programme_area_norm=" ".join(area.replace("\x00", " ").split()).casefold() if area else None)
+        )
         conn.execute(insert(search_text), [search_row(record)])
 
 

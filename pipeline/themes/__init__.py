@@ -17,6 +17,7 @@ assigned themes score ≥ 0.5, candidates < 0.5. See :mod:`pipeline.themes.model
 model and section context are combined, and :mod:`training.themes.calibrate` (training code, not
 shipped) for the document-level calibration fitted on real labelled pages.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -64,8 +65,16 @@ class Analysis:
     n_sentences: int  # sentences split (before the sentence cap)
 
 
-def analyse(text: str, sections, programme_area: str | None, taxonomy: Taxonomy, smodel, bmodel=None,
-            max_chars: int = MAX_CHARS, max_sentences: int = MAX_SENTENCES) -> Analysis:
+def analyse(
+    text: str,
+    sections,
+    programme_area: str | None,
+    taxonomy: Taxonomy,
+    smodel,
+    bmodel=None,
+    max_chars: int = MAX_CHARS,
+    max_sentences: int = MAX_SENTENCES,
+) -> Analysis:
     """Split, score and featurise one document; work is bounded by ``max_chars``/``max_sentences``."""
     text = text[:max_chars]
     if sections:
@@ -92,9 +101,15 @@ def calibration_of(bundle: dict) -> dict:
         return bundle["calibration"]
     w_f, b_f = linear_params(bundle["combiner_full"])
     w_l, b_l = linear_params(bundle["combiner_lex"])
-    return {"features": list(bundle.get("features", FEATURES)), "full": (w_f, b_f), "lex": (w_l, b_l),
-            "theme_bias": {}, "thresholds": dict(bundle.get("thresholds", {})),
-            "threshold_full": bundle.get("threshold_full", 0.5), "threshold_lex": bundle.get("threshold_lex", 0.5)}
+    return {
+        "features": list(bundle.get("features", FEATURES)),
+        "full": (w_f, b_f),
+        "lex": (w_l, b_l),
+        "theme_bias": {},
+        "thresholds": dict(bundle.get("thresholds", {})),
+        "threshold_full": bundle.get("threshold_full", 0.5),
+        "threshold_lex": bundle.get("threshold_lex", 0.5),
+    }
 
 
 def calibrated_probs(cal: dict, X: np.ndarray, theme_ids: list[str], which: str) -> np.ndarray:
@@ -145,8 +160,9 @@ class ThemeTagger:
     writes = ("themes", "theme_candidates")
     config_model = ThemesConfig
 
-    def __init__(self, config: dict[str, Any] | None = None, bundle: dict | None = None,
-                 taxonomy: Taxonomy | None = None):
+    def __init__(
+        self, config: dict[str, Any] | None = None, bundle: dict | None = None, taxonomy: Taxonomy | None = None
+    ):
         config = config or {}
         self.taxonomy: Taxonomy = taxonomy or load_taxonomy(config.get("taxonomy", DEFAULT_TAXONOMY))
         self.bundle = bundle if bundle is not None else load_bundle(config.get("model", DEFAULT_MODEL))
@@ -174,8 +190,9 @@ class ThemeTagger:
 
     # ------------------------------------------------------------------ api
     def analyse(self, text: str, sections, programme_area: str | None = None) -> Analysis:
-        return analyse(text, sections, programme_area, self.taxonomy, self.smodel, self.bmodel,
-                       self.max_chars, self.max_sentences)
+        return analyse(
+            text, sections, programme_area, self.taxonomy, self.smodel, self.bmodel, self.max_chars, self.max_sentences
+        )
 
     def score(self, text: str, sections, programme_area: str | None = None) -> list[dict]:
         """All themes with score, threshold, assigned flag and evidence (no Record needed)."""
@@ -226,8 +243,9 @@ class ThemeTagger:
                 own = np.array([s.section in th.sections for s in content], dtype=bool)
                 weak_any = sc.weak[:, j] > 0
                 n_topic = int((own & (has_lex | weak_any | model_ok)).sum())
-                n_conc = int((own & (has_lex | model_ok) & (sc.boiler < self.sec_max_boiler)
-                              & (e >= self.sec_min_e)).sum())
+                n_conc = int(
+                    (own & (has_lex | model_ok) & (sc.boiler < self.sec_max_boiler) & (e >= self.sec_min_e)).sum()
+                )
                 if n_conc >= self.sec_min_n or (n_conc >= 1 and n_topic >= self.sec_min_topic):
                     prob = max(prob, min(0.95, 0.5 + 0.05 * n_topic + 0.05 * n_conc))
                     thr = min(thr, 0.5)
@@ -235,14 +253,26 @@ class ThemeTagger:
             score = _calibrate(prob, thr)
             if not assigned:
                 score = min(score, 0.49)
-            out.append({"id": th.id, "label": th.label, "score": score, "raw_score": prob, "threshold": thr,
-                        "assigned": assigned, "evidence": ev, "signal": bool(has_lex.any() or model_ok.any())})
+            out.append(
+                {
+                    "id": th.id,
+                    "label": th.label,
+                    "score": score,
+                    "raw_score": prob,
+                    "threshold": thr,
+                    "assigned": assigned,
+                    "evidence": ev,
+                    "signal": bool(has_lex.any() or model_ok.any()),
+                }
+            )
         return out
 
     def __call__(self, record: Record) -> Record:
         themes, cands = [], []
         for r in self.score(record.text, record.sections, record.metadata.programme_area):
-            t = Theme(id=r["id"], label=r["label"], score=round(min(1.0, max(0.0, r["score"])), 4), evidence=r["evidence"])
+            t = Theme(
+                id=r["id"], label=r["label"], score=round(min(1.0, max(0.0, r["score"])), 4), evidence=r["evidence"]
+            )
             if r["assigned"]:
                 themes.append(t)
             elif r["score"] >= self.min_candidate or r["signal"]:

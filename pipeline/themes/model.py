@@ -20,6 +20,7 @@ trained: ``full`` (lexicon + model) for themes the model knows and ``lex``
 (lexicon + boilerplate only) for themes that exist only in the config, so a
 new theme works without retraining. Thresholds are calibrated per theme on dev.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -36,9 +37,19 @@ from .text import Sent, normalise
 BOILER = "_boilerplate"
 CORE_SECTIONS = {"summary", "purpose", "goals"}
 FEATURES = [
-    "max_e", "top3_e", "log_n_e50", "log_n_strong_sents", "log_distinct_strong",
-    "core_max_e", "own_section_max_e", "own_section_log_n", "own_section_boiler", "dominance", "log_spread",
-    "programme_prior", "context_share",
+    "max_e",
+    "top3_e",
+    "log_n_e50",
+    "log_n_strong_sents",
+    "log_distinct_strong",
+    "core_max_e",
+    "own_section_max_e",
+    "own_section_log_n",
+    "own_section_boiler",
+    "dominance",
+    "log_spread",
+    "programme_prior",
+    "context_share",
 ]
 # Extra features (computed always; a bundle names the ones its combiner uses, so older bundles keep working):
 # lead_max_e: best evidence among the first LEAD_SENTS content sentences (real pages say what the project
@@ -52,9 +63,11 @@ FEATURES = [
 # sentence with e >= 0.5 in the document (a page that touches many themes commits to each less; its sign is
 # left free).
 EXTRA_FEATURES = ["lead_max_e", "density", "title_hit", "rel_top3", "aim_max_e", "model_top2", "n_themes_doc"]
-AIM_CUE = re.compile(r"\b(?:syfte[tn]?|målet|målen|mål(?:grupp|sättning)\w*|övergripande mål|riktar sig|vänder sig|"
-                     r"ska\s+(?:ge|hjälpa|stödja|öka|minska|stärka|utveckla|motverka|främja|skapa)|deltagarna\s+(?:är|var))\b",
-                     re.IGNORECASE)
+AIM_CUE = re.compile(
+    r"\b(?:syfte[tn]?|målet|målen|mål(?:grupp|sättning)\w*|övergripande mål|riktar sig|vänder sig|"
+    r"ska\s+(?:ge|hjälpa|stödja|öka|minska|stärka|utveckla|motverka|främja|skapa)|deltagarna\s+(?:är|var))\b",
+    re.IGNORECASE,
+)
 ALL_FEATURES = FEATURES + EXTRA_FEATURES
 LEAD_SENTS = 4
 DENSITY_PRIOR = 8  # density = n(e >= 0.3) / (n + DENSITY_PRIOR): a 4-sentence note is no denser than it looks
@@ -93,8 +106,14 @@ class SentenceModel:
         if fit:
             from sklearn.feature_extraction.text import TfidfVectorizer
 
-            self.vec_char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True,
-                                            max_features=150000, dtype=np.float32)
+            self.vec_char = TfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=(3, 5),
+                min_df=2,
+                sublinear_tf=True,
+                max_features=150000,
+                dtype=np.float32,
+            )
             self.vec_word = TfidfVectorizer(analyzer=stem_analyzer, min_df=1, sublinear_tf=True, dtype=np.float32)
             return hstack([self.vec_char.fit_transform(norm), self.vec_word.fit_transform(norm)]).tocsr()
         return hstack([self.vec_char.transform(norm), self.vec_word.transform(norm)]).tocsr()
@@ -174,8 +193,17 @@ class BoilerplateModel:
         self.clf = None
 
     def _dense(self, raw: list[str]) -> np.ndarray:
-        return np.array([[float(bool(_HAS_DIGIT.search(t))), min(3.0, len(_CAPS_MID.findall(t))) / 3.0,
-                          min(40, len(t.split())) / 40.0] for t in raw], dtype=np.float32)
+        return np.array(
+            [
+                [
+                    float(bool(_HAS_DIGIT.search(t))),
+                    min(3.0, len(_CAPS_MID.findall(t))) / 3.0,
+                    min(40, len(t.split())) / 40.0,
+                ]
+                for t in raw
+            ],
+            dtype=np.float32,
+        )
 
     def _X(self, masked: list[str], raw: list[str], fit: bool = False):
         from scipy.sparse import csr_matrix, hstack
@@ -266,8 +294,14 @@ def lexicon_hits(text: str, sents: list[Sent], taxonomy: Taxonomy, dropout=None)
     return strong, weak, strong_terms, spans
 
 
-def score_document(text: str, sents: list[Sent], taxonomy: Taxonomy, smodel: SentenceModel | None,
-                   dropout=None, bmodel: BoilerplateModel | None = None) -> Scored:
+def score_document(
+    text: str,
+    sents: list[Sent],
+    taxonomy: Taxonomy,
+    smodel: SentenceModel | None,
+    dropout=None,
+    bmodel: BoilerplateModel | None = None,
+) -> Scored:
     """``sents`` must be content sentences (headings already removed)."""
     strong, weak, strong_terms, spans = lexicon_hits(text, sents, taxonomy, dropout)
     ids = taxonomy.ids
@@ -319,8 +353,13 @@ def evidence_scores(sc: Scored, use_model: np.ndarray, own: np.ndarray | None = 
     return e
 
 
-def doc_features(sc: Scored, taxonomy: Taxonomy, use_model: np.ndarray,
-                 programme_area: str | None = None, title_hit: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def doc_features(
+    sc: Scored,
+    taxonomy: Taxonomy,
+    use_model: np.ndarray,
+    programme_area: str | None = None,
+    title_hit: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Theme-agnostic features (:data:`ALL_FEATURES`), one row per theme. Returns (X, e)."""
     secs = [s.section for s in sc.sents]
     own_m = np.zeros((len(secs), len(taxonomy.themes)), dtype=np.float32)

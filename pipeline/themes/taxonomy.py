@@ -6,6 +6,7 @@ allows the term inside a compound (``*funktionsnedsätt`` matches
 "psykiska funktionsnedsättningar" and "NPF-funktionsnedsättning"); a trailing
 ``$`` requires the word to end there; ``re:`` introduces a raw regex.
 """
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ boundaries within a line come from the shared Swedish splitter (:func:`pipeline.
 ``start``/``end`` offsets into the text it was split from, so evidence can
 point back into ``Record.text``.
 """
+
 from __future__ import annotations
 
 import bisect

@@ -16,6 +16,7 @@ JavaScript needed):
 Personal data (contact names, e-mails, phone numbers, person names) is redacted
 as in the API unless the app was created with ``show_personal=True``.
 """
+
 from __future__ import annotations
 
 from .views import mount_web

@@ -6,6 +6,7 @@ covers it (if any), and the anchors that start at it (sections, evidence). The
 template wraps each segment in at most one ``<mark>`` and one ``<span>``, and
 Jinja2 escapes the text, so any text is safe to show.
 """
+
 from __future__ import annotations
 
 import itertools

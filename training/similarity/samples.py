@@ -5,6 +5,7 @@ line ``### id=... | group=... | title=... | region=... | period=YYYY-YYYY``
 followed by the document text. Lines starting with ``#`` before the first
 block are comments.
 """
+
 from __future__ import annotations
 
 import hashlib

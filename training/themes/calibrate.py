@@ -25,6 +25,7 @@ choice (``borderline: exclude``); out of fold both were worse on the shared scor
 :func:`out_of_fold` runs k-fold cross-validation by document: every document is
 decided by a calibration fitted without it.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,15 @@ CAL_FEATURES = list(ALL_FEATURES)
 # Third pass (sentence model also trained on real sentences, features model_top2 and n_themes_doc): beta 0.85,
 # chosen among 0.7 / 0.85 / 1.0 on cross-fitted out-of-fold runs (P 0.868 / 0.845 / 0.806, F1 0.810 / 0.823 /
 # 0.827): nearly the best F1 while keeping precision clear of 0.80.
-DEFAULTS = {"l2": 1.0, "bias_l2": 4.0, "min_pos_theme_thr": 5, "thr_shrink": 0.75, "synthetic_weight": 0.1,
-            "borderline": "negative", "beta": 0.85}
+DEFAULTS = {
+    "l2": 1.0,
+    "bias_l2": 4.0,
+    "min_pos_theme_thr": 5,
+    "thr_shrink": 0.75,
+    "synthetic_weight": 0.1,
+    "borderline": "negative",
+    "beta": 0.85,
+}
 
 
 @dataclass
@@ -88,8 +96,17 @@ def load_dev(dev_dir: str | Path) -> list[DevDoc]:
         except Exception:  # a metadata failure must not stop an evaluation (programme area: from the text)
             nlp_nometa = nlp_nometa or Pipeline(cfg_nometa)
             r = nlp_nometa.process_file(dev_dir / "docs" / g["file"])
-        docs.append(DevDoc(g["file"], g.get("kind", ""), r.text, list(r.sections), r.metadata.programme_area,
-                           set(g.get("themes") or []), set(g.get("themes_borderline") or [])))
+        docs.append(
+            DevDoc(
+                g["file"],
+                g.get("kind", ""),
+                r.text,
+                list(r.sections),
+                r.metadata.programme_area,
+                set(g.get("themes") or []),
+                set(g.get("themes_borderline") or []),
+            )
+        )
     return docs
 
 
@@ -98,8 +115,16 @@ def fold_of(n_docs: int, k: int = 5) -> np.ndarray:
     return np.arange(n_docs) % k
 
 
-def fit_linear(X: np.ndarray, y: np.ndarray, theme_idx: np.ndarray, n_themes: int, l2: float, bias_l2: float,
-               weight: np.ndarray | None = None, features: list[str] = CAL_FEATURES):
+def fit_linear(
+    X: np.ndarray,
+    y: np.ndarray,
+    theme_idx: np.ndarray,
+    n_themes: int,
+    l2: float,
+    bias_l2: float,
+    weight: np.ndarray | None = None,
+    features: list[str] = CAL_FEATURES,
+):
     """Sign-constrained logistic regression + per-theme biases (L-BFGS-B).
 
     Returns ``(w, b, bias)`` on the raw feature scale: ``z = X @ w + b + bias[theme]``.
@@ -116,7 +141,7 @@ def fit_linear(X: np.ndarray, y: np.ndarray, theme_idx: np.ndarray, n_themes: in
     oh[np.arange(n), theme_idx] = 1.0
 
     def f(v):
-        w, b, c = v[:d], v[d], v[d + 1:]
+        w, b, c = v[:d], v[d], v[d + 1 :]
         z = Z @ w + b + oh @ c
         pr = 1.0 / (1.0 + np.exp(-z))
         loss = np.sum(wt * (np.logaddexp(0, z) - y * z)) + 0.5 * l2 * w @ w + 0.5 * bias_l2 * c @ c
@@ -129,7 +154,7 @@ def fit_linear(X: np.ndarray, y: np.ndarray, theme_idx: np.ndarray, n_themes: in
     res = minimize(f, np.zeros(d + 1 + n_themes), jac=True, method="L-BFGS-B", bounds=bounds)
     w = res.x[:d] / sd
     b = float(res.x[d] - np.dot(mu / sd, res.x[:d]))
-    return w, b, res.x[d + 1:]
+    return w, b, res.x[d + 1 :]
 
 
 def best_threshold(p: np.ndarray, y: np.ndarray, beta: float = 1.0) -> tuple[float, float]:
@@ -202,13 +227,21 @@ def fit_calibration(Xf, Xl, y, keep, ti, theme_ids: list[str], extra=None, param
         if y[m].sum() >= prm["min_pos_theme_thr"]:
             tj, _ = best_threshold(pf[m], y[m], beta)
             thresholds[t] = round(prm["thr_shrink"] * g + (1 - prm["thr_shrink"]) * tj, 3)
-    return {"features": list(CAL_FEATURES), "full": (w_f, b_f), "lex": (w_l, b_l),
-            "theme_bias": {t: float(bias[j]) for j, t in enumerate(theme_ids)},
-            "thresholds": thresholds, "threshold_full": g, "threshold_lex": g_lex, "params": prm}
+    return {
+        "features": list(CAL_FEATURES),
+        "full": (w_f, b_f),
+        "lex": (w_l, b_l),
+        "theme_bias": {t: float(bias[j]) for j, t in enumerate(theme_ids)},
+        "thresholds": thresholds,
+        "threshold_full": g,
+        "threshold_lex": g_lex,
+        "params": prm,
+    }
 
 
-def out_of_fold(tagger, docs: list[DevDoc], k: int = 5, extra=None, params: dict | None = None,
-                analyses=None) -> tuple[list[list[dict]], list[dict]]:
+def out_of_fold(
+    tagger, docs: list[DevDoc], k: int = 5, extra=None, params: dict | None = None, analyses=None
+) -> tuple[list[list[dict]], list[dict]]:
     """k-fold by document: each document decided by a calibration fitted on the other folds.
 
     Returns (per-document decisions as :meth:`ThemeTagger.decide` gives them, the k calibrations).
@@ -229,8 +262,9 @@ def out_of_fold(tagger, docs: list[DevDoc], k: int = 5, extra=None, params: dict
     return out, cals
 
 
-def score_decisions(decisions: list[list[dict]], docs: list[DevDoc], theme_ids: list[str],
-                    ignore_borderline: bool = True) -> dict:
+def score_decisions(
+    decisions: list[list[dict]], docs: list[DevDoc], theme_ids: list[str], ignore_borderline: bool = True
+) -> dict:
     """Per-theme and micro P/R/F1 over (document, theme) pairs.
 
     ``ignore_borderline``: a predicted borderline theme is neither right nor wrong (the dev
@@ -252,8 +286,10 @@ def score_decisions(decisions: list[list[dict]], docs: list[DevDoc], theme_ids: 
         r = tp / (tp + fn) if tp + fn else 0.0
         return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
-    per = {t: dict(zip(("p", "r", "f1"), prf(*v)), tp=v[0], fp=v[1], fn=v[2], support=v[0] + v[2])
-           for t, v in stats.items()}
+    per = {
+        t: dict(zip(("p", "r", "f1"), prf(*v)), tp=v[0], fp=v[1], fn=v[2], support=v[0] + v[2])
+        for t, v in stats.items()
+    }
     TP, FP, FN = (sum(v[i] for v in stats.values()) for i in range(3))
     P, R, F = prf(TP, FP, FN)
     return {"per_theme": per, "micro": {"p": P, "r": R, "f1": F, "tp": TP, "fp": FP, "fn": FN}}

@@ -21,6 +21,7 @@ page comes from a model or threshold that saw it. :func:`fit_final` builds what 
 sentence model on all written and real sentences, the calibration on cross-fitted analyses of
 all pages (+ the written synthetic documents).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,8 +59,15 @@ class Trainer:
     """Fits sentence models on the written sentences plus the real sentences of chosen pages and
     analyses pages with them (the boilerplate model stays the written-data one)."""
 
-    def __init__(self, taxonomy: Taxonomy, bmodel, written_texts: list[str], written_Y: np.ndarray,
-                 docs: list[DevDoc], real: list[RealSentences]):
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        bmodel,
+        written_texts: list[str],
+        written_Y: np.ndarray,
+        docs: list[DevDoc],
+        real: list[RealSentences],
+    ):
         self.taxonomy, self.bmodel = taxonomy, bmodel
         self.wt, self.wY = list(written_texts), np.asarray(written_Y)
         self.docs, self.real = docs, real
@@ -75,12 +83,22 @@ class Trainer:
         return SentenceModel(self.taxonomy.ids).fit(texts, np.vstack(Ys))
 
     def analyse(self, smodel: SentenceModel, pages) -> dict[int, Analysis]:
-        return {int(k): analyse(self.docs[k].text, self.docs[k].sections, self.docs[k].programme_area,
-                                self.taxonomy, smodel, self.bmodel) for k in pages}
+        return {
+            int(k): analyse(
+                self.docs[k].text,
+                self.docs[k].sections,
+                self.docs[k].programme_area,
+                self.taxonomy,
+                smodel,
+                self.bmodel,
+            )
+            for k in pages
+        }
 
     def analyse_written(self, smodel: SentenceModel, synthetic: list[dict]) -> list[Analysis]:
-        return [analyse(d["text"], split_sections(d["text"]), None, self.taxonomy, smodel, self.bmodel)
-                for d in synthetic]
+        return [
+            analyse(d["text"], split_sections(d["text"]), None, self.taxonomy, smodel, self.bmodel) for d in synthetic
+        ]
 
     def cross_fitted(self, pages, folds: np.ndarray) -> dict[int, Analysis]:
         """Each page analysed by a sentence model trained on the given pages outside its fold."""
@@ -108,8 +126,9 @@ def _calibrate(trainer: Trainer, analyses: dict[int, Analysis], extra, params):
     return fit_calibration(Xf, Xl, y, keep, ti, trainer.taxonomy.ids, extra, params)
 
 
-def nested_out_of_fold(tagger, trainer: Trainer, synthetic: list[dict] | None = None, params: dict | None = None,
-                       k: int = 5, log=None) -> tuple[list[list[dict]], list[dict]]:
+def nested_out_of_fold(
+    tagger, trainer: Trainer, synthetic: list[dict] | None = None, params: dict | None = None, k: int = 5, log=None
+) -> tuple[list[list[dict]], list[dict]]:
     """Per-page decisions (as :meth:`ThemeTagger.decide` gives them) where neither the sentence model
     nor the calibration that decided a page has seen it. ``tagger`` supplies only the decision rule."""
     n = len(trainer.docs)
@@ -130,8 +149,9 @@ def nested_out_of_fold(tagger, trainer: Trainer, synthetic: list[dict] | None = 
     return out, cals
 
 
-def fit_final(trainer: Trainer, synthetic: list[dict] | None = None, params: dict | None = None,
-              k: int = 5) -> tuple[SentenceModel, dict, dict[int, Analysis]]:
+def fit_final(
+    trainer: Trainer, synthetic: list[dict] | None = None, params: dict | None = None, k: int = 5
+) -> tuple[SentenceModel, dict, dict[int, Analysis]]:
     """The shipped sentence model (all written + all real sentences) and the calibration fitted on
     cross-fitted analyses of all pages (+ written synthetic documents)."""
     n = len(trainer.docs)

@@ -11,6 +11,7 @@ sections and a stray single sentence about another theme do not count.
 Sentences are split into train folds and a dev part *before* documents are
 composed, so dev documents contain only sentences the model never saw.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -58,7 +59,7 @@ def load_banks(pattern: str = BANK_GLOB) -> list[BankSentence]:
                 ms = _SEC.match(text)
                 if ms:
                     themes += [t.strip() for t in ms.group(1).split(",") if t.strip()]
-                    text = text[ms.end():]
+                    text = text[ms.end() :]
                 out.append(BankSentence(text, "sub", group, themes))
             elif block == "theme" and mark == "~":
                 out.append(BankSentence(text, "mention", group))
@@ -90,17 +91,90 @@ def assign_folds(sents: list[BankSentence], n_folds: int = 3, dev_frac: float = 
 
 
 # ---------------------------------------------------------------- slot filling
-KOMMUNER = ["Avesta", "Borlänge", "Gävle", "Umeå", "Skellefteå", "Kalmar", "Växjö", "Malmö", "Landskrona",
-            "Trollhättan", "Uddevalla", "Karlstad", "Örebro", "Västerås", "Norrköping", "Eskilstuna", "Sundsvall",
-            "Östersund", "Luleå", "Kiruna", "Hässleholm", "Halmstad", "Jönköping", "Gislaved", "Botkyrka",
-            "Södertälje", "Haninge", "Nacka", "Göteborg", "Lidköping", "Ljusdal", "Sollefteå", "Arvika", "Ludvika"]
-ORGS = ["Arbetsmarknadsförvaltningen", "Samordningsförbundet Södra Dalarna", "Länsstyrelsen", "Region Kronoberg",
-        "Folkuniversitetet", "Stiftelsen Activa", "Företagarna", "Vuxenutbildningen", "IF Metall", "Kommunförbundet",
-        "Coompanion", "Stadsmissionen", "Volvo Cars", "Stora Enso", "Sveriges Ingenjörer", "Hushållningssällskapet",
-        "Nyföretagarcentrum", "Arbetsförmedlingen", "Socialförvaltningen", "Utbildningsförvaltningen"]
-TITLES = ["Vägen vidare", "Steget in", "Nya spår", "Broar", "Framtidsvägen", "Växtkraft", "Nästa steg", "Hela vägen",
-          "Kliv", "Mosaik", "Fokus framåt", "Navet", "Startpunkt", "Kraftsamling", "Nya möjligheter", "Lyftet",
-          "Vändpunkt", "Trappsteget", "Plattformen", "Resurs i tiden", "Rätt väg", "Språnget", "Brygga", "Ankaret"]
+KOMMUNER = [
+    "Avesta",
+    "Borlänge",
+    "Gävle",
+    "Umeå",
+    "Skellefteå",
+    "Kalmar",
+    "Växjö",
+    "Malmö",
+    "Landskrona",
+    "Trollhättan",
+    "Uddevalla",
+    "Karlstad",
+    "Örebro",
+    "Västerås",
+    "Norrköping",
+    "Eskilstuna",
+    "Sundsvall",
+    "Östersund",
+    "Luleå",
+    "Kiruna",
+    "Hässleholm",
+    "Halmstad",
+    "Jönköping",
+    "Gislaved",
+    "Botkyrka",
+    "Södertälje",
+    "Haninge",
+    "Nacka",
+    "Göteborg",
+    "Lidköping",
+    "Ljusdal",
+    "Sollefteå",
+    "Arvika",
+    "Ludvika",
+]
+ORGS = [
+    "Arbetsmarknadsförvaltningen",
+    "Samordningsförbundet Södra Dalarna",
+    "Länsstyrelsen",
+    "Region Kronoberg",
+    "Folkuniversitetet",
+    "Stiftelsen Activa",
+    "Företagarna",
+    "Vuxenutbildningen",
+    "IF Metall",
+    "Kommunförbundet",
+    "Coompanion",
+    "Stadsmissionen",
+    "Volvo Cars",
+    "Stora Enso",
+    "Sveriges Ingenjörer",
+    "Hushållningssällskapet",
+    "Nyföretagarcentrum",
+    "Arbetsförmedlingen",
+    "Socialförvaltningen",
+    "Utbildningsförvaltningen",
+]
+TITLES = [
+    "Vägen vidare",
+    "Steget in",
+    "Nya spår",
+    "Broar",
+    "Framtidsvägen",
+    "Växtkraft",
+    "Nästa steg",
+    "Hela vägen",
+    "Kliv",
+    "Mosaik",
+    "Fokus framåt",
+    "Navet",
+    "Startpunkt",
+    "Kraftsamling",
+    "Nya möjligheter",
+    "Lyftet",
+    "Vändpunkt",
+    "Trappsteget",
+    "Plattformen",
+    "Resurs i tiden",
+    "Rätt väg",
+    "Språnget",
+    "Brygga",
+    "Ankaret",
+]
 
 
 def fill(text: str, rng: random.Random) -> str:
@@ -121,10 +195,24 @@ def fill(text: str, rng: random.Random) -> str:
 
 # ---------------------------------------------------------------- documents
 THEME_WEIGHTS = {
-    "arbetsmarknad": 10, "kompetensutveckling": 9, "samverkan": 6, "unga": 7, "integration": 7, "utbildning": 6,
-    "halsa": 5, "jamstalldhet": 4, "tillganglighet": 4, "icke_diskriminering": 3, "entreprenorskap": 4,
-    "social_inkludering": 3, "omstallning": 3, "digitalisering": 3, "miljo": 2, "landsbygd": 2,
-    "transnationellt": 2, "innovation": 2,
+    "arbetsmarknad": 10,
+    "kompetensutveckling": 9,
+    "samverkan": 6,
+    "unga": 7,
+    "integration": 7,
+    "utbildning": 6,
+    "halsa": 5,
+    "jamstalldhet": 4,
+    "tillganglighet": 4,
+    "icke_diskriminering": 3,
+    "entreprenorskap": 4,
+    "social_inkludering": 3,
+    "omstallning": 3,
+    "digitalisering": 3,
+    "miljo": 2,
+    "landsbygd": 2,
+    "transnationellt": 2,
+    "innovation": 2,
 }
 
 
@@ -235,11 +323,24 @@ def make_document(rng: random.Random, pool: Pool, style: str, theme_ids: list[st
 
     if style == "old":
         po = {"1": "Programområde 1 Kompetensförsörjning", "2": "Programområde 2 Ökat arbetskraftsutbud"}.get(
-            programme_area(), "Programområde 2 Ökat arbetskraftsutbud")
-        lines += ["Logotyp på utskrifter", "", title, "", f"ProgramområdeProgramområde {po[13:]}",
-                  "ProjektfasGenomförande", f"Projektägare{rng.choice(ORGS)}", "Kontaktperson Anna Berg",
-                  "RegionNorra Mellansverige", "In English", ""]
-        summ = pop(main, 1) + ([pop(labels[1], 1)[0]] if len(labels) > 1 and content[labels[1]] and rng.random() < 0.5 else [])
+            programme_area(), "Programområde 2 Ökat arbetskraftsutbud"
+        )
+        lines += [
+            "Logotyp på utskrifter",
+            "",
+            title,
+            "",
+            f"ProgramområdeProgramområde {po[13:]}",
+            "ProjektfasGenomförande",
+            f"Projektägare{rng.choice(ORGS)}",
+            "Kontaktperson Anna Berg",
+            "RegionNorra Mellansverige",
+            "In English",
+            "",
+        ]
+        summ = pop(main, 1) + (
+            [pop(labels[1], 1)[0]] if len(labels) > 1 and content[labels[1]] and rng.random() < 0.5 else []
+        )
         lines += ["Sammanfattning", "", _para(summ), ""]
         bg = neutral[:2] + mentions + stray + generic
         bg_content = []
@@ -250,7 +351,7 @@ def make_document(rng: random.Random, pool: Pool, style: str, theme_ids: list[st
             bg_content += pop(t, rng.randint(0, 1))
         bg += bg_content
         rng.shuffle(bg)
-        lines += ["Bakgrund", "", _para(bg[: len(bg) // 2 + 1]), "", _para(bg[len(bg) // 2 + 1:]), ""]
+        lines += ["Bakgrund", "", _para(bg[: len(bg) // 2 + 1]), "", _para(bg[len(bg) // 2 + 1 :]), ""]
         syfte = rest_of_content()
         rng.shuffle(syfte)
         lines += ["Syfte", "", _para(syfte[:2] or neutral[2:3]), ""]
@@ -267,10 +368,25 @@ def make_document(rng: random.Random, pool: Pool, style: str, theme_ids: list[st
             lines.insert(lines.index("Målsättning") + 2, _para(left))
     elif style == "new":
         num = f"20{rng.randint(15, 21)}/00{rng.randint(100, 999)}"
-        lines += ["Cookies", "", "Den här hemsidan använder cookies för att säkerställa bästa möjliga upplevelse.", "",
-                  f"{num} - {title}", "", "Projektnummer:", num, "Projektägare:", rng.choice(ORGS),
-                  "Planerat antal deltagare:", str(rng.randint(20, 900)), "Programområde:", programme_area(),
-                  "Specifikt mål:", rng.choice(["1.1", "2.1", "2.2", "2.3", "3.1"]), ""]
+        lines += [
+            "Cookies",
+            "",
+            "Den här hemsidan använder cookies för att säkerställa bästa möjliga upplevelse.",
+            "",
+            f"{num} - {title}",
+            "",
+            "Projektnummer:",
+            num,
+            "Projektägare:",
+            rng.choice(ORGS),
+            "Planerat antal deltagare:",
+            str(rng.randint(20, 900)),
+            "Programområde:",
+            programme_area(),
+            "Specifikt mål:",
+            rng.choice(["1.1", "2.1", "2.2", "2.3", "3.1"]),
+            "",
+        ]
         lines += ["Syfte:", _para(pop(main, 1)), "", "Mål"]
         goals = [pop(t, 1)[0] for t in labels[1:] if content[t]]
         lines += [_para(goals or neutral[:1]), "", "Bakgrund"]
@@ -285,25 +401,40 @@ def make_document(rng: random.Random, pool: Pool, style: str, theme_ids: list[st
         lines += ["Projektets organisering", _para(pool.take(rng, pool.neutral, "organisation", 2)), ""]
         lines += ["Uppföljning och utvärdering", _para(pool.take(rng, pool.neutral, "evaluation", 2)), ""]
     elif style == "report":
-        lines += [f"Slutrapport {title}", "", "Sammanfattning", _para(pop(main, 1) + neutral[:1]), "",
-                  "Bakgrund", _para(mentions + neutral[1:3]), "", "Genomförande"]
+        lines += [
+            f"Slutrapport {title}",
+            "",
+            "Sammanfattning",
+            _para(pop(main, 1) + neutral[:1]),
+            "",
+            "Bakgrund",
+            _para(mentions + neutral[1:3]),
+            "",
+            "Genomförande",
+        ]
         body = rest_of_content() + stray
         rng.shuffle(body)
-        lines += [_para(body[: len(body) // 2 + 1]), "", _para(body[len(body) // 2 + 1:]), ""]
+        lines += [_para(body[: len(body) // 2 + 1]), "", _para(body[len(body) // 2 + 1 :]), ""]
         hp = []
         for t in ("jamstalldhet", "tillganglighet"):
             if t in labels:
                 continue
             if rng.random() < 0.6:
                 hp += pool.take(rng, pool.boiler, t, 1)
-        lines += ["Jämställdhet, tillgänglighet och icke-diskriminering", _para(hp + generic or ["-"]), "",
-                  "Lärdomar", _para(pool.take(rng, pool.neutral, "evaluation", 2)), ""]
+        lines += [
+            "Jämställdhet, tillgänglighet och icke-diskriminering",
+            _para(hp + generic or ["-"]),
+            "",
+            "Lärdomar",
+            _para(pool.take(rng, pool.neutral, "evaluation", 2)),
+            "",
+        ]
     else:  # news
         lines += [title, "", _para(pop(main, 1)), ""]
         body = rest_of_content() + mentions + stray + pool.take(rng, pool.neutral, "news", rng.randint(1, 3))
         rng.shuffle(body)
         for i in range(0, len(body), 3):
-            lines += [_para(body[i:i + 3]), ""]
+            lines += [_para(body[i : i + 3]), ""]
         lines += [f"Läs mer om {title} i vår projektbank."]
     text = "\n".join(lines).strip() + "\n"
     # Labelling rule: the chosen themes, plus any theme that >= 2 placed substantive sentences

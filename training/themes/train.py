@@ -18,6 +18,7 @@ Steps
    (:mod:`training.themes.calibrate`) is fitted on cross-fitted analyses of all pages
    plus the synthetic dev documents.
 """
+
 from __future__ import annotations
 
 import json
@@ -91,8 +92,13 @@ def boilerplate_set(sents, folds, use_folds, taxonomy: Taxonomy, seed=0):
     return masked, raw, np.array(y)
 
 
-def doc_matrix(docs, taxonomy: Taxonomy, smodel: SentenceModel, dropout_seed: int | None = None,
-               bmodel: BoilerplateModel | None = None):
+def doc_matrix(
+    docs,
+    taxonomy: Taxonomy,
+    smodel: SentenceModel,
+    dropout_seed: int | None = None,
+    bmodel: BoilerplateModel | None = None,
+):
     """Stack per-(doc, theme) features. Returns X_full, X_lex, y, doc_idx, theme_idx."""
     Xf, Xl, ys, di, ti = [], [], [], [], []
     dropout = None
@@ -172,9 +178,18 @@ def _fit_combiner(X, y, l2: float):
     return fit_signed_logreg(X, y.astype(float), signs, l2=l2)
 
 
-def train(out: str = "models/themes/model.joblib", taxonomy_path: str = "configs/themes.yaml",
-          n_per_fold: int = 150, n_dev: int = 200, seed: int = 7, write_docs: bool = True, log=print,
-          l2: float = 200.0, dev_dir: str | Path | None = None, cal_params: dict | None = None) -> dict:
+def train(
+    out: str = "models/themes/model.joblib",
+    taxonomy_path: str = "configs/themes.yaml",
+    n_per_fold: int = 150,
+    n_dev: int = 200,
+    seed: int = 7,
+    write_docs: bool = True,
+    log=print,
+    l2: float = 200.0,
+    dev_dir: str | Path | None = None,
+    cal_params: dict | None = None,
+) -> dict:
     import joblib
 
     taxonomy = load_taxonomy(taxonomy_path)
@@ -191,8 +206,9 @@ def train(out: str = "models/themes/model.joblib", taxonomy_path: str = "configs
     train_docs = []
     for k, f in enumerate(FOLDS):
         # neutral/boilerplate filler may come from any train fold; theme sentences only from this fold
-        sub = [s for s in pool(FOLDS) if s.kind in ("neutral", "boiler")] + \
-              [s for s in pool({f}) if s.kind in ("sub", "mention")]
+        sub = [s for s in pool(FOLDS) if s.kind in ("neutral", "boiler")] + [
+            s for s in pool({f}) if s.kind in ("sub", "mention")
+        ]
         train_docs += generate(sub, n_per_fold, seed + k, ids, prefix=f"train-{f}")
     dev_docs = generate(pool({"dev"}), n_dev, seed + 100, ids, prefix="dev")
     if write_docs:
@@ -224,8 +240,10 @@ def train(out: str = "models/themes/model.joblib", taxonomy_path: str = "configs
     smodel = SentenceModel(classes).fit(texts, Y)
     bmasked, braw, by = boilerplate_set(sents, folds, set(FOLDS), taxonomy, seed=1)
     bmodel = BoilerplateModel().fit(bmasked, braw, by)
-    log(f"sentence model: {len(texts)} training sentences, {len(classes)} classes; "
-        f"boilerplate model: {len(by)} sentences ({int(by.sum())} boilerplate)")
+    log(
+        f"sentence model: {len(texts)} training sentences, {len(classes)} classes; "
+        f"boilerplate model: {len(by)} sentences ({int(by.sum())} boilerplate)"
+    )
 
     # --- calibrate on dev
     Xf_d, Xl_d, y_d, di, ti = doc_matrix(dev_docs, taxonomy, smodel, bmodel=bmodel)
@@ -258,8 +276,9 @@ def train(out: str = "models/themes/model.joblib", taxonomy_path: str = "configs
         "n_sentences": len(texts),
     }
     if dev_dir is not None:
-        smodel, bundle["calibration"], bundle["oof"] = calibrate_on_real(bundle, taxonomy, dev_dir, dev_docs,
-                                                                         cal_params, log)
+        smodel, bundle["calibration"], bundle["oof"] = calibrate_on_real(
+            bundle, taxonomy, dev_dir, dev_docs, cal_params, log
+        )
         bundle["sentence_model"] = smodel
         bundle["n_real_sentences"] = bundle["oof"]["n_real_sentences"]
     p = repo_path(out)
@@ -267,12 +286,16 @@ def train(out: str = "models/themes/model.joblib", taxonomy_path: str = "configs
     smodel._W = None  # recomputed at load time; keeps the file small
     joblib.dump(bundle, p, compress=3)
     w_full = comb_full.steps[-1][1].coef_[0]
-    log("synthetic-document combiner (full) weights on standardised features: " +
-        ", ".join(f"{n}={w:+.2f}" for n, w in zip(FEATURES, w_full)))
+    log(
+        "synthetic-document combiner (full) weights on standardised features: "
+        + ", ".join(f"{n}={w:+.2f}" for n, w in zip(FEATURES, w_full))
+    )
     if "calibration" in bundle:
         cal = bundle["calibration"]
-        log("real-page calibration weights (raw feature scale): " +
-            ", ".join(f"{n}={w:+.2f}" for n, w in zip(cal["features"], cal["full"][0])))
+        log(
+            "real-page calibration weights (raw feature scale): "
+            + ", ".join(f"{n}={w:+.2f}" for n, w in zip(cal["features"], cal["full"][0]))
+        )
         log("theme biases: " + ", ".join(f"{t}={b:+.2f}" for t, b in cal["theme_bias"].items()))
     log(f"saved {p} ({Path(p).stat().st_size // 1024} KiB)")
     return bundle
@@ -296,17 +319,28 @@ def calibrate_on_real(bundle: dict, taxonomy: Taxonomy, dev_dir, synthetic_docs,
     trainer = Trainer(taxonomy, bundle["boilerplate_model"], wt, wY, docs, real)
     n_real = sum(len(r.texts) for r in real)
     n_pos = int(sum(int((r.Y.sum(axis=1) > 0).sum()) for r in real))
-    log(f"real pages: {len(docs)}; {n_real} real sentences ({n_pos} positive for some theme) join the "
-        f"{len(wt)} written ones")
+    log(
+        f"real pages: {len(docs)}; {n_real} real sentences ({n_pos} positive for some theme) join the "
+        f"{len(wt)} written ones"
+    )
     decisions, _ = nested_out_of_fold(tagger, trainer, synthetic_docs, params, 5, log)
-    oof = {"ignore_borderline": score_decisions(decisions, docs, ids, True),
-           "borderline_as_fp": score_decisions(decisions, docs, ids, False), "n_docs": len(docs), "folds": 5,
-           "nested": True, "n_real_sentences": n_real}
+    oof = {
+        "ignore_borderline": score_decisions(decisions, docs, ids, True),
+        "borderline_as_fp": score_decisions(decisions, docs, ids, False),
+        "n_docs": len(docs),
+        "folds": 5,
+        "nested": True,
+        "n_real_sentences": n_real,
+    }
     m, s = oof["ignore_borderline"]["micro"], oof["borderline_as_fp"]["micro"]
-    log(f"nested out-of-fold micro (shared scorer's definition: borderline predictions are false positives) "
+    log(
+        f"nested out-of-fold micro (shared scorer's definition: borderline predictions are false positives) "
         f"P {s['p']:.3f} R {s['r']:.3f} F1 {s['f1']:.3f}; lenient (borderline ignored) "
-        f"P {m['p']:.3f} R {m['r']:.3f} F1 {m['f1']:.3f}")
+        f"P {m['p']:.3f} R {m['r']:.3f} F1 {m['f1']:.3f}"
+    )
     smodel, cal, _ = fit_final(trainer, synthetic_docs, params)
-    log(f"calibration on cross-fitted analyses of all {len(docs)} pages: global threshold {cal['threshold_full']}, "
-        f"lexicon-only {cal['threshold_lex']}")
+    log(
+        f"calibration on cross-fitted analyses of all {len(docs)} pages: global threshold {cal['threshold_full']}, "
+        f"lexicon-only {cal['threshold_lex']}"
+    )
     return smodel, cal, oof
