@@ -8,7 +8,7 @@ removed text. ``score.py`` keeps the cases whose remaining prose is at least twi
 (the *official* cases); the other complete cases of the dev set and the seeds' cases are reported
 as "all cases" (and are training signal for the word model).
 
-    python scripts/eval_summary.py [--dev DIR] [--seeds DIR] [--folds 5] [--repeats 5] [-v]
+    python -m scripts.eval_summary [--dev DIR] [--seeds DIR] [--folds 5] [--repeats 5] [-v]
 
 Printed: lead-3 and the ceiling (score.py), the shipped summariser (its word model is fitted on all
 these cases, so this is a whole-set figure), the word model out of fold (k folds by document,
@@ -19,14 +19,12 @@ scorer (no model) for comparison. Fitting: ``python -m training.summary.word_mod
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from pipeline.summary import Summarizer, load_config  # noqa: E402
 from training.summary.word_model import Data, cases, evaluate, lead_and_ceiling, load_score, out_of_fold, process  # noqa: E402

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Evaluate the theme tagger on real labelled pages: ``python scripts/eval_themes.py``.
+"""Evaluate the theme tagger on real labelled pages: ``python -m scripts.eval_themes``.
 
 Default: the shared dev set (../shared/dev next to the repository; ``--dev DIR``).
 
@@ -33,7 +33,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 

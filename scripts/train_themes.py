@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Retrain the theme tagger: ``python scripts/train_themes.py``.
+"""Retrain the theme tagger: ``python -m scripts.train_themes``.
 
 1. Sentence and boilerplate models from the hand-written sentence banks in
    data/themes/ (regenerates data/themes/docs_{train,dev}.jsonl, deterministic).
@@ -14,12 +14,10 @@ Writes models/themes/model.joblib. ``--no-dev`` trains on the written data only.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from training.themes.train import train  # noqa: E402
 

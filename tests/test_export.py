@@ -129,6 +129,21 @@ def test_jsonl_export_filters_and_reimport(filled, tmp_path, store_url_factory):
     fresh.close()
 
 
+def test_export_programme_area_and_full_text(filled, tmp_path):
+    url, records = filled
+    area = next(r.metadata.programme_area for r in records if r.metadata.programme_area)
+    out = tmp_path / "area.jsonl"
+    run_export("--store", url, "--out", str(out), "--programme-area", area.upper())
+    got = [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
+    want = sorted(r.id for r in records if (r.metadata.programme_area or "").lower() == area.lower())
+    assert want and got == want and len(want) < len(records)
+    out = tmp_path / "text.jsonl"
+    run_export("--store", url, "--out", str(out), "--text", "nyanländas")
+    got = [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
+    with open_store(url) as st:
+        assert got and got == sorted(st.ids(q="nyanlända")) and len(got) < len(records)
+
+
 @pytest.mark.parametrize(
     "args, msg",
     [
@@ -265,7 +280,10 @@ def _check_redacted_records(path: Path, originals: list[Record]) -> None:
         assert len(r.sentences) == len(o.sentences)
         for s, os_ in zip(r.sentences, o.sentences):
             assert 0 <= s.start <= s.end <= len(r.text)
-            assert r.text[s.start : s.end].split()[-1:] == o.text[os_.start : os_.end].split()[-1:] or "[" in r.text[s.start : s.end]
+            assert (
+                r.text[s.start : s.end].split()[-1:] == o.text[os_.start : os_.end].split()[-1:]
+                or "[" in r.text[s.start : s.end]
+            )
         for t, ot in zip(r.themes, o.themes):
             for ev, oev in zip(t.evidence, ot.evidence):
                 if o.text[oev.start : oev.end] == oev.text:

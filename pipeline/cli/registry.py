@@ -126,6 +126,10 @@ def export(
     theme: Annotated[Optional[list[str]], typer.Option(help="Assigned theme id or label (repeat for any-of)")] = None,
     region: Annotated[Optional[str], typer.Option(help="Region (case-insensitive)")] = None,
     owner: Annotated[Optional[str], typer.Option(help="Owner contains (case-insensitive)")] = None,
+    programme_area: Annotated[Optional[str], typer.Option(help="Programme area (case-insensitive)")] = None,
+    q: Annotated[
+        Optional[str], typer.Option("--q", "--text", help="Full-text search (Swedish stemming; every word must occur)")
+    ] = None,
     period_from: Annotated[
         Optional[str],
         typer.Option(
@@ -163,6 +167,8 @@ def export(
             theme=theme or None,
             region=region,
             owner=owner,
+            programme_area=programme_area,
+            q=q,
             period_from=pf,
             period_to=pt,
             min_budget=min_budget,

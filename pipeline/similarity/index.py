@@ -50,7 +50,6 @@ characters before any tokeniser or encoder sees it.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
@@ -63,6 +62,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from ..config import deep_merge
 from ..paths import repo_path
 from ..record import Record
 from . import lexical
@@ -99,13 +99,6 @@ DEFAULT_CONFIG: dict[str, Any] = {
 }
 
 
-def _merge(base: dict, over: dict) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in (over or {}).items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-
 def load_config(path: str | Path | None = "configs/similarity.yaml", overrides: dict | None = None) -> dict[str, Any]:
     """configs/similarity.yaml merged over the defaults (a missing file gives the defaults)."""
     cfg: dict[str, Any] = {}
@@ -115,7 +108,7 @@ def load_config(path: str | Path | None = "configs/similarity.yaml", overrides: 
             import yaml
 
             cfg = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    return _merge(_merge(DEFAULT_CONFIG, cfg), overrides or {})
+    return deep_merge(deep_merge(DEFAULT_CONFIG, cfg), overrides or {})
 
 
 def signal_weights(config: dict, has_dense: bool) -> dict[str, float]:
@@ -621,7 +614,7 @@ class SimilarIndex:
             raise FileNotFoundError(
                 f"the similarity index in {index_dir} has an older format; run `process` again to rebuild it"
             )
-        cfg = _merge(_merge(DEFAULT_CONFIG, meta.get("config") or {}), config or {})
+        cfg = deep_merge(deep_merge(DEFAULT_CONFIG, meta.get("config") or {}), config or {})
         dim = int(meta.get("dim") or 0)
         dense = np.load(index_dir / "dense.npy") if dim else np.zeros((len(meta["docs"]), 0), np.float32)
         counts = sp.load_npz(index_dir / "counts.npz").tocsr()

@@ -28,7 +28,6 @@ import numpy as np
 from ..config import SectionConfig
 from ..paths import repo_path
 from ..record import Evidence, Record, Theme
-from ..sections import split_sections
 from ..stages import register
 from .model import (  # noqa: F401
     ALL_FEATURES,
@@ -77,10 +76,7 @@ def analyse(
 ) -> Analysis:
     """Split, score and featurise one document; work is bounded by ``max_chars``/``max_sentences``."""
     text = text[:max_chars]
-    if sections:
-        sections = [s for s in sections if s.start < len(text)]
-    else:
-        sections = split_sections(text)
+    sections = [s for s in sections or () if s.start < len(text)]  # the sections stage's, never re-split here
     sents = split_sentences(text)
     assign_sections(sents, sections)
     content = [s for s in sents if not s.heading][:max_sentences]
@@ -125,7 +121,7 @@ def load_bundle(path) -> dict:
 
     p = repo_path(path)
     if not p.exists():
-        raise FileNotFoundError(f"theme model not found at {p}; retrain with: python scripts/train_themes.py")
+        raise FileNotFoundError(f"theme model not found at {p}; retrain with: python -m scripts.train_themes")
     return joblib.load(p)
 
 
