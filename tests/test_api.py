@@ -643,3 +643,36 @@ def test_programme_area_filter_and_full_text_rank(client, records):
     for q in ('"', "NEAR(", "*", "och", "a & !b", "x" * 200):
         r = client.get("/projects", params={"q": q})
         assert r.status_code == 200, (q, r.text[:200])
+
+
+def test_sqlite_endpoints_answer_on_the_event_loop(tmp_path, records):
+    """SQLite endpoints skip the thread pool (8 concurrent clients queued on the GIL there);
+    they still answer concurrent clients correctly."""
+    import inspect
+
+    db = tmp_path / "s.sqlite"
+    with open_store(db) as st:
+        st.upsert_many(records[:5])
+    app = create_app(str(db))
+    on_loop = {r.path: inspect.iscoroutinefunction(r.endpoint) for r in app.routes if hasattr(r, "endpoint")}
+    assert on_loop["/projects"] and on_loop["/projects/{project_id:path}"] and on_loop["/themes"]
+    server = LiveServer(app)
+    try:
+        want = {r.id: r.title for r in records[:5]}
+        errors: list[str] = []
+
+        def client() -> None:
+            with httpx.Client(base_url=server.url, timeout=10) as c:
+                for rid in list(want) * 4:
+                    got = c.get(f"/projects/{quote(rid, safe='/~')}").json()
+                    if got["id"] != rid or c.get("/projects").json()["total"] != 5:
+                        errors.append(rid)
+
+        threads = [threading.Thread(target=client) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+    finally:
+        server.stop()

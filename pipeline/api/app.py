@@ -60,7 +60,9 @@ MAX_BUDGET = 10**15  # SEK; also keeps every value inside a 64-bit database inte
 MAX_TEXT_CHARS = 20_000  # POST /similar accepts this much free text ...
 QUERY_TEXT_CHARS = 5_000  # ... and searches with the first QUERY_TEXT_CHARS of it
 MAX_ID_CHARS = 512
-CACHE_TTL_S = 2.0  # /themes and /stats/themes answers are reused this long (SQLite: until the store changes)
+CACHE_TTL_S = (
+    2.0  # PostgreSQL: /themes and /stats/themes answers are reused this long (SQLite: until the store changes)
+)
 CACHE_SIZE = 512
 # Ids are whatever the pipeline made (project numbers with "/", "NUMBER~hash", slugs,
 # stated numbers with spaces): anything but control characters.
@@ -369,9 +371,10 @@ def create_app(
             raise HTTPException(503, index_error)
         return app.state.index
 
-    # Aggregates (/themes, /stats/themes) are cached for a short time, keyed by the
-    # filters and, for SQLite, by the database files' size and mtime (a `process` run
-    # that writes the store changes them); at most CACHE_TTL_S seconds stale.
+    # Aggregates (/themes, /stats/themes) are cached, keyed by the filters and, for
+    # SQLite, by the database files' size and mtime (a `process` run that writes the
+    # store changes them, so a SQLite answer is reused until then); on PostgreSQL,
+    # where a write cannot be seen from here, an answer is at most CACHE_TTL_S old.
     cache: collections.OrderedDict = collections.OrderedDict()
     cache_lock = threading.Lock()
     db_path = st.engine.url.database if st.backend == "sqlite" else None
@@ -393,7 +396,7 @@ def create_app(
         key = (key, _store_version())
         with cache_lock:
             hit = cache.get(key)
-            if hit is not None and now - hit[0] < CACHE_TTL_S:
+            if hit is not None and (db_path is not None or now - hit[0] < CACHE_TTL_S):
                 cache.move_to_end(key)
                 return Response(hit[1], media_type="application/json")
         body = compute()
@@ -402,6 +405,20 @@ def create_app(
             while len(cache) > CACHE_SIZE:
                 cache.popitem(last=False)
         return Response(body, media_type="application/json")
+
+    def _on_loop(endpoint):
+        """SQLite answers in-process in about a millisecond: such an endpoint runs on the
+        event loop, because a hop to the thread pool per request costs more than the work
+        and makes concurrent clients queue on the GIL. PostgreSQL waits on the network, so
+        its endpoints stay in FastAPI's thread pool, where the waits overlap."""
+        if st.backend != "sqlite":
+            return endpoint
+
+        @functools.wraps(endpoint)
+        async def on_loop(*args: Any, **kwargs: Any) -> Any:
+            return endpoint(*args, **kwargs)
+
+        return on_loop
 
     @app.get("/health", response_model=Health, tags=["meta"])
     def health() -> Any:
@@ -416,6 +433,7 @@ def create_app(
         )
 
     @app.get("/projects", response_model=ProjectPage, tags=["projects"], summary="List and filter projects")
+    @_on_loop
     def list_projects(
         flt: ProjectFilter = Depends(project_filters),
         q: Optional[str] = Query(
@@ -480,6 +498,7 @@ def create_app(
         tags=["similarity"],
         summary="Projects similar to a project",
     )
+    @_on_loop
     def similar_to_project(
         project_id: str = Path(pattern=ID_PATTERN, max_length=MAX_ID_CHARS),
         k: int = Query(10, ge=1, le=MAX_K),
@@ -500,6 +519,7 @@ def create_app(
         tags=["projects"],
         summary="One project with metadata, sections, entities and themes with evidence",
     )
+    @_on_loop
     def get_project(
         project_id: str = Path(pattern=ID_PATTERN, max_length=MAX_ID_CHARS),
         include_text: bool = Query(True, description="Include the full cleaned text"),
@@ -526,6 +546,7 @@ def create_app(
         return text, echo
 
     @app.get("/similar", response_model=SimilarResponse, tags=["similarity"], summary="Projects similar to a text")
+    @_on_loop
     def similar_to_text(
         text: str = Query(..., min_length=1, max_length=2000, description="Free text (longer texts: POST /similar)"),
         k: int = Query(10, ge=1, le=MAX_K),
@@ -541,6 +562,7 @@ def create_app(
         tags=["similarity"],
         summary="Projects similar to a (long) text; read-only",
     )
+    @_on_loop
     def similar_to_text_post(body: SimilarTextRequest) -> Any:
         idx = need_index()
         flt = make_filter("body", **body.model_dump(exclude={"text", "k"}))
@@ -554,6 +576,7 @@ def create_app(
         tags=["themes"],
         summary="Assigned themes with the number of projects (filterable)",
     )
+    @_on_loop
     def themes(flt: ProjectFilter = Depends(project_filters)) -> Any:
         return _cached(("themes", repr(flt)), lambda: _dumps([_theme_row(r) for r in st.theme_counts(flt, by=())]))
 
@@ -563,6 +586,7 @@ def create_app(
         tags=["themes"],
         summary="Theme counts per region and/or period (year the project starts)",
     )
+    @_on_loop
     def theme_stats(
         by: list[Literal["region", "year", "period"]] = Query(
             ["region"], max_length=3, description="Group by region, year (alias period), or both"
