@@ -34,22 +34,14 @@ import time
 from datetime import date
 from pathlib import Path
 
+from pipeline.ner.gazetteers import ESF_REGIONS
 from pipeline.record import Record
 from pipeline.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
 SEEDS = ROOT.parent / "shared" / "seeds"
-REGIONS = [
-    "Övre Norrland",
-    "Mellersta Norrland",
-    "Norra Mellansverige",
-    "Östra Mellansverige",
-    "Stockholm",
-    "Västsverige",
-    "Småland och öarna",
-    "Sydsverige",
-]
+REGIONS = ESF_REGIONS
 
 
 def base_records() -> list[Record]:

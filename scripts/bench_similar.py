@@ -25,21 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.ner.gazetteers import ESF_REGIONS
 from pipeline.record import Metadata, Record
 from pipeline.similarity.encoders import build_encoder
 from pipeline.similarity.index import SimilarIndex, load_config, update_index
 from training.similarity.samples import load_samples, load_seed_texts
 
-REGIONS = [
-    "Övre Norrland",
-    "Mellersta Norrland",
-    "Norra Mellansverige",
-    "Östra Mellansverige",
-    "Stockholm",
-    "Västsverige",
-    "Småland och öarna",
-    "Sydsverige",
-]
+REGIONS = ESF_REGIONS
 
 
 def corpus(n: int, seed: int = 7) -> list[Record]:

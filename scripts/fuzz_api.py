@@ -44,18 +44,11 @@ from urllib.parse import quote
 
 import httpx
 
+from pipeline.ner.gazetteers import ESF_REGIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 
-REGIONS = [
-    "Övre Norrland",
-    "Mellersta Norrland",
-    "Norra Mellansverige",
-    "Östra Mellansverige",
-    "Stockholm",
-    "Västsverige",
-    "Småland och öarna",
-    "Sydsverige",
-]
+REGIONS = ESF_REGIONS
 
 # values sent as query/path strings (httpx percent-encodes them)
 HOSTILE_STR = [
