@@ -15,11 +15,11 @@ import yaml
 
 from pipeline import stages
 from pipeline.paths import repo_path
-from pipeline.record import Record, Section
+from pipeline.record import Record, Section, Span
 from pipeline.sections import split_sections
 from pipeline.themes import ThemeTagger
 from pipeline.themes.taxonomy import load_taxonomy
-from pipeline.themes.text import split_sentences
+from pipeline.themes.text import sentences_from_spans, split_sentences
 
 ROOT = repo_path(".")
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -91,6 +91,29 @@ def test_sentence_offsets_roundtrip():
     assert len(sents) > 30
     for s in sents:
         assert text[s.start : s.end] == s.text
+
+
+def test_stage_reuses_the_segment_stage_sentences(tagger):
+    """The stage reads record.sentences (no re-split): the same units and the same tags as
+    splitting the text itself, on the sample corpus."""
+    from pipeline.config import load_config
+    from pipeline.pipeline import Pipeline
+
+    cfg = load_config()
+    cfg["pipeline"]["stages"] = ["clean", "segment", "metadata", "sections"]
+    nlp = Pipeline(cfg)
+    for path in sorted(repo_path("corpus").glob("*.txt")):
+        rec = nlp.process_file(path)
+        assert rec.sentences
+        split = [(s.start, s.end, s.text, s.heading) for s in split_sentences(rec.text)]
+        reused = [(s.start, s.end, s.text, s.heading) for s in sentences_from_spans(rec.text, rec.sentences)]
+        assert reused == split, path.name
+        with_spans = tagger(rec)
+        without = tagger(rec.model_copy(update={"sentences": []}))
+        assert with_spans.themes == without.themes and with_spans.theme_candidates == without.theme_candidates
+    # the spans are what the stage uses: one span over the whole text gives one sentence
+    one = rec.model_copy(update={"sentences": [Span(start=0, end=len(rec.text))]})
+    assert len(sentences_from_spans(one.text, one.sentences)) < len(split)
 
 
 # ------------------------------------------------------------------ stage

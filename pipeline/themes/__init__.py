@@ -42,7 +42,7 @@ from .model import (  # noqa: F401
     title_hits,
 )
 from .taxonomy import Taxonomy, load_taxonomy
-from .text import Sent, assign_sections, split_sentences
+from .text import Sent, assign_sections, sentences_from_spans, split_sentences
 
 DEFAULT_TAXONOMY = "configs/themes.yaml"
 DEFAULT_MODEL = "models/themes/model.joblib"
@@ -73,11 +73,13 @@ def analyse(
     bmodel=None,
     max_chars: int = MAX_CHARS,
     max_sentences: int = MAX_SENTENCES,
+    sentences=None,
 ) -> Analysis:
-    """Split, score and featurise one document; work is bounded by ``max_chars``/``max_sentences``."""
+    """Score and featurise one document; work is bounded by ``max_chars``/``max_sentences``.
+    ``sentences``: the segment stage's spans (``record.sentences``); without them the text is split."""
     text = text[:max_chars]
     sections = [s for s in sections or () if s.start < len(text)]  # the sections stage's, never re-split here
-    sents = split_sentences(text)
+    sents = sentences_from_spans(text, sentences) if sentences else split_sentences(text)
     assign_sections(sents, sections)
     content = [s for s in sents if not s.heading][:max_sentences]
     sc = score_document(text, content, taxonomy, smodel, bmodel=bmodel)
@@ -152,7 +154,7 @@ class ThemesConfig(SectionConfig):
 class ThemeTagger:
     """Themes from the taxonomy, each with a score and the sentences that justify it."""
 
-    reads = ("text", "sections", "metadata")
+    reads = ("text", "sections", "metadata", "sentences")
     writes = ("themes", "theme_candidates")
     config_model = ThemesConfig
 
@@ -185,14 +187,22 @@ class ThemeTagger:
         return cls(config, bundle=bundle, taxonomy=taxonomy)
 
     # ------------------------------------------------------------------ api
-    def analyse(self, text: str, sections, programme_area: str | None = None) -> Analysis:
+    def analyse(self, text: str, sections, programme_area: str | None = None, sentences=None) -> Analysis:
         return analyse(
-            text, sections, programme_area, self.taxonomy, self.smodel, self.bmodel, self.max_chars, self.max_sentences
+            text,
+            sections,
+            programme_area,
+            self.taxonomy,
+            self.smodel,
+            self.bmodel,
+            self.max_chars,
+            self.max_sentences,
+            sentences,
         )
 
-    def score(self, text: str, sections, programme_area: str | None = None) -> list[dict]:
+    def score(self, text: str, sections, programme_area: str | None = None, sentences=None) -> list[dict]:
         """All themes with score, threshold, assigned flag and evidence (no Record needed)."""
-        return self.decide(self.analyse(text, sections, programme_area))
+        return self.decide(self.analyse(text, sections, programme_area, sentences))
 
     def decide(self, a: Analysis, cal: dict | None = None) -> list[dict]:
         """Scores, thresholds, evidence and the assign decision per theme, from an :class:`Analysis`.
@@ -265,7 +275,7 @@ class ThemeTagger:
 
     def __call__(self, record: Record) -> Record:
         themes, cands = [], []
-        for r in self.score(record.text, record.sections, record.metadata.programme_area):
+        for r in self.score(record.text, record.sections, record.metadata.programme_area, record.sentences):
             t = Theme(
                 id=r["id"], label=r["label"], score=round(min(1.0, max(0.0, r["score"])), 4), evidence=r["evidence"]
             )

@@ -99,6 +99,38 @@ def split_sentences(text: str) -> list[Sent]:
     return sents
 
 
+def sentences_from_spans(text: str, spans) -> list[Sent]:
+    """The units of :func:`split_sentences` built from sentence spans already computed
+    (the segment stage's ``record.sentences``, sorted): each line's heading and teaser flags
+    are added; spans past the end of ``text`` are left out."""
+    sents: list[Sent] = []
+    noise = _noise_spans(text)
+    noise_starts = [a for a, _ in noise]
+    spans = [(sp.start, sp.end) for sp in spans if sp.end <= len(text)]
+    i, pos = 0, 0
+    for line in text.split("\n"):
+        line_start = pos
+        pos += len(line) + 1
+        first = i
+        while i < len(spans) and spans[i][0] < pos:
+            i += 1
+        if first == i or not line.strip():
+            continue
+        m = _BULLET.match(line)
+        offset = m.end() if m else 0
+        body = line[offset:]
+        if not body.strip():
+            continue
+        k = bisect.bisect_right(noise_starts, line_start) - 1
+        in_noise = k >= 0 and line_start < noise[k][1]
+        heading_line = len(_WORD.findall(body)) <= 2 if offset else _is_heading_like(body)
+        for start, end in spans[first:i]:
+            start = max(start, line_start + offset)
+            if start < end:
+                _emit(sents, text[start:end], start, heading_line, in_noise)
+    return sents
+
+
 def _emit(out: list[Sent], piece: str, start: int, heading: bool, noise: bool) -> None:
     lstrip = len(piece) - len(piece.lstrip())
     piece_s = piece.strip()
