@@ -11,7 +11,7 @@ from pipeline import stages
 from pipeline.record import Metadata, Record, Section
 from pipeline.sections import split_sections
 from pipeline.summary import Summarizer, SummaryStage, metadata_sentence
-from pipeline.summary.sentences import is_good_sentence, split_sentences
+from pipeline.summary.sentences import is_good_sentence, prose_sentences
 from training.similarity.samples import load_samples, load_seed_texts
 
 LABELS = (
@@ -37,14 +37,14 @@ def _seed_records() -> list[Record]:
 
 
 def _n_sentences(summary: str) -> int:
-    return len(split_sentences(summary))
+    return len(prose_sentences(summary))
 
 
 def _assert_readable(summary: str) -> None:
     assert summary and "\n" not in summary
     n = _n_sentences(summary)
     assert 2 <= n <= 4, summary
-    for s in split_sentences(summary):
+    for s in prose_sentences(summary):
         assert s.text[0].isupper() and s.text[-1] in ".!", s.text
         assert not s.text.startswith(("-", "•", "*", "–")), s.text
     for label in LABELS:
@@ -134,7 +134,7 @@ def test_given_sections_are_used():
 
 def test_sentence_splitting_and_filter():
     sents = [
-        s.text for s in split_sentences("Projektet ska bl.a. utbilda personal, t.ex. undersköterskor. Det sker i Umeå.")
+        s.text for s in prose_sentences("Projektet ska bl.a. utbilda personal, t.ex. undersköterskor. Det sker i Umeå.")
     ]
     assert sents == ["Projektet ska bl.a. utbilda personal, t.ex. undersköterskor.", "Det sker i Umeå."]
     assert not is_good_sentence("ProjektägareAlingsås Futurum har ansvar för hela projektet.")

@@ -9,7 +9,7 @@ import pytest
 from pipeline.record import Metadata, Record, Section
 from pipeline.summary import Summarizer
 from pipeline.summary.scorer import FEATURES, WordModel, select, tokens, word_features
-from pipeline.summary.sentences import split_sentences
+from pipeline.summary.sentences import prose_sentences
 
 
 def _model(**kw) -> WordModel:
@@ -133,14 +133,14 @@ def test_at_least_two_sentences_without_a_metadata_sentence():
     )
     rec = Record(id="m", source="m", sha256="-", format="txt", title="Nya vägar", text=text)
     one = Summarizer({"metadata_sentence": False, "min_sentences": 1}).summarise(rec)
-    assert len(split_sentences(one)) == 1  # the model alone would stop after the statement
-    assert len(split_sentences(Summarizer({"metadata_sentence": False}).summarise(rec))) == 2
+    assert len(prose_sentences(one)) == 1  # the model alone would stop after the statement
+    assert len(prose_sentences(Summarizer({"metadata_sentence": False}).summarise(rec))) == 2
     with_md = rec.model_copy(update={"metadata": Metadata(owner="Storviks kommun")})
     assert Summarizer({}).summarise(with_md) == one + " Projektet drivs av Storviks kommun."
 
 
 def test_web_address_in_brackets_is_dropped_not_the_sentence():
-    sents = split_sentences(
+    sents = prose_sentences(
         "Regeringen har tillsatt en delegation för romers situation i samhället (regeringen.se). "
         "Projektet startar nu arbetet i kommunen tillsammans med föreningarna."
     )

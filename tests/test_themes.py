@@ -19,7 +19,7 @@ from pipeline.record import Record, Section, Span
 from pipeline.sections import split_sections
 from pipeline.themes import ThemeTagger
 from pipeline.themes.taxonomy import load_taxonomy
-from pipeline.themes.text import sentences_from_spans, split_sentences
+from pipeline.themes.text import text_units, units_from_spans
 
 ROOT = repo_path(".")
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -87,7 +87,7 @@ def test_lexicon_respects_word_boundaries():
 @pytest.mark.shared
 def test_sentence_offsets_roundtrip():
     text = SEEDS.joinpath(next(SEEDS.glob("000*.txt")).name).read_text(encoding="utf-8")
-    sents = split_sentences(text)
+    sents = text_units(text)
     assert len(sents) > 30
     for s in sents:
         assert text[s.start : s.end] == s.text
@@ -105,15 +105,15 @@ def test_stage_reuses_the_segment_stage_sentences(tagger):
     for path in sorted(repo_path("corpus").glob("*.txt")):
         rec = nlp.process_file(path)
         assert rec.sentences
-        split = [(s.start, s.end, s.text, s.heading) for s in split_sentences(rec.text)]
-        reused = [(s.start, s.end, s.text, s.heading) for s in sentences_from_spans(rec.text, rec.sentences)]
+        split = [(s.start, s.end, s.text, s.heading) for s in text_units(rec.text)]
+        reused = [(s.start, s.end, s.text, s.heading) for s in units_from_spans(rec.text, rec.sentences)]
         assert reused == split, path.name
         with_spans = tagger(rec)
         without = tagger(rec.model_copy(update={"sentences": []}))
         assert with_spans.themes == without.themes and with_spans.theme_candidates == without.theme_candidates
     # the spans are what the stage uses: one span over the whole text gives one sentence
     one = rec.model_copy(update={"sentences": [Span(start=0, end=len(rec.text))]})
-    assert len(sentences_from_spans(one.text, one.sentences)) < len(split)
+    assert len(units_from_spans(one.text, one.sentences)) < len(split)
 
 
 # ------------------------------------------------------------------ stage

@@ -14,7 +14,7 @@ from pipeline.sections import split_sections
 from pipeline.themes import MAX_SENTENCES, ThemeTagger
 from pipeline.themes.model import ALL_FEATURES, FEATURE_SIGN
 from pipeline.themes.taxonomy import load_taxonomy
-from pipeline.themes.text import Sent, assign_sections, is_toc, split_sentences
+from pipeline.themes.text import Sent, assign_sections, is_toc, text_units
 from training.themes import calibrate as C
 
 DEV = repo_path(".").parent / "shared" / "dev"
@@ -281,7 +281,7 @@ def test_table_of_contents_lines_are_not_scored():
     toc = "Innehåll Sammanfattning 3 Bakgrund och syfte 5 Jämställdhetsintegrering 9 Tillgänglighet 11"
     assert is_toc(toc)
     assert not is_toc("Projektet har 120 deltagare och 14 anställda i 3 kommuner.")
-    sents = split_sentences("Rapport\n\n" + toc + "\n\nProjektet har arbetat med unga arbetslösa.\n")
+    sents = text_units("Rapport\n\n" + toc + "\n\nProjektet har arbetat med unga arbetslösa.\n")
     assert [s.heading for s in sents if s.text.startswith("Innehåll")] == [True]
 
 

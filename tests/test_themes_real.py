@@ -159,10 +159,10 @@ def test_breadth_sign_is_free_and_others_keep_theirs():
 def test_sentence_boundaries_come_from_the_shared_splitter():
     """An abbreviation before a capitalised name ends no sentence (the shared Swedish splitter); the
     themes stage keeps its own line, heading and offset handling."""
-    from pipeline.themes.text import split_sentences
+    from pipeline.themes.text import text_units
 
     text = "Rubrik\n\n- Projektet har bl.a. Malmö stad som partner. Det pågår i tre år!\n"
-    sents = split_sentences(text)
+    sents = text_units(text)
     assert [s.text for s in sents] == ["Rubrik", "Projektet har bl.a. Malmö stad som partner.", "Det pågår i tre år!"]
     assert [s.heading for s in sents] == [True, False, False]
     assert all(text[s.start : s.end] == s.text for s in sents)

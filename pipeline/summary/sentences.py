@@ -61,7 +61,7 @@ def _blocks(text: str, base: int = 0) -> list[tuple[str, int]]:
     return out
 
 
-def split_sentences(text: str, base: int = 0) -> list[Sentence]:
+def prose_sentences(text: str, base: int = 0) -> list[Sentence]:
     """Sentences of the prose runs of ``text`` (lines joined within a paragraph), cut by the pipeline's
     one Swedish sentence splitter (:func:`pipeline.text.split_sentences`); a bullet line is one unit.
     A lead label is stripped ("Syfte: Att ..." -> "Att ...", label "syfte")."""

@@ -30,7 +30,7 @@ from ..paths import repo_path
 from ..record import Record, Section
 from ..similarity.text import content_words, stem_words
 from .scorer import PROJECT_RE, WordModel
-from .sentences import Sentence, is_good_sentence, split_sentences
+from .sentences import Sentence, is_good_sentence, prose_sentences
 
 DEFAULTS: dict[str, Any] = {
     "min_sentences": 2,
@@ -180,11 +180,11 @@ class Summarizer:
             for sec in sorted(sections, key=lambda s: s.start):
                 if sec.key in skip:
                     continue
-                for i, s in enumerate(split_sentences(text[sec.start : sec.end], sec.start)):
+                for i, s in enumerate(prose_sentences(text[sec.start : sec.end], sec.start)):
                     s.section, s.index_in_section = sec.key, i
                     out.append(s)
         else:
-            for i, s in enumerate(split_sentences(text)):
+            for i, s in enumerate(prose_sentences(text)):
                 s.index_in_section = i
                 out.append(s)
         return out
@@ -193,7 +193,7 @@ class Summarizer:
         """The readable sentences of the document's own "Sammanfattning" (section ``summary``)."""
         if not self.cfg["use_existing_summary"] or not record.sections:
             return []
-        own = [s for s in split_sentences(record.section_text("summary")) if is_good_sentence(s.text)]
+        own = [s for s in prose_sentences(record.section_text("summary")) if is_good_sentence(s.text)]
         for s in own:
             s.section = "summary"
         return own

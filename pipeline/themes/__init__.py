@@ -42,7 +42,7 @@ from .model import (  # noqa: F401
     title_hits,
 )
 from .taxonomy import Taxonomy, load_taxonomy
-from .text import Sent, assign_sections, sentences_from_spans, split_sentences
+from .text import Sent, assign_sections, text_units, units_from_spans
 
 DEFAULT_TAXONOMY = "configs/themes.yaml"
 DEFAULT_MODEL = "models/themes/model.joblib"
@@ -79,7 +79,7 @@ def analyse(
     ``sentences``: the segment stage's spans (``record.sentences``); without them the text is split."""
     text = text[:max_chars]
     sections = [s for s in sections or () if s.start < len(text)]  # the sections stage's, never re-split here
-    sents = sentences_from_spans(text, sentences) if sentences else split_sentences(text)
+    sents = units_from_spans(text, sentences) if sentences else text_units(text)
     assign_sections(sents, sections)
     content = [s for s in sents if not s.heading][:max_sentences]
     sc = score_document(text, content, taxonomy, smodel, bmodel=bmodel)

@@ -73,7 +73,7 @@ def _noise_spans(text: str) -> list[tuple[int, int]]:
     return merged
 
 
-def split_sentences(text: str) -> list[Sent]:
+def text_units(text: str) -> list[Sent]:
     """Split ``text`` into sentences (each line is at least one unit)."""
     sents: list[Sent] = []
     noise = _noise_spans(text)  # sorted, non-overlapping after merge below
@@ -99,8 +99,8 @@ def split_sentences(text: str) -> list[Sent]:
     return sents
 
 
-def sentences_from_spans(text: str, spans) -> list[Sent]:
-    """The units of :func:`split_sentences` built from sentence spans already computed
+def units_from_spans(text: str, spans) -> list[Sent]:
+    """The units of :func:`text_units` built from sentence spans already computed
     (the segment stage's ``record.sentences``, sorted): each line's heading and teaser flags
     are added; spans past the end of ``text`` are left out."""
     sents: list[Sent] = []

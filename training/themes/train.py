@@ -41,7 +41,7 @@ from pipeline.themes.model import (
     score_document,
 )
 from pipeline.themes.taxonomy import Taxonomy, load_taxonomy
-from pipeline.themes.text import Sent, assign_sections, split_sentences
+from pipeline.themes.text import Sent, assign_sections, text_units
 
 from .synth import assign_folds, fill, generate, load_banks
 
@@ -106,7 +106,7 @@ def doc_matrix(
         dropout = (random.Random(dropout_seed), *LEX_DROPOUT)
     ids = taxonomy.ids
     for k, d in enumerate(docs):
-        sents = split_sentences(d["text"])
+        sents = text_units(d["text"])
         assign_sections(sents, split_sections(d["text"]))
         content = [s for s in sents if not s.heading]
         sc = score_document(d["text"], content, taxonomy, smodel, dropout, bmodel)
