@@ -9,7 +9,7 @@ import hashlib
 
 import pytest
 from sqlalchemy import text
-from store_fixtures import store_kind, store_url, store_url_factory  # noqa: F401  (fixtures)
+from store_fixtures import store_kind, store_params, store_url, store_url_factory  # noqa: F401  (fixtures)
 
 from pipeline.record import Evidence, Metadata, Record, Theme
 from pipeline.store import ProjectFilter, open_store
@@ -149,11 +149,14 @@ def test_filters_combine_with_text(st):
     assert st.programme_areas() == ["Programområde 1", "Programområde 2"]
 
 
+@pytest.mark.parametrize(
+    "store_kind",
+    [p for p in store_params() if p.id == "postgresql"]
+    or [pytest.param("postgresql", marks=pytest.mark.skip(reason="PostgreSQL only: set PIPELINE_TEST_PG_URL"))],
+)
 def test_postgresql_ranks_closer_matches_first(st, store_kind):
     """PostgreSQL's cover density: the words next to each other rank above the same words far
-    apart (SQLite's bm25 counts matches, not their distance)."""
-    if store_kind != "postgresql":
-        pytest.skip("proximity ranking is PostgreSQL's ts_rank_cd")
+    apart (SQLite's bm25 counts matches, not their distance; so PostgreSQL only)."""
     filler = " ".join(["Projektet arbetar med stöd och vägledning."] * 12)
     st.upsert(_rec("2021/00001", "Långt isär", f"Robotar i lagret. {filler} Lagret får sensorer."))
     st.upsert(_rec("2021/00002", "Nära", f"Robotar och sensorer i lagret. {filler}"))
