@@ -129,6 +129,7 @@ def test_jsonl_export_filters_and_reimport(filled, tmp_path, store_url_factory):
     fresh.close()
 
 
+@pytest.mark.shared
 def test_export_programme_area_and_full_text(filled, tmp_path):
     url, records = filled
     area = next(r.metadata.programme_area for r in records if r.metadata.programme_area)
