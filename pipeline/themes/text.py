@@ -74,35 +74,16 @@ def _noise_spans(text: str) -> list[tuple[int, int]]:
 
 
 def text_units(text: str) -> list[Sent]:
-    """Split ``text`` into sentences (each line is at least one unit)."""
-    sents: list[Sent] = []
-    noise = _noise_spans(text)  # sorted, non-overlapping after merge below
-    noise_starts = [a for a, _ in noise]
-    pos = 0
-    for line in text.split("\n"):
-        line_start = pos
-        pos += len(line) + 1
-        if not line.strip():
-            continue
-        m = _BULLET.match(line)
-        offset = m.end() if m else 0
-        body = line[offset:]
-        if not body.strip():
-            continue
-        k = bisect.bisect_right(noise_starts, line_start) - 1
-        in_noise = k >= 0 and line_start < noise[k][1]
-        # a bulleted item is content unless it is a bare one- or two-word entry (e.g. a municipality list)
-        heading_line = len(_WORD.findall(body)) <= 2 if offset else _is_heading_like(body)
-        # sentence boundaries within the line: the shared Swedish splitter (abbreviation-aware)
-        for s in split_text(body, base=line_start + offset):
-            _emit(sents, s.text, s.start, heading_line, in_noise)
-    return sents
+    """The units the stage scores: the shared splitter's sentences (each line is at least one
+    unit), with each line's heading and teaser flags."""
+    return units_from_spans(text, split_text(text))
 
 
 def units_from_spans(text: str, spans) -> list[Sent]:
-    """The units of :func:`text_units` built from sentence spans already computed
-    (the segment stage's ``record.sentences``, sorted): each line's heading and teaser flags
-    are added; spans past the end of ``text`` are left out."""
+    """Units from sentence spans already computed (the segment stage's ``record.sentences``,
+    sorted): each line's heading and teaser flags are added (a bulleted item is content unless
+    it is a bare one- or two-word entry, e.g. a municipality list); spans past the end of
+    ``text`` are left out."""
     sents: list[Sent] = []
     noise = _noise_spans(text)
     noise_starts = [a for a, _ in noise]
