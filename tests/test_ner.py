@@ -1,17 +1,7 @@
 """Tests for the NER stage (pipeline/ner) and its model (models/ner).
 
-The seed documents are read from ``../shared/seeds`` (relative to the repo root);
-their text is never copied here. ``GOLD`` lists, per seed, the unique
-(entity, label) pairs a careful annotator marks, following the conventions in
-``models/ner/README.md`` (bare place -> LOC; "X kommun", "Region X",
-"Länsstyrelsen X" -> ORG). Names of projects, programmes and strategies
-(Kompetenslyftet, Framsteget, RUS ...) are MISC in our scheme and are listed
-under ``ignore``: predicting them is neither rewarded nor penalised. For the long
-conference report (002) only the first 14,000 characters are annotated.
-
-Score: F1 over unique (text, label) pairs per document; a trailing genitive -s is
-removed before comparing when the bare form is also an entity of the document
-("Kramfors kommuns" = "Kramfors kommun").
+The seed documents are read from ``../shared/seeds``; their annotation and the
+scorer are in ``training/ner/seeds.py`` (its docstring gives the conventions).
 """
 
 from __future__ import annotations
