@@ -148,3 +148,32 @@ def test_web_address_in_brackets_is_dropped_not_the_sentence():
         "Regeringen har tillsatt en delegation för romers situation i samhället.",
         "Projektet startar nu arbetet i kommunen tillsammans med föreningarna.",
     ]
+
+
+def test_the_stage_keeps_the_two_earliest_of_the_models_sentences():
+    """configs/summary.yaml: at most two sentences of the document (the earliest of those the model picks),
+    then the metadata sentence; out of fold on the real Sammanfattning cases two beat three."""
+    from pipeline.summary import SummaryStage
+
+    sents = [
+        "Projektet Nya vägar ska ge unga arbetslösa praktik hos arbetsgivare i kommunen.",
+        "Deltagarna får en personlig coach och studiebesök under hela projekttiden.",
+        "Handledare på arbetsplatserna utbildas i introduktion och mentorskap.",
+    ]
+    words = {t for s in sents for t in tokens(s)}
+    model = _model(words=sorted(words), target_words=30.0, max_sentences=3)
+    assert model.pick(sents, "Nya vägar") == [0, 1, 2]  # the model alone takes all three
+    rec = Record(
+        id="k",
+        source="k",
+        sha256="-",
+        format="txt",
+        title="Nya vägar",
+        text="\n\n".join(sents) + "\n",
+        metadata=Metadata(owner="Nya kommunen"),
+    )
+    stage = SummaryStage({"model": ""})
+    stage.summarizer.word_model = model
+    out = stage(rec).summary
+    assert out.startswith(sents[0]) and sents[1] in out and "Handledare" not in out
+    assert out.endswith("Projektet drivs av Nya kommunen.")
