@@ -8,7 +8,11 @@ removed text. ``score.py`` keeps the cases whose remaining prose is at least twi
 (the *official* cases); the other complete cases of the dev set and the seeds' cases are reported
 as "all cases" (and are training signal for the word model).
 
-    python -m scripts.eval_summary [--dev DIR] [--seeds DIR] [--folds 5] [--repeats 5] [-v]
+    python -m scripts.eval_summary [--dev DIR] [--seeds DIR] [--folds 5] [--repeats 5] [--set KEY=VALUE ...] [-v]
+
+``--set`` overrides a setting of ``configs/summary.yaml`` for the whole run (the shipped summariser,
+the out-of-fold fits and the hand-weighted row), e.g. ``--set max_sentences=3`` or
+``--set metadata_sentence=false`` for the ablations in ``models/summary/README.md``.
 
 Printed: lead-3 and the ceiling (score.py), the shipped summariser (its word model is fitted on all
 these cases, so this is a whole-set figure), the word model out of fold (k folds by document,
@@ -30,6 +34,22 @@ from pipeline.summary import Summarizer, load_config  # noqa: E402
 from training.summary.word_model import Data, cases, evaluate, lead_and_ceiling, load_score, out_of_fold, process  # noqa: E402
 
 
+def parse_overrides(items: list[str]) -> dict:
+    """``["max_sentences=3", "metadata_sentence=false"]`` -> ``{"max_sentences": 3, "metadata_sentence": False}``
+    (values read as YAML); a key the summary stage does not know is an error."""
+    import yaml
+
+    from pipeline.summary import SummaryConfig
+
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or key not in SummaryConfig.model_fields:
+            raise SystemExit(f"--set {item!r}: expected KEY=VALUE with KEY one of {sorted(SummaryConfig.model_fields)}")
+        out[key] = yaml.safe_load(value)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument(
@@ -38,17 +58,26 @@ def main() -> None:
     ap.add_argument("--seeds", type=Path, default=ROOT.parent / "shared" / "seeds", help="default: ../shared/seeds")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--repeats", type=int, default=5, help="shuffles of the folds (the figure is their mean)")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a summary setting for this run (YAML value), e.g. max_sentences=3",
+    )
     ap.add_argument("-v", "--verbose", action="store_true", help="print each official case's summary")
     a = ap.parse_args()
 
     score = load_score(a.dev)
     all_cases = cases(a.dev, a.seeds, score)
     recs = process(all_cases)
-    base = load_config()
+    base = {**load_config(), **parse_overrides(a.set)}
     data = Data(all_cases, recs, base)
     names = sorted(data.cases)
     off = [n for n in names if data.cases[n].official]
     lc = {n: lead_and_ceiling(data.cases[n], score) for n in names}
+    if a.set:
+        print(f"settings overridden: {parse_overrides(a.set)}\n")
     shipped = Summarizer(base)
     ours = {n: score["rouge1"](data.cases[n].reference, shipped.summarise(recs[n]) or "") for n in names}
     hand = evaluate(data, None, names, score)

@@ -177,3 +177,16 @@ def test_the_stage_keeps_the_two_earliest_of_the_models_sentences():
     out = stage(rec).summary
     assert out.startswith(sents[0]) and sents[1] in out and "Handledare" not in out
     assert out.endswith("Projektet drivs av Nya kommunen.")
+
+
+def test_eval_summary_overrides_are_summary_settings():
+    from scripts.eval_summary import parse_overrides
+
+    assert parse_overrides(["max_sentences=3", "metadata_sentence=false"]) == {
+        "max_sentences": 3,
+        "metadata_sentence": False,
+    }
+    with pytest.raises(SystemExit):
+        parse_overrides(["max_sentence=3"])  # not a summary setting
+    with pytest.raises(SystemExit):
+        parse_overrides(["max_sentences"])
