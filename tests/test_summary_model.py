@@ -190,3 +190,31 @@ def test_eval_summary_overrides_are_summary_settings():
         parse_overrides(["max_sentence=3"])  # not a summary setting
     with pytest.raises(SystemExit):
         parse_overrides(["max_sentences"])
+
+
+def test_the_project_is_named_once():
+    from pipeline.summary.summarizer import _name_project
+
+    s = "Projektet Nya vägar är en satsning på unga som står långt från arbetsmarknaden."
+    # a title made of a document heading and the project's name: the sentence names it already
+    assert _name_project(s, "Dokumentation av konferens. Nya vägar") == s
+    assert _name_project(s, "Konferensen i Storvik") == s  # "Projektet <Name>": named already
+    assert _name_project("Projektet ska ge unga praktik i kommunen.", "Nya vägar") == (
+        "Projektet Nya vägar ska ge unga praktik i kommunen."
+    )
+
+
+def test_no_pool_sentence_repeats_the_documents_own_summary():
+    text = (
+        "Nya vägar\n\n"
+        "Sammanfattning\n"
+        "Projektet Nya vägar ska ge unga arbetslösa praktik och en personlig coach i kommunen.\n\n"
+        "Bakgrund\n"
+        "Projektet ska ge unga arbetslösa praktik och en personlig coach i hela kommunen. "
+        "Kommunen har länge haft hög arbetslöshet bland unga vuxna i alla stadsdelar.\n"
+    )
+    secs = _sections(text, ("summary", "Sammanfattning"), ("background", "Bakgrund"))
+    rec = Record(id="d", source="d", sha256="-", format="txt", title="Nya vägar", text=text, sections=secs)
+    out = Summarizer({"metadata_sentence": False}).summarise(rec)
+    assert out.startswith("Projektet Nya vägar ska ge unga arbetslösa praktik")
+    assert "i hela kommunen" not in out and "hög arbetslöshet" in out

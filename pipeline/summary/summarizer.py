@@ -128,6 +128,11 @@ _HISTORY_RE = re.compile(
 )
 
 
+def _near_duplicate(st: set[str], others: list[set[str]]) -> bool:
+    """More than 60% of the shorter sentence's content stems are in one of ``others``."""
+    return any(len(st & c) / max(1, min(len(st), len(c))) > 0.6 for c in others)
+
+
 def top_words(sent_stems: list[set[str]], n: int = 25) -> set[str]:
     """The n words in most sentences (at least two); ties broken by the word itself, since the
     order of a set depends on the process's hash seed and summaries must not."""
@@ -224,6 +229,9 @@ class Summarizer:
         if len(own) >= int(cfg["min_sentences"]):
             return self._finish([(s.text, s.section) for s in own[:max_n]], record)
         cands = self.pool(record, len(own))
+        if own:  # not what the document's own summary says again
+            own_stems = [_stem_set(s.text) for s in own]
+            cands = [s for s in cands if not _near_duplicate(_stem_set(s.text), own_stems)]
         if not cands:
             return self._finish([(s.text, s.section) for s in own], record)
         if self.word_model is not None:
@@ -275,7 +283,7 @@ class Summarizer:
         for _, s, st in scored:
             if len(chosen) >= max_n:
                 break
-            if any(len(st & c) / max(1, min(len(st), len(c))) > 0.6 for _, c in chosen):
+            if _near_duplicate(st, [c for _, c in chosen]):
                 continue
             n = len(s.text.split())
             if chosen and len(chosen) >= int(cfg["min_sentences"]) and n_words + n > int(cfg["max_words"]):
@@ -335,6 +343,8 @@ def _name_project(s: str, title: str | None) -> str:
     t = (title or "").strip()
     if not t or len(t.split()) > 6 or t.lower() in s.lower() or not t[0].isalpha() or re.search(r"[?!:;\"”(]", t):
         return s
+    if re.match(r"Projektet [A-ZÅÄÖ]", s) or re.search(r"\.\s", t):
+        return s  # the sentence names the project already; a title of two headings ("Konferens. Namn") is no name
     if s.startswith("Projektet ") and not s.startswith("Projektet " + t):
         return f"Projektet {t} " + s[len("Projektet ") :]
     if s.startswith("Syftet är att ") or s.startswith("Syftet med projektet är att "):
