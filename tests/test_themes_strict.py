@@ -29,7 +29,8 @@ def test_beta_below_one_leans_to_precision():
 def _borderline_toy(seed=0):
     rng = np.random.default_rng(seed)
     n_docs, T = 80, 3
-    X = rng.random((n_docs * T, len(ALL_FEATURES))) * 0.3
+    X = np.zeros((n_docs * T, len(ALL_FEATURES)))  # 20 noisy features (later ones constant), the first informative
+    X[:, :20] = rng.random((n_docs * T, 20)) * 0.3
     y = (rng.random(n_docs * T) < 0.3).astype(float)
     X[y == 1, 0] += 0.6
     ti = np.tile(np.arange(T), n_docs)
@@ -75,6 +76,26 @@ def test_aim_feature_reads_target_group_sentences(tagger):
     with_aim, _ = _feature(tagger, AIM, "aim_max_e", "jamstalldhet")
     without, _ = _feature(tagger, NO_AIM, "aim_max_e", "jamstalldhet")
     assert with_aim > 0.3 and without == 0.0
+
+
+COMMITTED = """Projektet Lika villkor
+
+Kommunen har fått pengar från Europeiska socialfonden. Projektet ska bryta könsmönster i yrkesvalen genom studiebesök och mentorer.
+
+Kommunen har många föreningar. Lokalerna ligger centralt.
+"""
+CONTEXT = COMMITTED.replace(
+    "Projektet ska bryta könsmönster i yrkesvalen genom studiebesök och mentorer.",
+    "Könsmönster i yrkesvalen har länge varit tydliga i regionen.",
+)
+
+
+def test_commit_feature_counts_theme_terms_in_sentences_that_commit_the_project(tagger):
+    committed, a = _feature(tagger, COMMITTED, "commit_strong", "jamstalldhet")
+    context, b = _feature(tagger, CONTEXT, "commit_strong", "jamstalldhet")
+    j, n_strong = tagger.taxonomy.ids.index("jamstalldhet"), ALL_FEATURES.index("log_n_strong_sents")
+    assert a.X_full[j, n_strong] > 0 and b.X_full[j, n_strong] > 0  # the theme's term is in both
+    assert committed == pytest.approx(np.log1p(1)) and context == 0.0
 
 
 def test_relative_strength_is_one_for_the_main_theme(tagger):

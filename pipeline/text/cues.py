@@ -9,6 +9,12 @@ AIM = (
     r"syfte[tn]?|målet|målen|mål(?:grupp|sättning)\w*|övergripande mål|riktar sig|vänder sig|"
     r"ska\s+(?:ge|hjälpa|stödja|öka|minska|stärka|utveckla|motverka|främja|skapa)|deltagarna\s+(?:är|var)"
 )
+# The sentence commits the project to something: a plan, an aim or an action ("ska", "kommer att", "syftar",
+# "målet", "främja", "arbetar med" ...). With a theme's term in the same sentence, the theme is something the
+# project does rather than context.
+COMMITMENT = (
+    r"ska|skall|kommer att|syfte\w*|syftar|mål\w*|främja|öka|stärka|arbeta[rt]? (?:med|för)|bidra till|inriktat|fokus"
+)
 # Who the project is for.
 TARGET_GROUP = (
     r"riktar sig|vänder sig|målgrupp\w*|deltagar\w*|"

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..text import stem
+from ..text import cues, stem
 from .taxonomy import Taxonomy
 from .text import Sent, normalise
 
@@ -61,13 +61,21 @@ FEATURES = [
 # model_top2: mean of the sentence model's two highest probabilities for the theme (the learned model's own
 # view, before the lexicon is mixed in; 0 on the lexicon-only path). n_themes_doc: how many themes have a
 # sentence with e >= 0.5 in the document (a page that touches many themes commits to each less; its sign is
-# left free).
-EXTRA_FEATURES = ["lead_max_e", "density", "title_hit", "rel_top3", "aim_max_e", "model_top2", "n_themes_doc"]
-AIM_CUE = re.compile(
-    r"\b(?:syfte[tn]?|målet|målen|mål(?:grupp|sättning)\w*|övergripande mål|riktar sig|vänder sig|"
-    r"ska\s+(?:ge|hjälpa|stödja|öka|minska|stärka|utveckla|motverka|främja|skapa)|deltagarna\s+(?:är|var))\b",
-    re.IGNORECASE,
-)
+# left free). commit_strong: log(1 + number of sentences with a strong lexicon term of the theme that also commit
+# the project to something (cues.COMMITMENT: "ska", "syftar", "målet", "främja" ...)) -- the theme as work or aim,
+# not as context (out of fold on the real pages, over four fold assignments: micro-F1 0.797 -> 0.828 mean).
+EXTRA_FEATURES = [
+    "lead_max_e",
+    "density",
+    "title_hit",
+    "rel_top3",
+    "aim_max_e",
+    "model_top2",
+    "n_themes_doc",
+    "commit_strong",
+]
+AIM_CUE = re.compile(rf"\b(?:{cues.AIM})\b", re.IGNORECASE)
+COMMIT_CUE = re.compile(rf"\b(?:{cues.COMMITMENT})\b", re.IGNORECASE)
 ALL_FEATURES = FEATURES + EXTRA_FEATURES
 LEAD_SENTS = 4
 DENSITY_PRIOR = 8  # density = n(e >= 0.3) / (n + DENSITY_PRIOR): a 4-sentence note is no denser than it looks
@@ -411,6 +419,7 @@ def doc_features(
             0.0,
             0.0,
             0.0,
+            0.0,
         ]
     if use_model.any():
         pm = np.nan_to_num(sc.p, nan=0.0)
@@ -420,6 +429,8 @@ def doc_features(
     aim = np.array([bool(AIM_CUE.search(s.text)) for s in sc.sents], dtype=bool)
     if aim.any():
         X[:, ALL_FEATURES.index("aim_max_e")] = e[aim].max(axis=0)
+    commit = np.array([bool(COMMIT_CUE.search(s.text)) for s in sc.sents], dtype=bool)
+    X[:, ALL_FEATURES.index("commit_strong")] = np.log1p(((sc.strong > 0) & commit[:, None]).sum(axis=0))
     r = ALL_FEATURES.index("rel_top3")
     t3 = X[:, ALL_FEATURES.index("top3_e")]
     X[:, r] = t3 / max(float(t3.max()), 1e-6)

@@ -127,12 +127,21 @@ def _calibrate(trainer: Trainer, analyses: dict[int, Analysis], extra, params):
 
 
 def nested_out_of_fold(
-    tagger, trainer: Trainer, synthetic: list[dict] | None = None, params: dict | None = None, k: int = 5, log=None
+    tagger,
+    trainer: Trainer,
+    synthetic: list[dict] | None = None,
+    params: dict | None = None,
+    k: int = 5,
+    log=None,
+    shuffle: int | None = None,
 ) -> tuple[list[list[dict]], list[dict]]:
     """Per-page decisions (as :meth:`ThemeTagger.decide` gives them) where neither the sentence model
-    nor the calibration that decided a page has seen it. ``tagger`` supplies only the decision rule."""
+    nor the calibration that decided a page has seen it. ``tagger`` supplies only the decision rule.
+    ``shuffle``: seed of a random assignment of pages to folds (default: round robin by file name)."""
     n = len(trainer.docs)
     folds = fold_of(n, k)
+    if shuffle is not None:
+        folds = np.random.RandomState(shuffle).permutation(folds)
     out: list[list[dict]] = [[] for _ in range(n)]
     cals = []
     for f in range(k):
