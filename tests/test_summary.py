@@ -242,3 +242,40 @@ def test_att_clause_is_rewritten_only_under_a_purpose_label():
         Record(id="b", source="b", sha256="-", format="txt", text=text)
     )
     assert "Syftet är att ge arbetslösa vuxna" in out
+
+
+def test_headings_run_into_a_sentence_are_stripped():
+    from pipeline.summary.sentences import strip_lead_label
+
+    assert strip_lead_label("Övergripande syfte och problembeskrivning Projektet riktar sig till unga i Ankeby.") == (
+        "Projektet riktar sig till unga i Ankeby."
+    )
+    assert (
+        strip_lead_label("BakgrundArbetslösheten bland unga är hög i Ankeby.")
+        == "Arbetslösheten bland unga är hög i Ankeby."
+    )
+    # a name after "Projekt" mid-sentence is no heading
+    s = "Ankeby kommun driver Projekt Framtiden tillsammans med föreningarna."
+    assert strip_lead_label(s) == s
+
+
+def test_tables_of_contents_and_reference_entries_are_no_sentences():
+    assert not is_good_sentence("Bakgrund och syfte 4 Målgrupp och deltagare 7 Genomförande 12 Resultat och lärdomar.")
+    assert not is_good_sentence("Andersson, K. (2014) Unga i Ankeby – en utvärdering av ett kommunalt projekt.")
+    assert is_good_sentence("Projektet har 120 deltagare och 15 Arbetsförmedlingar samverkar i länet.")
+
+
+def test_an_owner_in_capitals_is_written_as_a_name():
+    rec = Record(
+        id="o",
+        source="o",
+        sha256="-",
+        format="txt",
+        text="-",
+        metadata=Metadata(owner="ANKEBY KOMMUNALFÖRBUND", region="REGION ANKEBY"),
+    )
+    assert metadata_sentence(rec, "") == "Projektet drivs av Ankeby kommunalförbund i Region Ankeby."
+    rec2 = rec.model_copy(update={"metadata": Metadata(owner="IUC Ankeby AB")})
+    assert metadata_sentence(rec2, "") == "Projektet drivs av IUC Ankeby AB."
+    rec3 = rec.model_copy(update={"metadata": Metadata(owner="Ankeby universitet", region="ESF Nationellt")})
+    assert metadata_sentence(rec3, "") == "Projektet drivs av Ankeby universitet och är nationellt."

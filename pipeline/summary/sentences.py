@@ -86,14 +86,22 @@ _LEAD_LABEL_RE = re.compile(
 
 
 _RUN_IN_LEAD_RE = re.compile(
-    r"^(?:\d{1,3}\s+)?(?:Bakgrund|Syfte|Sammanfattning|Inledning|Målgrupp|Mål|Resultat|Genomförande|Aktiviteter)\s+(?=[A-ZÅÄÖ][a-zåäö])"
+    r"^(?:\d{1,3}\s+)?(?:Bakgrund|Syfte|Sammanfattning|Inledning|Målgrupp|Mål|Resultat|Genomförande|Aktiviteter)\s*(?=[A-ZÅÄÖ][a-zåäö])"
+)
+# a heading of a few words run into the sentence that follows it: "Övergripande syfte och problembeskrivning
+# Projektet riktar sig ..." (a capitalised sentence opener mid-sentence marks where the sentence begins)
+_RUN_IN_HEADING_LEAD_RE = re.compile(
+    r"^[A-ZÅÄÖ][\wåäöÅÄÖ-]*(?: [\wåäöÅÄÖ-]+){0,5} (?=(?:Projektet|Projekt|Syftet|Målet|Förstudien|Det|Detta|Denna) [a-zåäö\d])"
 )
 
 
 def strip_lead_label(s: str) -> str:
-    """'Nyhet: I Uppsala har ...' -> 'I Uppsala har ...'; '4 Bakgrund Projektet ...' -> 'Projektet ...'."""
+    """'Nyhet: I Uppsala har ...' -> 'I Uppsala har ...'; '4 Bakgrund Projektet ...' -> 'Projektet ...';
+    'BakgrundDigitaliseringen går ...' -> 'Digitaliseringen går ...'; 'Problem och utgångslägen Projektet ska ...'
+    -> 'Projektet ska ...'."""
     s = _LEAD_LABEL_RE.sub("", s, count=1)
-    return _RUN_IN_LEAD_RE.sub("", s, count=1)
+    s = _RUN_IN_LEAD_RE.sub("", s, count=1)
+    return _RUN_IN_HEADING_LEAD_RE.sub("", s, count=1)
 
 
 def is_good_sentence(s: str, min_words: int = 6, max_words: int = 45) -> bool:
@@ -121,6 +129,8 @@ def is_good_sentence(s: str, min_words: int = 6, max_words: int = 45) -> bool:
         return False  # a heading run into the text (PDF transcripts)
     if _QUOTE_RE.search(s):
         return False  # quote attributed to a speaker (news)
+    if len(_TOC_RE.findall(s)) >= 2 or _REFERENCE_RE.match(s):
+        return False  # a table of contents ("Bakgrund 10 Ekonomi 15 ...") or an entry of a reference list
     if is_name_list(s):
         return False  # a list of organisations, municipalities or people
     return True
@@ -139,6 +149,8 @@ _GLUED_LABEL_RE = re.compile(
 _RUN_IN_HEADING_RE = re.compile(
     r"[a-zåäö,] (?:Syfte|Bakgrund|Sammanfattning|Innehåll|Målgrupp|Mål|Aktiviteter|Resultat|Kontakt)(?: med| och)? [A-ZÅÄÖa-zåäö]"
 )
+_TOC_RE = re.compile(r"[\wåäö)] \d{1,3}\.? (?=[A-ZÅÄÖ])")
+_REFERENCE_RE = re.compile(r"^[A-ZÅÄÖ][\wåäö-]+, (?:[A-ZÅÄÖ]\. ?)+(?:(?:&|och) [^()]{1,60})?\((?:19|20)\d\d\w?\)")
 _QUOTE_RE = re.compile(
     r"[,!–-]\s*(?:säger|sade|sa|berättar|menar|konstaterar|förklarar|understryker|påpekar|tycker)\s+[A-ZÅÄÖ]", re.U
 )

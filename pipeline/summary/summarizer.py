@@ -360,6 +360,28 @@ def _tidy(s: str) -> str:
     return s
 
 
+_GENERIC_WORDS = {"kommun", "kommunalförbund", "stad", "län", "landsting", "förbund", "förening", "ekonomisk", "ideell"}
+_GENERIC_WORDS |= {"och", "i", "för", "av", "med"}
+
+
+def _unshout(name: str) -> str:
+    """An owner written in capitals, as registers often do: 'GÖTEBORGSREGIONENS KOMMUNALFÖRBUND' ->
+    'Göteborgsregionens kommunalförbund', 'REGION JÄMTLAND HÄRJEDALEN' -> 'Region Jämtland Härjedalen';
+    short acronyms (AB, SKR) and names in mixed case are kept."""
+    letters = [c for c in name if c.isalpha()]
+    if not letters or not all(c.isupper() for c in letters) or max(len(w) for w in name.split()) <= 3:
+        return name
+    out = []
+    for i, w in enumerate(name.split()):
+        if len(w) <= 3 and w.isalpha() and w.lower() not in _GENERIC_WORDS:
+            out.append(w)  # an acronym
+        elif i and w.lower() in _GENERIC_WORDS:
+            out.append(w.lower())
+        else:
+            out.append(w[:1] + w[1:].lower())
+    return " ".join(out)
+
+
 def metadata_sentence(record: Record, already: str) -> str | None:
     """'Projektet drivs av X i Y (tillsammans med A och B).' from stated metadata, if not already said."""
     md = record.metadata
@@ -369,13 +391,13 @@ def metadata_sentence(record: Record, already: str) -> str | None:
     low = already.lower()
     parts: list[str] = []
     if owner and owner.split(",")[0].lower() not in low:
-        parts.append(f"drivs av {owner.split(',')[0].strip()}")
-    region = (md.region or "").strip()
+        parts.append(f"drivs av {_unshout(owner.split(',')[0].strip())}")
+    region = re.sub(r"^ESF[- ]+(?=[Nn]ation)", "", (md.region or "").strip())  # "ESF Nationellt": national
     if region and region.lower() not in low and parts:
         if region.lower().startswith("nation"):
             parts[-1] += " och är nationellt"
         else:
-            parts[-1] += f" i {region}"
+            parts[-1] += f" i {_unshout(region)}"
     orgs = [
         o
         for o in (md.participating_organisations or [])
