@@ -43,6 +43,18 @@ def test_real_sentence_labels_follow_the_page_themes(tagger):
     assert rs.Y[:, [j for j, t in enumerate(ids) if t != "unga"]].sum() == 0
 
 
+def test_a_weak_term_labels_a_sentence_only_where_the_project_commits_to_it(tagger):
+    ids = tagger.taxonomy.ids
+    text = "Egen start\n\nProjektet ska stödja kvinnor som vill driva eget.\nI kommunen bor fler kvinnor än män.\n"
+    d = _doc(text, {"jamstalldhet"})
+    a = tagger.analyse(d.text, d.sections)
+    j = ids.index("jamstalldhet")
+    assert (a.sc.strong[:, j] == 0).all() and (a.sc.weak[:, j] > 0).sum() == 2  # weak terms only
+    y = {t: R.real_sentence_labels(a, d, ids).Y[i, j] for i, t in enumerate(s.text for s in a.content)}
+    assert y["Projektet ska stödja kvinnor som vill driva eget."] == 1
+    assert y["I kommunen bor fler kvinnor än män."] == 0
+
+
 # ------------------------------------------------- nested out-of-fold isolation
 TOPICS = [
     ("Projektet ska hjälpa unga arbetslösa att hitta jobb genom praktik och coachning.", {"unga"}),

@@ -6,7 +6,9 @@ probabilities. So the shipped sentence model is also trained on the sentences of
 labelled pages (the shared dev set), labelled weakly from the document's gold themes:
 
 * a content sentence is a positive for theme *t* when the document's ``themes`` hold *t* and the
-  sentence has a strong lexicon term of *t* (the page is about *t* and this sentence says so);
+  sentence has a strong lexicon term of *t*, or a weak term of *t* in a sentence that commits the
+  project to something (``pipeline.themes.model.COMMIT_CUE``: "Projektet ska stödja utrikes födda
+  kvinnor" on a page about gender equality) -- the page is about *t* and this sentence says so;
 * every other real sentence is a negative for *t*, including sentences of a page where *t* is only
   ``themes_borderline`` (the shared scorer counts a borderline prediction as a false positive).
 
@@ -30,7 +32,7 @@ import numpy as np
 
 from pipeline.sections import split_sections
 from pipeline.themes import Analysis, analyse
-from pipeline.themes.model import SentenceModel
+from pipeline.themes.model import COMMIT_CUE, SentenceModel
 from pipeline.themes.taxonomy import Taxonomy
 
 from .calibrate import DevDoc, fit_calibration, fold_of, rows
@@ -51,7 +53,8 @@ def real_sentence_labels(a: Analysis, doc: DevDoc, theme_ids: list[str]) -> Real
     sentence model.
     """
     gold = np.array([t in doc.themes for t in theme_ids], dtype=bool)
-    Y = ((a.sc.strong > 0) & gold[None, :]).astype(np.int8)
+    commit = np.array([bool(COMMIT_CUE.search(s.text)) for s in a.content], dtype=bool).reshape(-1, 1)
+    Y = (((a.sc.strong > 0) | ((a.sc.weak > 0) & commit)) & gold[None, :]).astype(np.int8)
     return RealSentences([s.text for s in a.content], Y.reshape(len(a.content), len(theme_ids)))
 
 
