@@ -18,7 +18,8 @@ boilerplate probability. Per (document, theme), theme-agnostic features of the
 ``e`` profile go into a small logistic-regression *combiner*. Two combiners are
 trained: ``full`` (lexicon + model) for themes the model knows and ``lex``
 (lexicon + boilerplate only) for themes that exist only in the config, so a
-new theme works without retraining. Thresholds are calibrated per theme on dev.
+new theme works without retraining. The calibration (weights, a bias per theme, the threshold) is
+fitted on real labelled pages (:mod:`training.themes.calibrate`).
 """
 
 from __future__ import annotations
