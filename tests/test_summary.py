@@ -30,10 +30,15 @@ LABELS = (
 )
 
 
+def _rec(rid: str, **fields) -> Record:
+    """A plain-text record with the given fields (id and source = ``rid``)."""
+    return Record(id=rid, source=rid, sha256="-", format="txt", **fields)
+
+
 def _seed_records() -> list[Record]:
     seeds = load_seed_texts()
     assert len(seeds) == 5, "the seed documents are expected in ../shared/seeds"
-    return [Record(id=k, source=k, sha256="-", format="txt", text=t) for k, t in seeds.items()]
+    return [_rec(k, text=t) for k, t in seeds.items()]
 
 
 def _n_sentences(summary: str) -> int:
@@ -81,7 +86,7 @@ def test_without_sammanfattning_picks_purpose_and_names_project():
     s = next(x for x in load_samples() if x.id == "funk-1")
     text = s.text.replace("Sammanfattning\n", "Inledning\n")  # no summary section any more
     body = text.split("Bakgrund", 1)[1]
-    rec = Record(id="x", source="x", sha256="-", format="txt", title=s.title, text="Bakgrund" + body)
+    rec = _rec("x", title=s.title, text="Bakgrund" + body)
     rec = rec.model_copy(update={"sections": split_sections(rec.text)})
     out = Summarizer({}).summarise(rec)
     _assert_readable(out)
@@ -102,11 +107,8 @@ def test_metadata_sentence_says_who_and_where():
     md = Metadata(
         owner="Alingsås kommun", region="Västsverige", participating_organisations=["Arbetsförmedlingen", "Företagarna"]
     )
-    rec = Record(
-        id="m",
-        source="m",
-        sha256="-",
-        format="txt",
+    rec = _rec(
+        "m",
         title="Test",
         metadata=md,
         text="Projektet ska ge unga arbetslösa praktik och coachning i kommunen.\nDeltagarna får stöd av en coach under hela året.\n",
@@ -127,7 +129,7 @@ def test_given_sections_are_used():
         Section(key="background", heading="Bakgrund", start=b, end=text.index("\n\nSyfte")),
         Section(key="purpose", heading="Syfte", start=p, end=len(text)),
     ]
-    rec = Record(id="s", source="s", sha256="-", format="txt", text=text, sections=secs)
+    rec = _rec("s", text=text, sections=secs)
     out = Summarizer({"metadata_sentence": False}).summarise(rec)
     assert out.startswith("Projektet ska ge unga arbetslösa praktik")
 
@@ -178,9 +180,7 @@ def test_lists_of_organisations_are_not_summary_sentences():
         "Deltagarna får en personlig coach och en plan för vägen till arbete.\n"
         "I partnerskapet ingår Arbetsförmedlingen, Försäkringskassan, Region Gotland, Gotlands kommun och Företagarna.\n"
     )
-    out = Summarizer({"metadata_sentence": False}).summarise(
-        Record(id="n", source="n", sha256="-", format="txt", text=text)
-    )
+    out = Summarizer({"metadata_sentence": False}).summarise(_rec("n", text=text))
     assert "Försäkringskassan" not in out and "praktik" in out
 
 
@@ -190,7 +190,7 @@ def test_sentence_weights_come_from_the_config():
         "Projektet startade 2019 och bygger på en förstudie som kommunen gjorde året innan.\n"
         "Deltagarna får handledning, körkortsteori och en yrkesutbildning som leder till arbete.\n"
     )
-    rec = Record(id="w", source="w", sha256="-", format="txt", title="Gröna jobb", text=text)
+    rec = _rec("w", title="Gröna jobb", text=text)
     plain = Summarizer({"metadata_sentence": False, "max_sentences": 2, "model": ""}).summarise(rec)
     assert "startade 2019" in plain  # early, names the project
     tuned = Summarizer(
@@ -230,17 +230,13 @@ def test_att_clause_is_rewritten_only_under_a_purpose_label():
         "Att kommunerna samarbetar kring vuxenutbildningen visar att frågan anses viktig i regionen.\n"
         "Projektet ska ge arbetslösa vuxna en yrkesutbildning inom vård och omsorg.\n"
     )
-    out = Summarizer({"metadata_sentence": False}).summarise(
-        Record(id="a", source="a", sha256="-", format="txt", text=text)
-    )
+    out = Summarizer({"metadata_sentence": False}).summarise(_rec("a", text=text))
     assert "Syftet är att kommunerna" not in out and "Att kommunerna samarbetar" in out
     text = (
         "Syfte: Att ge arbetslösa vuxna en yrkesutbildning inom vård och omsorg i kommunen.\n"
         "Deltagarna får praktik på ett äldreboende och handledning av erfarna undersköterskor.\n"
     )
-    out = Summarizer({"metadata_sentence": False}).summarise(
-        Record(id="b", source="b", sha256="-", format="txt", text=text)
-    )
+    out = Summarizer({"metadata_sentence": False}).summarise(_rec("b", text=text))
     assert "Syftet är att ge arbetslösa vuxna" in out
 
 
@@ -266,11 +262,8 @@ def test_tables_of_contents_and_reference_entries_are_no_sentences():
 
 
 def test_an_owner_in_capitals_is_written_as_a_name():
-    rec = Record(
-        id="o",
-        source="o",
-        sha256="-",
-        format="txt",
+    rec = _rec(
+        "o",
         text="-",
         metadata=Metadata(owner="ANKEBY KOMMUNALFÖRBUND", region="REGION ANKEBY"),
     )

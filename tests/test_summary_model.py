@@ -12,6 +12,11 @@ from pipeline.summary.scorer import FEATURES, WordModel, select, tokens, word_fe
 from pipeline.summary.sentences import prose_sentences
 
 
+def _rec(rid: str, **fields) -> Record:
+    """A plain-text record with the given fields (id and source = ``rid``)."""
+    return Record(id=rid, source=rid, sha256="-", format="txt", **fields)
+
+
 def _model(**kw) -> WordModel:
     """A model that trusts only the prior: words of earlier summaries are likely, others not."""
     coef = [0.0] * len(FEATURES)
@@ -99,7 +104,7 @@ def _sections(text: str, *keys: tuple[str, str]) -> list[Section]:
 
 def test_the_summary_reads_record_sections_and_never_splits_them_itself():
     secs = _sections(TEXT, ("summary", "Sammanfattning"), ("background", "Bakgrund"), ("purpose", "Syfte"))
-    rec = Record(id="n", source="n", sha256="-", format="txt", title="Nya vägar", text=TEXT, sections=secs)
+    rec = _rec("n", title="Nya vägar", text=TEXT, sections=secs)
     sm = Summarizer({"metadata_sentence": False})
     assert [s.text for s in sm.own_summary(rec)][0].startswith("Projektet Nya vägar ska ge unga")
     assert sm.summarise(rec).startswith("Projektet Nya vägar ska ge unga")
@@ -111,11 +116,8 @@ def test_the_summary_reads_record_sections_and_never_splits_them_itself():
 def test_purpose_sections_are_preferred_when_the_document_has_them():
     text = TEXT.replace("Sammanfattning\n", "Inledning\n")
     secs = _sections(text, ("background", "Bakgrund"), ("purpose", "Syfte"))
-    rec = Record(
-        id="p",
-        source="p",
-        sha256="-",
-        format="txt",
+    rec = _rec(
+        "p",
         title="Nya vägar",
         text=text,
         sections=secs,
@@ -131,7 +133,7 @@ def test_at_least_two_sentences_without_a_metadata_sentence():
         "Projektet Nya vägar ska ge unga arbetslösa praktik och en personlig coach i kommunen under två år.\n\n"
         "Statistiken visar 1 250 personer 18-24 år 2019, 1 310 personer 2020 respektive 1 402 personer 2021 i Storvik.\n"
     )
-    rec = Record(id="m", source="m", sha256="-", format="txt", title="Nya vägar", text=text)
+    rec = _rec("m", title="Nya vägar", text=text)
     one = Summarizer({"metadata_sentence": False, "min_sentences": 1}).summarise(rec)
     assert len(prose_sentences(one)) == 1  # the model alone would stop after the statement
     assert len(prose_sentences(Summarizer({"metadata_sentence": False}).summarise(rec))) == 2
@@ -163,11 +165,8 @@ def test_the_stage_keeps_the_two_earliest_of_the_models_sentences():
     words = {t for s in sents for t in tokens(s)}
     model = _model(words=sorted(words), target_words=30.0, max_sentences=3)
     assert model.pick(sents, "Nya vägar") == [0, 1, 2]  # the model alone takes all three
-    rec = Record(
-        id="k",
-        source="k",
-        sha256="-",
-        format="txt",
+    rec = _rec(
+        "k",
         title="Nya vägar",
         text="\n\n".join(sents) + "\n",
         metadata=Metadata(owner="Nya kommunen"),
@@ -214,7 +213,7 @@ def test_no_pool_sentence_repeats_the_documents_own_summary():
         "Kommunen har länge haft hög arbetslöshet bland unga vuxna i alla stadsdelar.\n"
     )
     secs = _sections(text, ("summary", "Sammanfattning"), ("background", "Bakgrund"))
-    rec = Record(id="d", source="d", sha256="-", format="txt", title="Nya vägar", text=text, sections=secs)
+    rec = _rec("d", title="Nya vägar", text=text, sections=secs)
     out = Summarizer({"metadata_sentence": False}).summarise(rec)
     assert out.startswith("Projektet Nya vägar ska ge unga arbetslösa praktik")
     assert "i hela kommunen" not in out and "hög arbetslöshet" in out
