@@ -360,8 +360,11 @@ def _tidy(s: str) -> str:
     return s
 
 
-_GENERIC_WORDS = {"kommun", "kommunalförbund", "stad", "län", "landsting", "förbund", "förening", "ekonomisk", "ideell"}
-_GENERIC_WORDS |= {"och", "i", "för", "av", "med"}
+# words of an owner's name written in lower case when the name is un-capitalised (never acronyms)
+_GENERIC_WORDS = {
+    *("kommun", "kommunalförbund", "stad", "län", "landsting", "förbund", "förening", "ekonomisk", "ideell"),
+    *("och", "i", "för", "av", "med"),
+}
 
 
 def _unshout(name: str) -> str:
