@@ -101,6 +101,21 @@ def extractor():
     return MetadataExtractor.from_files("configs/labels.yaml", "configs/regions.yaml")
 
 
+def test_title_is_the_line_that_heads_the_field_block(extractor):
+    """A site banner above the project's name ("12 maj - Seminarium ...") is not the title: on a project
+    page the name heads the block of labelled fields. A single label in running text is no block."""
+    page = (
+        "12 maj - Seminarium om arbetsmarknaden i Norrbotten\n\nLäs mer och anmäl dig.\n\n"
+        "Framtidsbron\n\nProgramområde: Programområde 2 Ökat arbetskraftsutbud\nProjektfas: Genomförande\n"
+        "Projektägare: Luleå kommun\nRegion: Övre Norrland\n\nSammanfattning\n\nProjektet stöttar unga."
+    )
+    meta, title = extractor.extract(page)
+    assert title == "Framtidsbron"
+    assert meta.owner == "Luleå kommun"
+    prose = "Konferens om vägar till arbete\n\nProjektägare: Luleå kommun. Dagen handlade om unga och jobb."
+    assert extractor.extract(prose)[1] == "Konferens om vägar till arbete"
+
+
 def test_free_form_report_fields(extractor):
     text = (
         "Slutrapport för projektet Nya vägar\n\n"

@@ -170,6 +170,17 @@ STRICT: dict[str, Callable[[str], bool]] = {
 SOFT = {"owner", "contact_person", "region", "programme_area", "specific_objective", "phase", "intervention_type"}
 
 
+def _block_start(hits: list[tuple], lines: list[str]) -> Optional[int]:
+    """Line index where a project page's block of labelled fields starts: the first short label line
+    with at least two more in the next six lines (a lone label in prose is no block, nor are labels
+    in a long line of running text)."""
+    rows = sorted({h[0] for h in hits if len(lines[h[0]]) <= 150})
+    for k, i in enumerate(rows):
+        if len([j for j in rows[k + 1 : k + 3] if j <= i + 6]) >= 2:
+            return i
+    return None
+
+
 def _soft_value(v: str) -> bool:
     return 0 < len(v) <= 120 and len(v.split()) <= 12 and not v.endswith((".", ":", "?", "!"))
 
@@ -310,11 +321,11 @@ class MetadataExtractor:
             known = {**dict.fromkeys(stated_missing, None), **found}
             if "period" in stated_missing:
                 known.update(period_start=None, period_end=None)
-            title = found.get("title") or self._title(lines, title_hint)
+            title = found.get("title") or self._title(lines, title_hint, _block_start(hits, lines))
             for field, value in self.prose.extract(text, known, title).items():
                 if field not in found and plausible(field, value):
                     found[field] = value
-        title = found.pop("title", None) or self._title(lines, title_hint)
+        title = found.pop("title", None) or self._title(lines, title_hint, _block_start(hits, lines))
         return Metadata(**found), title
 
     def _set(self, found: dict, field: str, value: str) -> None:
@@ -373,13 +384,20 @@ class MetadataExtractor:
                 break
         return items
 
-    def _title(self, lines: list[str], hint: Optional[str]) -> Optional[str]:
+    def _title(self, lines: list[str], hint: Optional[str], block: Optional[int] = None) -> Optional[str]:
         for line in lines[:15]:
             m = TITLE_LINE.match(line.strip())
             if m:
                 return m.group(2).strip()
         if hint:
             return _text(hint)
+        if block is not None:
+            # a project page: the project's name heads its block of labelled fields (a banner or a
+            # notice of the site may come first: "3 december - Webbinarium ...")
+            for line in reversed(lines[:block]):
+                t = line.strip()
+                if t and len(t) <= 200 and t.lower().rstrip(":") not in self.generic_titles:
+                    return _text(t)
         for line in lines:
             if line.strip() and line.strip().lower().rstrip(":") not in self.generic_titles:
                 return _text(line) if len(line) <= 200 else None
