@@ -16,8 +16,8 @@ the out-of-fold fits and the hand-weighted row), e.g. ``--set max_sentences=3`` 
 
 Printed: lead-3 and the ceiling (score.py), the shipped summariser (its word model is fitted on all
 these cases, so this is a whole-set figure), the word model out of fold (k folds by document,
-repeated; fitted on k-1 folds, ``shortlist`` and ``target_words`` picked within them), and the hand-weighted sentence
-scorer (no model) for comparison. Fitting: ``python -m training.summary.word_model``.
+repeated; fitted on k-1 folds, ``shortlist``, ``target_words`` and ``history_weight`` picked within
+them), and the hand-weighted sentence scorer (no model) for comparison. Fitting: ``python -m training.summary.word_model``.
 """
 
 from __future__ import annotations
@@ -102,11 +102,13 @@ def main() -> None:
     row("hand-weighted sentence scorer (no model)", hand)
     from collections import Counter
 
-    picked = Counter((m.shortlist, m.target_words) for m in models)
-    print(f"\nout of fold, (shortlist, target_words) picked on the training folds: {dict(picked)}")
+    picked = Counter((m.shortlist, m.target_words, m.history_weight) for m in models)
+    print(f"\nout of fold, (shortlist, target_words, history_weight) picked on the training folds: {dict(picked)}")
     if shipped.word_model:
+        wm = shipped.word_model
         print(
-            f"shipped model: shortlist {shipped.word_model.shortlist}, target_words {shipped.word_model.target_words:g}"
+            f"shipped model: shortlist {wm.shortlist}, target_words {wm.target_words:g}, "
+            f"history_weight {wm.history_weight:g}, fill_sentences {wm.fill_sentences}"
         )
     if a.verbose:
         for n in off:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -134,11 +135,17 @@ def test_at_least_two_sentences_without_a_metadata_sentence():
         "Statistiken visar 1 250 personer 18-24 år 2019, 1 310 personer 2020 respektive 1 402 personer 2021 i Storvik.\n"
     )
     rec = _rec("m", title="Nya vägar", text=text)
-    one = Summarizer({"metadata_sentence": False, "min_sentences": 1}).summarise(rec)
+
+    def summariser(**cfg) -> Summarizer:  # the shipped model without its fill: it stops after the statement
+        sm = Summarizer(cfg)
+        sm.word_model = dataclasses.replace(sm.word_model, fill_sentences=0)
+        return sm
+
+    one = summariser(metadata_sentence=False, min_sentences=1).summarise(rec)
     assert len(prose_sentences(one)) == 1  # the model alone would stop after the statement
-    assert len(prose_sentences(Summarizer({"metadata_sentence": False}).summarise(rec))) == 2
+    assert len(prose_sentences(summariser(metadata_sentence=False).summarise(rec))) == 2
     with_md = rec.model_copy(update={"metadata": Metadata(owner="Storviks kommun")})
-    assert Summarizer({}).summarise(with_md) == one + " Projektet drivs av Storviks kommun."
+    assert summariser().summarise(with_md) == one + " Projektet drivs av Storviks kommun."
 
 
 def test_web_address_in_brackets_is_dropped_not_the_sentence():
@@ -217,3 +224,78 @@ def test_no_pool_sentence_repeats_the_documents_own_summary():
     out = Summarizer({"metadata_sentence": False}).summarise(rec)
     assert out.startswith("Projektet Nya vägar ska ge unga arbetslösa praktik")
     assert "i hela kommunen" not in out and "hög arbetslöshet" in out
+
+
+def test_select_weights_scale_what_a_sentence_adds():
+    sents = [tokens("a b c d"), tokens("x y z w")]
+    prob = {"a": 0.9, "b": 0.9, "c": 0.9, "d": 0.9, "x": 0.8, "y": 0.8, "z": 0.8, "w": 0.8}
+    assert select(sents, prob, target_words=6, max_sentences=1) == [0]
+    assert select(sents, prob, target_words=6, max_sentences=1, weights=[0.5, 1.0]) == [1]
+
+
+def test_a_sentence_about_the_projects_past_counts_less_than_what_it_does():
+    """history_weight (picked on the training folds, models/summary/README.md): a sentence on how long the
+    project has run or the pre-study it builds on names the project, yet a summary says what it does."""
+    from pipeline.summary.scorer import PAST_RE
+
+    sents = [
+        "Projektet Nya vägar har pågått i två år och baseras på en förprojektering i kommunen.",
+        "Unga arbetslösa får praktik och en personlig coach hos arbetsgivare.",
+    ]
+    assert PAST_RE.search(sents[0]) and not PAST_RE.search(sents[1])
+    assert not PAST_RE.search("Projektet ska under 2025 ge unga praktik.")  # a year alone is no history
+    words = ["projektet", "nya", "vägar", "har", "i", "två", "år", "och", "en", "kommunen", "unga", "praktik"]
+    plain = _model(words=words, max_sentences=1)
+    assert plain.pick(sents, "Nya vägar") == [0]
+    assert _model(words=words, max_sentences=1, history_weight=0.25).pick(sents, "Nya vägar") == [1]
+
+
+def test_history_weight_is_saved_and_older_models_count_the_past_fully(tmp_path):
+    m = _model(words=["projektet"], history_weight=0.25)
+    m.save(tmp_path / "m.json")
+    assert WordModel.load(tmp_path / "m.json").history_weight == 0.25
+    d = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    del d["history_weight"]
+    assert WordModel.from_json(d).history_weight == 1.0
+
+
+def test_early_means_the_first_sentences_not_about_the_projects_past():
+    """A page that opens with how long the project has run: its lead statement is the next sentences."""
+    sents = [
+        "Projektet Nya vägar har pågått i två år.",
+        "Unga arbetslösa saknar ofta kontakter med arbetsgivare.",
+        "Projektet ger dem praktik och en coach.",
+        "Handledarna utbildas under våren.",
+    ]
+    f = {t: dict(zip(FEATURES, v)) for t, v in word_features(sents, None, {})[0].items()}
+    assert f["pågått"]["early"] == 0.0
+    assert f["kontakter"]["early"] == 1.0 and f["coach"]["early"] == 1.0 and f["handledarna"]["early"] == 0.0
+    # no sentence but the past: the first two
+    f = {t: dict(zip(FEATURES, v)) for t, v in word_features(sents[:1], None, {})[0].items()}
+    assert f["pågått"]["early"] == 1.0
+
+
+def test_select_fills_to_a_second_sentence_only_with_a_fillable_one():
+    sents = [tokens("a b c d"), tokens("e f"), tokens("g h i")]
+    prob = {"a": 0.9, "b": 0.9, "c": 0.9, "d": 0.9}
+    assert select(sents, prob, 4, 3) == [0]  # no other sentence raises the expected F
+    assert select(sents, prob, 4, 3, fill_to=2) == [0, 1]  # the shorter one lowers it least
+    assert select(sents, prob, 4, 3, fill_to=2, fillable=[True, False, True]) == [0, 2]
+    assert select(sents, prob, 4, 3, fill_to=2, fillable=[True, False, False]) == [0]
+
+
+def test_fill_sentences_adds_a_sentence_on_what_the_project_does_not_its_past(tmp_path):
+    """fill_sentences (a rule of training.summary.word_model): the model takes one sentence more than asked
+    for even when the expected F falls, never one about the project's past (PAST_RE)."""
+    sents = [
+        "Projektet Nya vägar ger unga arbetslösa praktik och en personlig coach.",
+        "Projektet har pågått i två år.",
+        "Många har svårt att få sitt första jobb i kommunen.",
+    ]
+    words = ["projektet", "nya", "vägar", "ger", "unga", "arbetslösa", "praktik", "och", "en", "personlig", "coach"]
+    assert _model(words=words).pick(sents, "Nya vägar") == [0]
+    m = _model(words=words, fill_sentences=1)
+    assert m.pick(sents, "Nya vägar") == [0, 2]  # not the shorter sentence on how long it has run
+    assert m.pick(sents, "Nya vägar", min_sentences=2) == [0, 1, 2]
+    m.save(tmp_path / "m.json")
+    assert WordModel.load(tmp_path / "m.json").fill_sentences == 1

@@ -11,10 +11,11 @@ Training rows are word types of a case's candidate sentences; the label is wheth
 summary contains the word. The prior feature (how many other reference summaries contained the word,
 kept only for words in at least ``min_refs`` of them) is computed without the case's own reference.
 
-Out of fold: k folds by document, repeated with several shuffles; the model (and ``target_words`` and
-``shortlist``, picked from ``TARGETS`` x ``SHORTLISTS`` by an inner k-fold run on the training folds) is
-fitted on k-1 folds and scores the held-out cases. The shipped model is fitted on all cases, its two
-settings picked the same way on all of them.
+Out of fold: k folds by document, repeated with several shuffles; the model (and ``target_words``,
+``shortlist`` and ``history_weight``, picked from ``TARGETS`` x ``SHORTLISTS`` x ``HISTORY_WEIGHTS`` by an
+inner k-fold run on the training folds) is fitted on k-1 folds and scores the held-out cases. The
+shipped model is fitted on all cases, its three settings picked the same way on all of them.
+``fill_sentences`` (``FILL_SENTENCES``, 1) is a rule fixed in every fold, not picked.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ from pipeline.summary.scorer import WordModel, tokens, word_features
 
 TARGETS = (25.0, 30.0, 35.0, 40.0)  # target_words tried
 SHORTLISTS = (0, 4, 6)  # shortlist tried (0: all sentences)
+HISTORY_WEIGHTS = (1.0, 0.5, 0.25)  # history_weight tried (1: the project's past counts like any sentence)
+# a rule fixed in every fold (not picked): the model takes one sentence more than the summariser asks for
+# even when the expected F falls, never one about the project's past (WordModel.fill_sentences)
+FILL_SENTENCES = 1
 
 
 @dataclass
@@ -164,9 +169,11 @@ def fit(
     shortlist: int | None = None,
     max_sentences: int = 3,
     score: dict | None = None,
+    history_weight: float | None = None,
 ) -> WordModel:
-    """Logistic regression on the word rows of ``names``; ``target_words`` and ``shortlist``, when None,
-    picked out of fold within ``names`` (in-sample the fitted model would favour longer summaries)."""
+    """Logistic regression on the word rows of ``names``; ``target_words``, ``shortlist`` and
+    ``history_weight``, when None, picked out of fold within ``names`` (in-sample the fitted model would
+    favour longer summaries)."""
     from sklearn.linear_model import LogisticRegression
 
     X, y = data.rows(names, min_refs)
@@ -178,37 +185,49 @@ def fit(
         target_words=target_words or TARGETS[1],
         max_sentences=max_sentences,
         shortlist=shortlist or 0,
+        history_weight=history_weight if history_weight is not None else 1.0,
+        fill_sentences=FILL_SENTENCES,
     )
-    if target_words is None or shortlist is None:
+    if target_words is None or shortlist is None or history_weight is None:
         assert score is not None, "score.py's rouge1 is needed to pick the settings"
         grid = [
-            (k, L)
+            (k, L, h)
             for k in ((shortlist,) if shortlist is not None else SHORTLISTS)
             for L in ((target_words,) if target_words is not None else TARGETS)
+            for h in ((history_weight,) if history_weight is not None else HISTORY_WEIGHTS)
         ]
-        model.shortlist, model.target_words = pick_settings(
+        model.shortlist, model.target_words, model.history_weight = pick_settings(
             data, names, score, grid, C=C, min_refs=min_refs, max_sentences=max_sentences
         )
     return model
 
 
 def pick_settings(
-    data: Data, names: list[str], score: dict, grid: list[tuple[int, float]], folds: int = 4, **kw
-) -> tuple[int, float]:
-    """The (shortlist, target_words) of ``grid`` with the best mean ROUGE-1 out of fold within ``names``
-    (ties: the earlier in the grid)."""
-    per: dict[tuple[int, float], list[float]] = {g: [] for g in grid}
+    data: Data, names: list[str], score: dict, grid: list[tuple[int, float, float]], folds: int = 4, **kw
+) -> tuple[int, float, float]:
+    """The (shortlist, target_words, history_weight) of ``grid`` with the best mean ROUGE-1 out of fold
+    within ``names`` (ties: the earlier in the grid)."""
+    per: dict[tuple[int, float, float], list[float]] = {g: [] for g in grid}
     for f in range(folds):
         test = names[f::folds]
         train = [n for n in names if n not in test]
-        m = fit(data, train, target_words=TARGETS[1], shortlist=0, **kw)
+        m = fit(data, train, target_words=TARGETS[1], shortlist=0, history_weight=1.0, **kw)
         for g in grid:
             per[g] += list(evaluate(data, _with(m, *g), test, score).values())
     return max(grid, key=lambda g: (round(float(np.mean(per[g])), 9), -grid.index(g)))
 
 
-def _with(model: WordModel, shortlist: int, target_words: float) -> WordModel:
-    return WordModel(model.coef, model.intercept, model.prior, target_words, model.max_sentences, shortlist)
+def _with(model: WordModel, shortlist: int, target_words: float, history_weight: float) -> WordModel:
+    return WordModel(
+        model.coef,
+        model.intercept,
+        model.prior,
+        target_words,
+        model.max_sentences,
+        shortlist,
+        history_weight,
+        model.fill_sentences,
+    )
 
 
 def summariser(data: Data, model: WordModel | None) -> Summarizer:
@@ -271,11 +290,17 @@ def main(argv: list[str] | None = None) -> None:
     print("coefficients over the folds (mean, min, max):")
     for i, f in enumerate(FEATURES):
         print(f"  {f:14s} {coefs[:, i].mean():+.2f} {coefs[:, i].min():+.2f} {coefs[:, i].max():+.2f}")
-    print("(shortlist, target_words) picked:", dict(Counter((m.shortlist, m.target_words) for m in models)))
+    print(
+        "(shortlist, target_words, history_weight) picked:",
+        dict(Counter((m.shortlist, m.target_words, m.history_weight) for m in models)),
+    )
     if not a.no_write:
         m = fit(data, names, score=score)
         m.save(a.out)
-        print(f"fitted on all {len(names)} cases (shortlist {m.shortlist}, target_words {m.target_words:g}) -> {a.out}")
+        print(
+            f"fitted on all {len(names)} cases (shortlist {m.shortlist}, target_words {m.target_words:g}, "
+            f"history_weight {m.history_weight:g}) -> {a.out}"
+        )
 
 
 if __name__ == "__main__":
