@@ -20,7 +20,9 @@ positive. The lenient figure (borderline predictions neither right nor wrong)
 comes second. Then, per theme,
 the threshold and the candidates that would have been right (gold themes left
 below the threshold, with their scores), and the wrong assignments, so a reader
-sees where each threshold sits. ``--shuffles N`` repeats the nested run with N random
+sees where each threshold sits. The evidence sentences of the rightly assigned themes are checked
+against hand labels of the pages' sentences (``data/themes/dev_evidence_labels.json``): how often at
+least one, the first, and all of them are sentences a person labelled as evidence for the theme. ``--shuffles N`` repeats the nested run with N random
 fold assignments and prints the mean (one assignment's figure moves by a few points). ``--written`` also evaluates the written
 synthetic/hand-written documents and the seeds; ``--speed`` measures docs/s.
 """
@@ -40,7 +42,7 @@ import yaml  # noqa: E402
 from pipeline.record import Record  # noqa: E402
 from pipeline.sections import split_sections  # noqa: E402
 from pipeline.themes import ThemeTagger  # noqa: E402
-from training.themes.calibrate import DevDoc, load_dev, score_decisions  # noqa: E402
+from training.themes.calibrate import DevDoc, evidence_agreement, load_dev, score_decisions  # noqa: E402
 from training.themes.real import Trainer, nested_out_of_fold, real_sentence_labels, written_sentences  # noqa: E402
 
 
@@ -82,6 +84,17 @@ def print_thresholds(title: str, decisions, docs: list[DevDoc], theme_ids: list[
             out(f"   right but below threshold: {', '.join(missed)}")
         if wrong:
             out(f"   wrong above threshold:     {', '.join(wrong)}")
+
+
+def evidence_check(title: str, decisions, docs: list[DevDoc], labels: dict, out=print) -> None:
+    """Are the evidence sentences of the rightly assigned themes really about the theme? (hand labels)"""
+    r = evidence_agreement(decisions, docs, labels)
+    if r["themes"]:
+        out(
+            f"\n== {title}: evidence of the {r['themes']} rightly assigned themes against the hand sentence labels: "
+            f"at least one evidence sentence about the theme {r['any']:.3f}, the first one {r['first']:.3f}, "
+            f"all {r['sentences']} evidence sentences {r['all']:.3f}"
+        )
 
 
 def run_written(tagger: ThemeTagger, out=print) -> None:
@@ -162,6 +175,11 @@ def main() -> None:
         help="also run the nested out-of-fold evaluation with N random fold assignments (seeds 1..N) and print "
         "each and the mean: one assignment's figure moves by a few points with which pages share a fold",
     )
+    ap.add_argument(
+        "--evidence-labels",
+        default=str(ROOT / "data/themes/dev_evidence_labels.json"),
+        help="hand sentence labels of the dev pages, to check the evidence sentences ('' to skip)",
+    )
     ap.add_argument("--written", action="store_true", help="also evaluate the written documents and the seeds")
     ap.add_argument(
         "--speed", action="store_true", help="measure docs/s on the real pages (set OMP_NUM_THREADS=1 for one core)"
@@ -210,6 +228,10 @@ def main() -> None:
             print_scores(f"{title}: borderline predictions ignored (lenient)", res)
         summary.append((title, strict["micro"], res["micro"], strict["per_theme"]))
     print_thresholds(runs[0][0].split(" (")[0], runs[0][1], docs, ids)
+    if a.evidence_labels:
+        labels = json.loads(Path(a.evidence_labels).read_text(encoding="utf-8"))["labels"]
+        for title, dec in runs:
+            evidence_check(title.split(" (")[0], dec, docs, labels)
     print("\n== summary")
     for title, s, m, per in summary:
         weak = [f"{t} {v['f1']:.2f}" for t, v in per.items() if v["support"] >= 5 and v["f1"] < 0.6]

@@ -311,3 +311,22 @@ def test_shipped_model_on_dev_pages(tagger):
     dec = [tagger.score(d.text, d.sections, d.programme_area) for d in docs]
     m = C.score_decisions(dec, docs, tagger.taxonomy.ids)["micro"]
     assert m["f1"] >= 0.8 and m["p"] >= 0.8, m
+
+
+@pytest.mark.shared
+def test_evidence_is_about_the_theme_on_dev_pages(tagger):
+    """The hand sentence labels fit the dev pages as the stage splits them (every labelled sentence is a
+    content sentence of its page, every theme one of the page's gold themes), and the shipped model's
+    rightly assigned themes cite a sentence that a person labelled as evidence for the theme."""
+    import json
+
+    labels = json.loads(repo_path("data/themes/dev_evidence_labels.json").read_text(encoding="utf-8"))["labels"]
+    docs = C.load_dev(DEV)
+    assert {d.file for d in docs} == set(labels)
+    for d in docs:
+        keys = {C.sentence_key(s.text) for s in tagger.analyse(d.text, d.sections, d.programme_area).content}
+        assert set(labels[d.file]) <= keys, d.file
+        assert all(set(ts) <= d.themes for ts in labels[d.file].values()), d.file
+    dec = [tagger.score(d.text, d.sections, d.programme_area) for d in docs]
+    r = C.evidence_agreement(dec, docs, labels)
+    assert r["themes"] >= 150 and r["any"] >= 0.9, r

@@ -29,6 +29,7 @@ decided by a calibration fitted without it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -300,3 +301,37 @@ def score_decisions(
     TP, FP, FN = (sum(v[i] for v in stats.values()) for i in range(3))
     P, R, F = prf(TP, FP, FN)
     return {"per_theme": per, "micro": {"p": P, "r": R, "f1": F, "tp": TP, "fp": FP, "fn": FN}}
+
+
+def sentence_key(text: str) -> str:
+    """A content sentence's key in the hand sentence labels: the first 12 hex digits of its SHA-1."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def evidence_agreement(decisions: list[list[dict]], docs: list[DevDoc], labels: dict) -> dict:
+    """How often the evidence of a rightly assigned theme is a sentence that a person labelled as
+    evidence for that theme (``labels``: page file -> sentence key -> themes, as in
+    ``data/themes/dev_evidence_labels.json``). ``any``: share of those themes with at least one such
+    evidence sentence; ``first``: the first (best-ranked) one is; ``all``: share of all their evidence
+    sentences."""
+    n = any_ok = first_ok = n_ev = ev_ok = 0
+    for dec, d in zip(decisions, docs):
+        lab = labels.get(d.file)
+        if lab is None:
+            continue
+        for r in dec:
+            if not (r["assigned"] and r["id"] in d.themes):
+                continue
+            ok = [r["id"] in lab.get(sentence_key(e.text), ()) for e in r["evidence"]]
+            n += 1
+            any_ok += any(ok)
+            first_ok += bool(ok and ok[0])
+            n_ev += len(ok)
+            ev_ok += sum(ok)
+    return {
+        "themes": n,
+        "any": any_ok / n if n else 0.0,
+        "first": first_ok / n if n else 0.0,
+        "sentences": n_ev,
+        "all": ev_ok / n_ev if n_ev else 0.0,
+    }
