@@ -335,3 +335,16 @@ def test_handwritten_heldout_documents(tagger):
         tp, fp, fn = tp + len(pred & gold), fp + len(pred - gold), fn + len(gold - pred)
     f1 = 2 * tp / (2 * tp + fp + fn)
     assert f1 >= 0.8, (tp, fp, fn)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "corpus").glob("*.txt")), ids=lambda p: p.stem)
+def test_evidence_that_commits_the_project_comes_first(tagger, path):
+    """A theme's evidence lists the sentences that commit the project to it ("ska", "syftar", "målet" ...)
+    before context sentences: the first evidence a reader sees is the project's work on the theme."""
+    from pipeline.themes.model import COMMIT_CUE
+
+    rec = tagger(make_record(path.read_text(encoding="utf-8")))
+    assert rec.themes
+    for t in rec.themes:
+        commits = [COMMIT_CUE.search(e.text) is not None for e in t.evidence]
+        assert commits == sorted(commits, reverse=True), (t.id, [e.text[:50] for e in t.evidence])
