@@ -272,3 +272,41 @@ def test_an_owner_in_capitals_is_written_as_a_name():
     assert metadata_sentence(rec2, "") == "Projektet drivs av IUC Ankeby AB."
     rec3 = rec.model_copy(update={"metadata": Metadata(owner="Ankeby universitet", region="ESF Nationellt")})
     assert metadata_sentence(rec3, "") == "Projektet drivs av Ankeby universitet och är nationellt."
+
+
+def test_the_lead_before_the_first_heading_is_a_candidate_and_captions_are_not():
+    lead = (
+        "Många hantverkare i skärgården har saknat tid och vägar att lära sig sälja sina varor på nätet. "
+        "Nu har ett hundratal företagare på öarna gått projektets korta kvällskurser i webbhandel och marknadsföring."
+    )
+    caption = "Deltagare vid en av kvällskurserna i bygdegården i våras. Foto: A. Berg."
+    body = (
+        "Kurserna hålls i bygdegårdar och på biblioteket en kväll i veckan under hela året.\n"
+        "Varje kurs tar upp ett eget ämne som priser, bilder eller frakt av varor.\n\n"
+        "Efter kurserna\n"
+        "Flera av deltagarna säljer nu en stor del av sina varor via egna webbutiker.\n"
+        "Några har också börjat samarbeta om gemensamma leveranser till fastlandet.\n"
+    )
+    text = f"Handel från öarna\n\n{lead}\n\n{caption}\n\nKurser på kvällstid\n{body}"
+    first = text.index("Kurserna hålls")
+    after = text.index("Flera av")
+    secs = [
+        Section(key="other", heading="Kurser på kvällstid", start=first, end=text.index("\n\nEfter")),
+        Section(key="other", heading="Efter kurserna", start=after, end=len(text)),
+    ]
+    rec = _rec("lead", title="Handel från öarna", text=text, sections=secs)
+    sm = Summarizer({"metadata_sentence": False})
+    pool = sm.pool(rec)
+    assert [s.section for s in pool[:2]] == ["lead", "lead"]  # the ingress of a news item
+    assert not any(s.text.startswith("Deltagare vid") for s in pool)  # an image caption is no prose
+    assert sm.summarise(rec).startswith("Många hantverkare i skärgården")
+    # the document's own Sammanfattning, first of the sections, is not read again as the lead
+    own = "Sammanfattning\nProjektet lär hantverkare på öarna att sälja på nätet."
+    text2 = f"Handel från öarna\n\n{own}\n\nKurser på kvällstid\n{body}"
+    s0, f2 = text2.index("Projektet lär"), text2.index("Kurserna hålls")
+    secs2 = [
+        Section(key="summary", heading="Sammanfattning", start=s0, end=text2.index("\n\nKurser")),
+        Section(key="other", heading="Kurser på kvällstid", start=f2, end=len(text2)),
+    ]
+    rec2 = _rec("lead2", title="Handel från öarna", text=text2, sections=secs2)
+    assert not any(s.section == "lead" for s in sm.pool(rec2))

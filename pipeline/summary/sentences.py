@@ -16,6 +16,8 @@ _LABEL_RE = re.compile(r"^[\wÅÄÖåäö ./-]{1,40}:\s")
 _BULLET_RE = re.compile(r"^\s*(?:[-–—•*·▪►o]|\d+[.)]|[a-z][.)])\s+")
 _BAD_RE = re.compile(r"@|https?:|www\.|\.se\b|\.pdf\b|\.\.\.|…|\b(?:tel|fax|e-post|telefon)\b", re.I)
 _WS_RE = re.compile(r"\s+")
+# a photo credit: the paragraph it ends is an image caption, not prose
+_PHOTO_CREDIT_RE = re.compile(r"(?:^|[.!?]\s)(?:Foto|Fotograf|Bild|Illustration)\s*:\s*\S")
 # a web address in brackets after a statement, "(regeringen.se)": dropped so that the statement can be used
 _WEB_REF_RE = re.compile(
     r"\s*\((?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:se|nu|org|com|eu|net|fi|dk|no)(?:/[^\s)]*)?\s*\)"
@@ -64,12 +66,15 @@ def _blocks(text: str, base: int = 0) -> list[tuple[str, int]]:
 def prose_sentences(text: str, base: int = 0) -> list[Sentence]:
     """Sentences of the prose runs of ``text`` (lines joined within a paragraph), cut by the pipeline's
     one Swedish sentence splitter (:func:`pipeline.text.split_sentences`); a bullet line is one unit.
-    A lead label is stripped ("Syfte: Att ..." -> "Att ...", label "syfte")."""
+    A lead label is stripped ("Syfte: Att ..." -> "Att ...", label "syfte"). A paragraph with a photo credit
+    ("Foto: N. N.") is an image caption: none of its sentences is returned."""
     sents: list[Sentence] = []
     for block, bstart in _blocks(text, base):
         if block.startswith("\u2022 "):
             sents.append(Sentence(block, bstart))
             continue
+        if _PHOTO_CREDIT_RE.search(block):
+            continue  # an image caption ("... under en workshop. Foto: N. N.")
         for piece in _split(_WEB_REF_RE.sub("", block)):
             m = _WS_RE.sub(" ", piece.text).strip()
             if not m:

@@ -5,10 +5,12 @@
 2. Otherwise sentences are taken from the sections that say what the project
    does (``record.sections``, as the ``sections`` stage wrote them;
    horizontal-criteria boilerplate such as accessibility and gender equality
-   is skipped), or from the whole text when there are none (news, reports,
-   or the sections stage switched off). Each passes a readability filter (no
-   headings, labels, bullets, contact details, fragments, quotes or lists of
-   names). The sentences are picked by the learned word-importance model
+   is skipped) and from the lead before the first heading (a news item's
+   ingress: section ``lead``, weighted as a purpose section by the hand-weighted
+   scorer), or from the whole text when there are none (news, reports, or the
+   sections stage switched off). Each passes a readability filter (no
+   headings, labels, bullets, contact details, fragments, quotes, image
+   captions or lists of names). The sentences are picked by the learned word-importance model
    (``models/summary/word_model.json``, see ``scorer.py``): greedily, to cover
    the words a project summary is likely to use in about ``target_words``
    words. Without that model, the older hand-weighted sentence scorer (section,
@@ -41,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "section_weights": {
         "summary": 1.6,
         "purpose": 1.3,
+        "lead": 1.3,  # the text before the first heading: a news item's ingress is its summary
         "participants": 1.0,
         "goals": 0.9,
         "implementation": 0.8,
@@ -61,6 +64,7 @@ DEFAULTS: dict[str, Any] = {
 
 _ORDER = {
     "summary": 0,
+    "lead": 0,
     "purpose": 1,
     "participants": 2,
     "implementation": 3,
@@ -178,10 +182,16 @@ class Summarizer:
         self.word_model = _load_model(cfg.get("model"))
 
     # ------------------------------------------------------------------
-    def candidates(self, text: str, sections: list[Section]) -> list[Sentence]:
+    def candidates(self, text: str, sections: list[Section], lead_end: int | None = None) -> list[Sentence]:
+        """Prose sentences of ``sections`` (but those in ``skip_sections``) and of the lead: the text
+        before ``lead_end`` (default: the first section), such as a news item's ingress (section "lead")."""
         skip = set(self.cfg["skip_sections"])
         out: list[Sentence] = []
         if sections:
+            first = min(s.start for s in sections) if lead_end is None else lead_end
+            for i, s in enumerate(prose_sentences(text[:first])):
+                s.section, s.index_in_section = "lead", i
+                out.append(s)
             for sec in sorted(sections, key=lambda s: s.start):
                 if sec.key in skip:
                     continue
@@ -207,7 +217,9 @@ class Summarizer:
         """Readable candidate sentences outside the document's own summary, without repeats, in text order."""
         text, sections = record.text, list(record.sections)
         need = int(self.cfg["min_sentences"]) - n_own
-        raw = self.candidates(text, [s for s in sections if s.key != "summary"])
+        # the lead ends where the first heading is, the document's own Sammanfattning included
+        lead_end = min((s.start for s in sections), default=0)
+        raw = self.candidates(text, [s for s in sections if s.key != "summary"], lead_end)
         cands = [s for s in raw if is_good_sentence(s.text)]
         if len(cands) < need and sections:  # the sections hold too little prose: the whole text
             raw = self.candidates(text, [])
