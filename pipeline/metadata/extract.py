@@ -283,6 +283,7 @@ class MetadataExtractor:
         lines = text.split("\n")
         found: dict[str, object] = {}
         hits = list(self._hits(lines))
+        block = _block_start(hits, lines)  # where a project page's labelled fields start, if it has them
         # A form: several bare label lines whose next line has the field's exact form.
         strict_bare = sum(
             1
@@ -321,11 +322,11 @@ class MetadataExtractor:
             known = {**dict.fromkeys(stated_missing, None), **found}
             if "period" in stated_missing:
                 known.update(period_start=None, period_end=None)
-            title = found.get("title") or self._title(lines, title_hint, _block_start(hits, lines))
+            title = found.get("title") or self._title(lines, title_hint, block)
             for field, value in self.prose.extract(text, known, title).items():
                 if field not in found and plausible(field, value):
                     found[field] = value
-        title = found.pop("title", None) or self._title(lines, title_hint, _block_start(hits, lines))
+        title = found.pop("title", None) or self._title(lines, title_hint, block)
         return Metadata(**found), title
 
     def _set(self, found: dict, field: str, value: str) -> None:
