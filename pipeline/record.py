@@ -13,11 +13,11 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 # Earlier versions whose records are valid records of this version as they are
-# (1.1.0 only added optional metadata fields, 1.2.0 the optional sentence spans);
-# read as this version.
-COMPATIBLE_VERSIONS = ("1.0.0", "1.1.0")
+# (1.1.0 only added optional metadata fields, 1.2.0 the optional sentence spans, 1.3.0 the
+# optional metadata field project_name); read as this version.
+COMPATIBLE_VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
 
 
 class _Model(BaseModel):
@@ -28,6 +28,11 @@ class Metadata(_Model):
     """Fields the document states. A key is present only when stated."""
 
     project_number: Optional[str] = None
+    project_name: Optional[str] = Field(
+        default=None,
+        description="The project's name: a project page's name field or heading, else the name the prose gives "
+        "it ('projektet Ung Arena 9.0'); a news item's or report's title is its headline, not this",
+    )
     owner: Optional[str] = None
     contact_person: Optional[str] = None
     email: Optional[str] = None

@@ -4,7 +4,9 @@
 Runs only the spine stages (clean, metadata, sections) on ``../shared/dev/docs`` and prints, with the
 same definitions as the set's own ``score.py`` (its ``same()`` comparison is imported from there):
 stated fields exact (overall, by field, by document kind) and false extractions (a scored field
-that the gold does not state).
+that the gold does not state). Then the project's name: ``metadata.project_name`` against the gold
+``title`` (the project's name; ``score.py`` does not score it), by kind, beside the record's
+``title`` (a news item's headline, a report's name); equal after case, quotes, dashes and spaces.
 
     .venv/bin/python scripts/eval_metadata.py                 # whole set, plus halves A and B
     .venv/bin/python scripts/eval_metadata.py --half b        # one half only
@@ -21,6 +23,7 @@ import argparse
 import hashlib
 import importlib.util
 import json
+import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -43,15 +46,37 @@ def half_of(name: str) -> str:
     return "ab"[bucket(name, 2)]
 
 
-def predict(files: list[str], dev: Path) -> dict[str, dict]:
+def predict(files: list[str], dev: Path) -> tuple[dict[str, dict], dict[str, str | None]]:
+    """Each file's metadata (as in records.jsonl) and its record title."""
     from pipeline import Pipeline
 
     nlp = Pipeline.from_config(exclude=("ner", "themes", "summary"))
-    out = {}
+    out, titles = {}, {}
     for name in files:
         rec = nlp.process_file(dev / "docs" / name)
         out[name] = rec.to_json()["metadata"]
-    return out
+        titles[name] = rec.title
+    return out, titles
+
+
+def _name_key(s: str | None) -> str:
+    return re.sub(r"[\s\"”“«»'’]+", " ", (s or "").replace("–", "-")).strip().casefold()
+
+
+def names(gold: list[dict], pred: dict[str, dict], titles: dict[str, str | None]) -> str:
+    """The project's name by kind: ``project_name`` and, beside it, the record title, against the gold title
+    (a page whose gold has no name counts as right when nothing is given)."""
+    by_kind = defaultdict(lambda: [0, 0, 0])
+    for g in gold:
+        want = _name_key(g.get("title"))
+        got = _name_key((pred.get(g["file"]) or {}).get("project_name"))
+        row = by_kind[g["kind"]]
+        row[0] += got == want
+        row[1] += bool(want) and _name_key(titles.get(g["file"])) == want
+        row[2] += 1
+    tot = [sum(r[i] for r in by_kind.values()) for i in range(3)]
+    kinds = ", ".join(f"{k} {a}/{n} (title {b})" for k, (a, b, n) in sorted(by_kind.items()))
+    return f"project name: {tot[0]}/{tot[2]} exact (record title {tot[1]}); {kinds}"
 
 
 def score(gold: list[dict], pred: dict[str, dict], same, keys) -> dict:
@@ -106,7 +131,7 @@ def main() -> None:
     gold = sc.gold()
     if a.half:
         gold = [g for g in gold if half_of(g["file"]) == a.half]
-    pred = predict([g["file"] for g in gold], dev)
+    pred, titles = predict([g["file"] for g in gold], dev)
     whole = score(gold, pred, sc.same, sc.KEYS)
     print(fmt("half " + a.half.upper() if a.half else "whole set", whole))
     if not a.half:
@@ -122,6 +147,10 @@ def main() -> None:
     print("by field: " + ", ".join(f"{k} {x}/{y}" for k, (x, y) in sorted(whole["by_field"].items())))
     fx = Counter(k for _, k, _ in whole["false_x"])
     print(f"false extractions by field: {dict(fx)}")
+    print(names(gold, pred, titles))
+    if not a.half:
+        for h in "ab":
+            print(f"  half {h.upper()}: " + names([g for g in gold if half_of(g["file"]) == h], pred, titles))
     if a.misses:
         for file, k, want, got in whole["misses"]:
             print(

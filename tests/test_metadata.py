@@ -63,18 +63,26 @@ SEED_003 = {
 
 @pytest.mark.shared
 @pytest.mark.parametrize(
-    "seed,expected,title,rid",
+    "seed,expected,title,name,rid",
     [
-        ("000", SEED_000, "En resa för Alingsås", None),
-        ("001", SEED_001, "HP3", None),
-        ("003", SEED_003, "Vilka är vi?", "2017/00434"),
-        ("002", {}, "Dokumentation av konferens. Kompetenslyftet strategisk kompetensförsörjning för tillväxt", None),
-        ("004", {}, "Västkraft", None),
+        ("000", SEED_000, "En resa för Alingsås", "En resa för Alingsås", None),
+        ("001", SEED_001, "HP3", "HP3", None),
+        ("003", SEED_003, "Vilka är vi?", "Vilka är vi?", "2017/00434"),
+        (
+            "002",
+            {},
+            "Dokumentation av konferens. Kompetenslyftet strategisk kompetensförsörjning för tillväxt",
+            # the conference report's title is not the project's name; its prose names the project
+            "Kompetenslyftet Strategisk kompetensförsörjning för tillväxt",
+            None,
+        ),
+        ("004", {}, "Västkraft", "VästKraft", None),
     ],
 )
-def test_seed_metadata_exact(seed_records, seed, expected, title, rid):
+def test_seed_metadata_exact(seed_records, seed, expected, title, name, rid):
     rec = seed_records[seed]
     meta = rec.to_json()["metadata"]
+    assert meta.pop("project_name", None) == name
     munis = meta.pop("municipalities", None)
     exp = dict(expected)
     exp_munis = exp.pop("municipalities", None)
@@ -176,3 +184,47 @@ def test_money(value, expected):
 )
 def test_period(value, expected):
     assert n.parse_period(value) == expected
+
+
+@pytest.mark.parametrize(
+    "text,name",
+    [
+        # news: the headline is no name; the prose gives it after a cue
+        (
+            "Kommunen får fem miljoner\n\nSocialfonden har beviljat pengar till arbetsmarknadsprojektet Nya Steg 2.0. "
+            "Nya Steg 2.0 ska nå 80 unga.",
+            "Nya Steg 2.0",
+        ),
+        (
+            "Fler jobb i skogslänet\n\nProjektet har fått namnet ”Från skog till jobb” och pågår i tre år.",
+            "Från skog till jobb",
+        ),
+        ("Lokala vägar\n\nSatsningen kallas Vägen framåt i Tierp och startar i mars.", "Vägen framåt i Tierp"),
+        ("Om oss\n\nBroBygget var ett ESF-finansierat projekt med kommunen som ägare.", "BroBygget"),
+        # a run into a place: the document repeats only the name
+        (
+            "Rapport\n\nESF-projektet Andra steget i Mora startade 2019. Deltagarna i Andra steget fick stöd.",
+            "Andra steget",
+        ),
+        # names are capitalised words; a name may go on in capitals ("Care For ...")
+        ("Nytt projekt\n\nKommunen driver ESF-projekt Care For Newcomers, som startar i maj.", "Care For Newcomers"),
+        # no cue, no name; "projektet ska" names nothing; the fund is no name
+        ("Unga får stöd\n\nKommunen satsar på unga. Projektet ska nå 50 personer.", None),
+        ("Nyhet\n\nProjektet Europeiska socialfonden.", None),
+    ],
+)
+def test_project_name_from_prose(extractor, text, name):
+    meta, title = extractor.extract(text)
+    assert meta.project_name == name
+    assert title != name  # the title stays the document's own heading
+
+
+def test_project_name_on_a_project_page_is_its_field_or_heading(extractor):
+    fields = "Projektägare: Luleå kommun\nRegion: Övre Norrland\nProjektfas: Genomförande\n"
+    page = "Framtidsbron\n\n" + fields + "\nProjektet Bron ska nå unga."
+    assert extractor.extract(page)[0].project_name == "Framtidsbron"
+    labelled = "Nyhet\n\nProjektnamn: Stegvis\n" + fields + "\nProjektet Bron ska nå unga."
+    assert extractor.extract(labelled)[0].project_name == "Stegvis"
+    # a heading above the fields is no name: the prose gives it
+    report = "Bakgrund\n" + fields + "Projektet Bron är en satsning på unga."
+    assert extractor.extract(report)[0].project_name == "Bron"

@@ -27,6 +27,7 @@ from typing import Optional
 from ..common import load_yaml
 from ..record import Metadata
 from . import normalise as n
+from .project_name import find_project_name, plausible_name
 from .prose import ProseExtractor
 
 BULLET = re.compile(r"^•\s*(.+)$")
@@ -326,7 +327,12 @@ class MetadataExtractor:
             for field, value in self.prose.extract(text, known, title).items():
                 if field not in found and plausible(field, value):
                     found[field] = value
-        title = found.pop("title", None) or self._title(lines, title_hint, block)
+        title = found.pop("title", None)
+        name = title or self._numbered_title(lines) or (self._block_title(lines, block) if block is not None else None)
+        if not (name and plausible_name(name)):
+            name = find_project_name(text, exclude=(str(found.get("owner") or ""),))
+        found["project_name"] = name
+        title = title or self._title(lines, title_hint, block)
         return Metadata(**found), title
 
     def _set(self, found: dict, field: str, value: str) -> None:
@@ -385,20 +391,34 @@ class MetadataExtractor:
                 break
         return items
 
-    def _title(self, lines: list[str], hint: Optional[str], block: Optional[int] = None) -> Optional[str]:
+    @staticmethod
+    def _numbered_title(lines: list[str]) -> Optional[str]:
+        """'2015/00123 - Namn' near the top: the project's number and name."""
         for line in lines[:15]:
             m = TITLE_LINE.match(line.strip())
             if m:
                 return m.group(2).strip()
+        return None
+
+    def _block_title(self, lines: list[str], block: int) -> Optional[str]:
+        """A project page: the project's name heads its block of labelled fields (a banner or a
+        notice of the site may come first: "3 december - Webbinarium ...")."""
+        for line in reversed(lines[:block]):
+            t = line.strip()
+            if t and len(t) <= 200 and t.lower().rstrip(":") not in self.generic_titles:
+                return _text(t)
+        return None
+
+    def _title(self, lines: list[str], hint: Optional[str], block: Optional[int] = None) -> Optional[str]:
+        numbered = self._numbered_title(lines)
+        if numbered:
+            return numbered
         if hint:
             return _text(hint)
         if block is not None:
-            # a project page: the project's name heads its block of labelled fields (a banner or a
-            # notice of the site may come first: "3 december - Webbinarium ...")
-            for line in reversed(lines[:block]):
-                t = line.strip()
-                if t and len(t) <= 200 and t.lower().rstrip(":") not in self.generic_titles:
-                    return _text(t)
+            t = self._block_title(lines, block)
+            if t:
+                return t
         for line in lines:
             if line.strip() and line.strip().lower().rstrip(":") not in self.generic_titles:
                 return _text(line) if len(line) <= 200 else None

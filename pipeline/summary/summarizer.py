@@ -308,7 +308,7 @@ class Summarizer:
     def _finish(self, chosen: list[tuple[str, str | None]], record: Record) -> str | None:
         sents = [_purpose_phrase(_tidy(t), sec) for t, sec in chosen if t]
         if sents and self.cfg.get("name_project", True):
-            sents[0] = _name_project(sents[0], record.title)
+            sents[0] = _name_project(sents[0], record.metadata.project_name or record.title)
         if self.cfg["metadata_sentence"]:
             extra = metadata_sentence(record, " ".join(sents))
             if extra and len(sents) < 4:

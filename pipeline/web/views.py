@@ -40,6 +40,7 @@ MAX_BUDGET = 10**15
 ENTITY_KINDS = {"ORG": "Organisation", "PER": "Person", "LOC": "Plats"}
 METADATA_LABELS = {
     "project_number": "Projektnummer",
+    "project_name": "Projektnamn",
     "owner": "Projektägare",
     "contact_person": "Kontaktperson",
     "email": "E-post",
