@@ -228,3 +228,22 @@ def test_project_name_on_a_project_page_is_its_field_or_heading(extractor):
     # a heading above the fields is no name: the prose gives it
     report = "Bakgrund\n" + fields + "Projektet Bron är en satsning på unga."
     assert extractor.extract(report)[0].project_name == "Bron"
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        "Skip to main content",
+        "Gå direkt till innehåll",
+        "12 mars 2024 10:15",
+        "Artikeln publicerades 12 mars 2024",
+        "Pressmeddelande -",
+        "LULEÅ",  # a dateline
+        "illustration av två personer vid ett bord",  # an image's alt text
+    ],
+)
+def test_title_skips_the_furniture_above_a_headline(extractor, furniture):
+    page = f"{furniture}\n\nKommunen får fem miljoner för unga\n\nProjektet Nya Steg ska nå 80 unga i Luleå."
+    meta, title = extractor.extract(page)
+    assert title == "Kommunen får fem miljoner för unga"
+    assert meta.project_name == "Nya Steg"

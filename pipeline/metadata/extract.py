@@ -193,6 +193,7 @@ class MetadataExtractor:
     regions: dict[str, str]  # lower-case spelling -> canonical
     generic_titles: frozenset[str] = frozenset()
     prose: Optional[ProseExtractor] = None
+    title_skip: Optional[re.Pattern] = None  # lines that are never a title (labels.yaml title_skip)
 
     def __post_init__(self):
         # One alternation, longest label first, to find a label at a line start fast.
@@ -222,6 +223,7 @@ class MetadataExtractor:
             regions,
             frozenset(t.lower() for t in cfg.get("generic_titles", [])),
             ProseExtractor.from_files(**(gazetteers or {})),
+            re.compile("|".join(f"(?:{p})" for p in cfg["title_skip"]), re.I) if cfg.get("title_skip") else None,
         )
 
     # -- label detection -------------------------------------------------
@@ -420,6 +422,16 @@ class MetadataExtractor:
             if t:
                 return t
         for line in lines:
-            if line.strip() and line.strip().lower().rstrip(":") not in self.generic_titles:
+            if self._may_be_title(line.strip()):
                 return _text(line) if len(line) <= 200 else None
         return None
+
+    def _may_be_title(self, line: str) -> bool:
+        """Not a generic word ("Pressmeddelande -"), a skip link, a dateline or publication stamp, an image's
+        alt text (lower case first) or a lone place name."""
+        if not line or line.lower().rstrip(" :-–•") in self.generic_titles or line[0].islower():
+            return False
+        if self.title_skip is not None and self.title_skip.search(line):
+            return False
+        places = self.prose.municipalities if self.prose is not None else frozenset()
+        return not (" " not in line and line.title() in places)

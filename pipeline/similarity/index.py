@@ -70,7 +70,7 @@ from .encoders import Encoder, build_encoder
 from .text import truncate_words
 from .themevec import ThemeProfiler
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: the content text starts with the project's name, not a news headline
 SIGNALS = ("chars", "words", "themes", "dense")
 
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -133,7 +133,9 @@ _SENT_END = re.compile(r"[.!?:;]\s*$")
 
 
 def content_text(record: Record, config: dict) -> str:
-    """Title plus the prose lines of the document: what the project is about.
+    """The project's name (``metadata.project_name``; else the title) plus the prose lines of the
+    document: what the project is about. A news item's headline is not used when the text names
+    the project: its words ("EU-miljoner till ...") are the news template's, not the project's.
 
     Lines shorter than ``text.min_line_words`` words (labels, values, menus, headings, contact
     lines) and the sections named in ``text.skip_sections`` are left out. Capped at
@@ -149,7 +151,7 @@ def content_text(record: Record, config: dict) -> str:
     text = lexical.cap_text(record.text, max_chars=lexical.MAX_TEXT_CHARS * 4)
     if len(text) != len(record.text[: lexical.MAX_TEXT_CHARS * 4]):
         spans = []  # tokens were cut: section offsets no longer apply
-    parts = [lexical.cap_text(record_title(record), 300)]
+    parts = [lexical.cap_text(record.metadata.project_name or record_title(record), 300)]
     seen = {parts[0].casefold()}
     n_words = 0
     pos = 0
