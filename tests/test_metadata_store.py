@@ -56,8 +56,9 @@ def test_new_fields_in_schema_and_store(tmp_path):
 
 
 def downgrade_to_v2(con) -> None:
-    """Turn a SQLite store of layout v4 into one as layout v2 wrote it: no programme-area
+    """Turn a SQLite store of layout v5 into one as layout v2 wrote it: no project-name or programme-area
     column, no full-text index, the substring column ``documents.search_norm`` filled."""
+    con.execute("ALTER TABLE projects DROP COLUMN project_name")  # v5 -> v4
     con.execute("ALTER TABLE documents DROP COLUMN redacted_json")  # v4 -> v3
     con.execute("DROP INDEX ix_projects_programme_area_norm")
     con.execute("ALTER TABLE projects DROP COLUMN programme_area_norm")

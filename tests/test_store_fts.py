@@ -33,7 +33,7 @@ def _rec(
         format="txt",
         title=title,
         text=f"{title}\n\n{body}",
-        metadata=Metadata(owner=owner, region=region, programme_area=area),
+        metadata=Metadata(owner=owner, region=region, programme_area=area, project_name=title),
         themes=[
             Theme(id=t, label=t.capitalize(), score=0.8, evidence=[Evidence(text=title, start=0, end=len(title))])
             for t in themes
@@ -304,12 +304,16 @@ def test_redacted_copy_is_written_with_the_record(store_url):
     st.close()
 
 
-# ----------------------------------------------------------------------------- migrations v2 -> v4, v3 -> v4
+# ----------------------------------------------------------------------------- migrations v2, v3, v4 -> v5
 
 
 def _downgrade(engine, to: str) -> None:
-    """Turn a layout-v4 store into what layout ``to`` (3 or 2) wrote (either backend)."""
+    """Turn a layout-v5 store into what layout ``to`` (4, 3 or 2) wrote (either backend)."""
     with engine.begin() as c:
+        c.execute(text("ALTER TABLE projects DROP COLUMN project_name"))
+        c.execute(text(f"UPDATE store_info SET value = '{to}' WHERE key = 'schema_version'"))
+        if to == "4":
+            return
         c.execute(text("ALTER TABLE documents DROP COLUMN redacted_json"))
         c.execute(text(f"UPDATE store_info SET value = '{to}' WHERE key = 'schema_version'"))
         if to == "3":
@@ -325,15 +329,17 @@ def _downgrade(engine, to: str) -> None:
         c.execute(text("UPDATE documents SET search_norm = lower(text)"))
 
 
-@pytest.mark.parametrize("old", ["2", "3"])
+@pytest.mark.parametrize("old", ["2", "3", "4"])
 def test_old_store_is_migrated(store_url, old):
     st = open_store(store_url)
     st.upsert_many(DOCS)
     _downgrade(st.engine, old)
     st.close()
-    st = open_store(store_url)  # migrates: programme-area column, full-text index, redacted records filled
+    st = open_store(store_url)  # migrates: programme-area column, full-text index, redacted records, project names
     with st.engine.connect() as c:
-        assert c.execute(text("SELECT value FROM store_info WHERE key = 'schema_version'")).scalar() == "4"
+        assert c.execute(text("SELECT value FROM store_info WHERE key = 'schema_version'")).scalar() == "5"
+        names = dict(c.execute(text("SELECT id, project_name FROM projects")).all())
+    assert names == {r.id: r.title for r in DOCS}  # filled from the stored records
     assert "Exempelby" in st.get_json("2019/00101", redacted=True)
     assert sorted(_ids(st, q="nyanländas")) == ["2019/00101", "2019/00103"]
     assert _ids(st, programme_area="programområde 1") == ["2019/00102", "2019/00104"]

@@ -90,6 +90,7 @@ class ProjectSummary(BaseModel):
     id: str
     title: Optional[str] = None
     project_number: Optional[str] = None
+    project_name: Optional[str] = None
     owner: Optional[str] = None
     region: Optional[str] = None
     programme_area: Optional[str] = None

@@ -28,7 +28,7 @@ metadata_obj = MetaData()
 
 # Bump when the tables change; open_store migrates an older store (MIGRATIONS) and
 # refuses one of an unknown version.
-STORE_SCHEMA_VERSION = "4"
+STORE_SCHEMA_VERSION = "5"
 
 store_info = Table(
     "store_info",
@@ -55,6 +55,7 @@ projects = Table(
     Column("format", String(16), nullable=False),
     # flattened metadata used by filters (full metadata is in project_metadata / record_json)
     Column("project_number", String(255)),
+    Column("project_name", Text),  # store layout v5
     Column("owner", Text),
     Column("region", String(255)),
     Column("programme_area", Text),
@@ -365,8 +366,23 @@ def _v3_to_v4(conn) -> None:
         conn.execute(update(documents).where(d.record_id == rid).values(redacted_json=redacted_json(js)))
 
 
+def _v4_to_v5(conn) -> None:
+    """Layout v4 -> v5: ``projects.project_name``, filled from the stored records (a record written
+    before record schema 1.3.0 has none until its document is processed again)."""
+    import json
+
+    from sqlalchemy import select, text, update
+
+    conn.execute(text("ALTER TABLE projects ADD COLUMN project_name TEXT"))
+    d, p = documents.c, projects.c
+    for rid, js in conn.execute(select(d.record_id, d.record_json)).all():
+        name = (json.loads(js).get("metadata") or {}).get("project_name")
+        if name:
+            conn.execute(update(projects).where(p.id == rid).values(project_name=name))
+
+
 # from-version -> (to-version, step); applied in order until STORE_SCHEMA_VERSION
-MIGRATIONS = {"1": ("2", _v1_to_v2), "2": ("3", _v2_to_v3), "3": ("4", _v3_to_v4)}
+MIGRATIONS = {"1": ("2", _v1_to_v2), "2": ("3", _v2_to_v3), "3": ("4", _v3_to_v4), "4": ("5", _v4_to_v5)}
 
 
 def migrate(engine, found: str) -> bool:
