@@ -247,3 +247,11 @@ def test_title_skips_the_furniture_above_a_headline(extractor, furniture):
     meta, title = extractor.extract(page)
     assert title == "Kommunen får fem miljoner för unga"
     assert meta.project_name == "Nya Steg"
+
+
+def test_project_name_reads_only_the_start_of_a_long_text():
+    from pipeline.metadata.project_name import MAX_CHARS, find_project_name
+
+    filler = "Kommunen arbetar vidare med frågan. " * (MAX_CHARS // 36 + 1)
+    assert find_project_name("Projektet Nya Steg ska nå unga. " + filler * 50) == "Nya Steg"
+    assert find_project_name(filler + "Projektet Nya Steg ska nå unga.") is None

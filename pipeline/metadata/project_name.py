@@ -18,6 +18,7 @@ quoted or repeated name and one in the first lines count more.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from typing import Optional
@@ -62,6 +63,8 @@ _HEADINGS = re.compile(
     re.IGNORECASE,
 )
 MAX_WORDS = 10
+MAX_CHARS = 20_000  # a project is named near the start: later text is not read (bounded work per document)
+MAX_MENTIONS = 40
 HEAD_CHARS = 600  # a name in the first lines (title, heading) counts more
 
 
@@ -105,11 +108,19 @@ def _unquoted(text: str, start: int) -> list[str]:
     return words
 
 
-def _count(name: str, text: str) -> int:
-    return len(re.findall(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text, re.IGNORECASE))
+class _Counts(dict):
+    """How often a name occurs in the text, as a whole word and in any case (counted once per name)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def __missing__(self, name: str) -> int:
+        n = self[name] = len(re.findall(r"(?<!\w)" + re.escape(name) + r"(?!\w)", self.text, re.IGNORECASE))
+        return n
 
 
-def _best_cut(words: list[str], text: str) -> Optional[str]:
+def _best_cut(words: list[str], count: _Counts) -> Optional[str]:
     """Where the run goes on in lower case ("Andra chansen i Uppsala", "Ung i fokus uppmärksammar
     ..."), the longest prefix that the document repeats; else the whole run. A run is cut only
     before a lower-case word: "Care For Ukrainian Refugees" stays whole."""
@@ -121,7 +132,7 @@ def _best_cut(words: list[str], text: str) -> Optional[str]:
     if not cuts:
         return None
     for c in cuts:
-        if _count(c, text) >= 2:
+        if count[c] >= 2:
             return c
     return cuts[0]
 
@@ -129,6 +140,8 @@ def _best_cut(words: list[str], text: str) -> Optional[str]:
 def find_project_name(text: str, exclude: tuple[str, ...] = ()) -> Optional[str]:
     """The project's name as the text writes it, or None. ``exclude``: names that are not the
     project's (its owner, say)."""
+    text = text[:MAX_CHARS]
+    count = _Counts(text)
     votes: dict[str, float] = defaultdict(float)
     first: dict[str, int] = {}
     spelled: dict[str, str] = {}
@@ -145,7 +158,7 @@ def find_project_name(text: str, exclude: tuple[str, ...] = ()) -> Optional[str]
         first.setdefault(key, at)
         spelled.setdefault(key, name)
 
-    for m in _CUE.finditer(text):
+    for m in itertools.islice(_CUE.finditer(text), MAX_MENTIONS):
         pos = m.end()
         if pos < len(text) and text[pos] in _QUOTES:
             q = re.match(r"[" + _QUOTES + r"]([^" + _QUOTES + r"\n]{2,90})[" + _QUOTES + r"]", text[pos:])
@@ -154,12 +167,12 @@ def find_project_name(text: str, exclude: tuple[str, ...] = ()) -> Optional[str]
             continue
         words = _unquoted(text, pos)
         if words:
-            add(_best_cut(words, text), 1.0, pos)
-    for m in _IS_PROJECT.finditer(text):
+            add(_best_cut(words, count), 1.0, pos)
+    for m in itertools.islice(_IS_PROJECT.finditer(text), MAX_MENTIONS):
         add(re.sub(r"^(?:Projektet|Projekt|Satsningen)\s+", "", m.group("name")), 1.5, m.start())
     if not votes:
         return None
-    counts = {k: _count(spelled[k], text) for k in votes}
+    counts = {k: count[spelled[k]] for k in votes}
     for key in list(votes):  # "Andra" cut from "Andra chansen Forskningsrapport" is "Andra chansen"
         longer = [k for k in votes if k.startswith(key + " ") and counts[k] >= 2]
         if longer:
