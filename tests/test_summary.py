@@ -250,6 +250,12 @@ def test_headings_run_into_a_sentence_are_stripped():
         strip_lead_label("BakgrundArbetslösheten bland unga är hög i Ankeby.")
         == "Arbetslösheten bland unga är hög i Ankeby."
     )
+    assert strip_lead_label("Sammanfattning EU-projektet Ankeby ville nå unga i kommunen.") == (
+        "EU-projektet Ankeby ville nå unga i kommunen."
+    )
+    assert strip_lead_label("Problem och utgångslägen Projektet AB7 når unga i Ankeby.") == (
+        "Projektet AB7 når unga i Ankeby."
+    )
     # a name after "Projekt" mid-sentence is no heading
     s = "Ankeby kommun driver Projekt Framtiden tillsammans med föreningarna."
     assert strip_lead_label(s) == s

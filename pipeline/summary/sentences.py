@@ -91,19 +91,21 @@ _LEAD_LABEL_RE = re.compile(
 
 
 _RUN_IN_LEAD_RE = re.compile(
-    r"^(?:\d{1,3}\s+)?(?:Bakgrund|Syfte|Sammanfattning|Inledning|Målgrupp|Mål|Resultat|Genomförande|Aktiviteter)\s*(?=[A-ZÅÄÖ][a-zåäö])"
+    r"^(?:\d{1,3}\s+)?(?:Bakgrund|Syfte|Sammanfattning|Inledning|Målgrupp|Mål|Resultat|Genomförande|Aktiviteter)\s*(?=[A-ZÅÄÖ](?:[a-zåäö]|[A-ZÅÄÖ]+-[a-zåäö]))"
 )
 # a heading of a few words run into the sentence that follows it: "Övergripande syfte och problembeskrivning
 # Projektet riktar sig ..." (a capitalised sentence opener mid-sentence marks where the sentence begins)
 _RUN_IN_HEADING_LEAD_RE = re.compile(
-    r"^[A-ZÅÄÖ][\wåäöÅÄÖ-]*(?: [\wåäöÅÄÖ-]+){0,5} (?=(?:Projektet|Projekt|Syftet|Målet|Förstudien|Det|Detta|Denna) [a-zåäö\d])"
+    r"^[A-ZÅÄÖ][\wåäöÅÄÖ-]*(?: [\wåäöÅÄÖ-]+){0,5} "
+    r"(?=(?:Projektet|Projekt|Syftet|Målet|Förstudien|Det|Detta|Denna) [a-zåäö\d]|Projektet [A-ZÅÄÖ])"
 )
 
 
 def strip_lead_label(s: str) -> str:
     """'Nyhet: I Uppsala har ...' -> 'I Uppsala har ...'; '4 Bakgrund Projektet ...' -> 'Projektet ...';
     'BakgrundDigitaliseringen går ...' -> 'Digitaliseringen går ...'; 'Problem och utgångslägen Projektet ska ...'
-    -> 'Projektet ska ...'."""
+    -> 'Projektet ska ...'; 'Sammanfattning EU-projektet X ...' -> 'EU-projektet X ...'; 'Problem och utgångslägen
+    Projektet HP5 ...' -> 'Projektet HP5 ...' (a capitalised "Projektet" mid-sentence starts one)."""
     s = _LEAD_LABEL_RE.sub("", s, count=1)
     s = _RUN_IN_LEAD_RE.sub("", s, count=1)
     return _RUN_IN_HEADING_LEAD_RE.sub("", s, count=1)
