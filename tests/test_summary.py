@@ -264,6 +264,10 @@ def test_headings_run_into_a_sentence_are_stripped():
 def test_tables_of_contents_and_reference_entries_are_no_sentences():
     assert not is_good_sentence("Bakgrund och syfte 4 Målgrupp och deltagare 7 Genomförande 12 Resultat och lärdomar.")
     assert not is_good_sentence("Andersson, K. (2014) Unga i Ankeby – en utvärdering av ett kommunalt projekt.")
+    # a report's title block in capitals run into the text
+    assert not is_good_sentence(
+        "UNGA VUXNA I ANKEBY en utvärdering av ett projekt Rapport 2012:3 Detta verk är skyddat."
+    )
     assert is_good_sentence("Projektet har 120 deltagare och 15 Arbetsförmedlingar samverkar i länet.")
 
 

@@ -128,6 +128,8 @@ def is_good_sentence(s: str, min_words: int = 6, max_words: int = 45) -> bool:
     letters = [c for c in s if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) / len(letters) > 0.25:
         return False  # SHOUTING or run-together labels
+    if _CAPS_TITLE_RE.match(s):
+        return False  # a title block in capitals run into the text ("UNGDOMARS ANDRA CHANS en syntes av ...")
     if s.count("(") != s.count(")") or s.count('"') % 2 or s.count("”") % 2 == 1 and "“" not in s:
         return False
     if _GLUED_LABEL_RE.search(s) or re.search(r":\s+[A-ZÅÄÖ”\"“]", s):
@@ -150,6 +152,7 @@ def is_name_list(s: str) -> bool:
     return names >= 4 and names >= 0.5 * (len(items) - 1)
 
 
+_CAPS_TITLE_RE = re.compile(r"^(?:[A-ZÅÄÖ]{4,}\s+){2,}")
 _GLUED_LABEL_RE = re.compile(
     r"(?:Projektägare|Kontaktperson|Region|Projektperiod|Telefonnummer|Programområde|Projektfas|E-post|ESF-stöd|projektbudget|Projektnummer)[A-ZÅÄÖ0-9]"
 )
