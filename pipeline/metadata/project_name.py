@@ -32,6 +32,7 @@ _CUE = re.compile(
     r"\b(?:kallas|heter|hette|benämns|namnet)(?:\s+satsningen)?|\bi\s+projektet)"
     r"[ \t]*,?[ \t]+(?=[\w#" + _QUOTES + r"])"
 )
+_QUOTED = re.compile(rf"[{_QUOTES}]([^{_QUOTES}\n]{{2,90}})[{_QUOTES}]")
 # "X var ett (ESF-finansierat) projekt": the name opens a sentence or a line
 _IS_PROJECT = re.compile(
     r"(?:^|(?<=[.!?]\s)|(?<=\n))(?P<name>[A-ZÅÄÖ#][^\n.!?]{1,80}?)\s+(?:är|var|har\s+varit)\s+(?:ett|en)\s+"
@@ -69,8 +70,7 @@ HEAD_CHARS = 600  # a name in the first lines (title, heading) counts more
 
 
 def _clean(name: str) -> str:
-    name = re.sub(r"\s+", " ", name).strip(" \t,;:-–" + _QUOTES)
-    return name
+    return re.sub(r"\s+", " ", name).strip(" \t,;:-–" + _QUOTES)
 
 
 def plausible_name(name: str) -> bool:
@@ -161,7 +161,7 @@ def find_project_name(text: str, exclude: tuple[str, ...] = ()) -> Optional[str]
     for m in itertools.islice(_CUE.finditer(text), MAX_MENTIONS):
         pos = m.end()
         if pos < len(text) and text[pos] in _QUOTES:
-            q = re.match(r"[" + _QUOTES + r"]([^" + _QUOTES + r"\n]{2,90})[" + _QUOTES + r"]", text[pos:])
+            q = _QUOTED.match(text, pos)
             if q:
                 add(q.group(1), 2.0, pos)
             continue
@@ -177,8 +177,8 @@ def find_project_name(text: str, exclude: tuple[str, ...] = ()) -> Optional[str]
         longer = [k for k in votes if k.startswith(key + " ") and counts[k] >= 2]
         if longer:
             votes[min(longer, key=len)] += votes.pop(key)
+    head = text[:HEAD_CHARS].casefold()
     for key in votes:  # a name the document repeats, or that heads it, is the project's own
-        name = spelled[key]
-        votes[key] += 0.5 * min(counts[key] - 1, 3) + (1.0 if text.find(name) < HEAD_CHARS else 0.0)
+        votes[key] += 0.5 * min(counts[key] - 1, 3) + (1.0 if key in head else 0.0)
     best = max(votes, key=lambda k: (votes[k], -first[k]))
     return spelled[best]
