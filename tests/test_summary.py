@@ -284,6 +284,19 @@ def test_an_owner_in_capitals_is_written_as_a_name():
     assert metadata_sentence(rec3, "") == "Projektet drivs av Ankeby universitet och är nationellt."
 
 
+def test_the_metadata_sentence_names_the_project_once():
+    md = Metadata(owner="Ankeby kommun", region="Västsverige", project_name="Vägen vidare")
+    rec = _rec("n", text="-", metadata=md)
+    assert metadata_sentence(rec, "") == "Projektet Vägen vidare drivs av Ankeby kommun i Västsverige."
+    # already named by the sentences before it: not again
+    said = "Projektet Vägen vidare ger unga stöd."
+    assert metadata_sentence(rec, said) == "Projektet drivs av Ankeby kommun i Västsverige."
+    # a name that cannot stand in the sentence (a slogan with '!', a long headline) is left out
+    for name in ("Romsk kraft!", "Ett projekt om unga vuxna som varken arbetar eller studerar i kommunen"):
+        other = rec.model_copy(update={"metadata": md.model_copy(update={"project_name": name})})
+        assert metadata_sentence(other, "") == "Projektet drivs av Ankeby kommun i Västsverige."
+
+
 def test_the_lead_before_the_first_heading_is_a_candidate_and_captions_are_not():
     lead = (
         "Många hantverkare i skärgården har saknat tid och vägar att lära sig sälja sina varor på nätet. "

@@ -423,4 +423,12 @@ def metadata_sentence(record: Record, already: str) -> str | None:
         parts[-1] += f" tillsammans med {joined}"
     if not parts:
         return None
+    name = (md.project_name or "").strip()
+    if name and name.lower() not in low and _nameable(name):
+        return f"Projektet {name} " + parts[0] + "."
     return "Projektet " + parts[0] + "."
+
+
+def _nameable(name: str) -> bool:
+    """A project name short and plain enough to stand in 'Projektet NAME drivs av ...'."""
+    return len(name.split()) <= 6 and name[0].isalpha() and not re.search(r"[?!:;\"”(.]", name)
