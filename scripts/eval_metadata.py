@@ -158,6 +158,13 @@ def main() -> None:
             )
         for file, k, got in whole["false_x"]:
             print(f"  false {file} {k}: {json.dumps(got, ensure_ascii=False)}")
+        for g in gold:
+            got = (pred.get(g["file"]) or {}).get("project_name")
+            if _name_key(got) != _name_key(g.get("title")):
+                print(
+                    f"  name  {g['file']} ({g['kind']}): gold {json.dumps(g.get('title'), ensure_ascii=False)} "
+                    f"got {json.dumps(got, ensure_ascii=False)}"
+                )
 
 
 if __name__ == "__main__":

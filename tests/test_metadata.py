@@ -208,6 +208,23 @@ def test_period(value, expected):
         ),
         # names are capitalised words; a name may go on in capitals ("Care For ...")
         ("Nytt projekt\n\nKommunen driver ESF-projekt Care For Newcomers, som startar i maj.", "Care For Newcomers"),
+        # an acronym the document spells out is given whole; another name's dash opens a subtitle
+        (
+            "Fler kvinnor i arbete\n\nANKA – Arbete nu för kvinnor i Ankeby\n\nProjektet ANKA har nått 90 deltagare.",
+            "ANKA – Arbete nu för kvinnor i Ankeby",
+        ),
+        (
+            "Ny satsning\n\nKommunen kallar projektet ALMA, som står för ”arbete, lärande, mentorskap”. "
+            "ALMA startar i maj.",
+            "ALMA – arbete, lärande, mentorskap",
+        ),
+        (
+            "Utvärdering\n\nNya Steg – en utvärdering av tre år\n\nProjektet Nya Steg har nått 90 deltagare.",
+            "Nya Steg",
+        ),
+        # a dash that opens a clause or the site's name spells nothing out
+        ("Nyhet\n\nProjektet ANKA - som har pågått i tre år.\nANKA har nått 90 deltagare.", "ANKA"),
+        ("ANKA - Svenska ESF-rådet\n\nProjektet ANKA har nått 90 deltagare.", "ANKA"),
         # no cue, no name; "projektet ska" names nothing; the fund is no name
         ("Unga får stöd\n\nKommunen satsar på unga. Projektet ska nå 50 personer.", None),
         ("Nyhet\n\nProjektet Europeiska socialfonden.", None),

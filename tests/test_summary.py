@@ -295,6 +295,10 @@ def test_the_metadata_sentence_names_the_project_once():
     for name in ("Romsk kraft!", "Ett projekt om unga vuxna som varken arbetar eller studerar i kommunen"):
         other = rec.model_copy(update={"metadata": md.model_copy(update={"project_name": name})})
         assert metadata_sentence(other, "") == "Projektet drivs av Ankeby kommun i Västsverige."
+    # a spelled-out acronym too long for the sentence: its short form
+    long_name = "ANK – Ankeby nya kompetens för vård och omsorg i länet"
+    other = rec.model_copy(update={"metadata": md.model_copy(update={"project_name": long_name})})
+    assert metadata_sentence(other, "") == "Projektet ANK drivs av Ankeby kommun i Västsverige."
 
 
 def test_the_lead_before_the_first_heading_is_a_candidate_and_captions_are_not():

@@ -9,6 +9,10 @@ title is a headline ("Eslöv får 3,5 EU-miljoner ...") and a report's is the re
 * ``X var ett ESF-finansierat projekt``, ``X är ett projekt``;
 * ``Slutrapport X``.
 
+An acronym the document spells out is given whole, as the document writes it: a line or a
+``Projektet …`` that goes on ``IRIS – Individuella resurser – Individuellt stöd``, or ``STORK, som
+står för ”strategisk omställning …”`` (-> ``STORK – strategisk omställning …``).
+
 A quoted name is taken whole. An unquoted one starts with a capital or ``#`` and runs to
 punctuation or a verb ("har", "ska", "pågår" ...); names may hold lower-case words ("Ung kompetens
 i Eslöv", "Rätt stöd för mig"), so where the run is ambiguous ("ESF-projektet Andra chansen i
@@ -64,6 +68,7 @@ _HEADINGS = re.compile(
     re.IGNORECASE,
 )
 MAX_WORDS = 10
+MAX_EXPANSION_WORDS = 12  # the words after the dash of "IRIS – Individuella resurser – Individuellt stöd"
 MAX_CHARS = 20_000  # a project is named near the start: later text is not read (bounded work per document)
 MAX_MENTIONS = 40
 HEAD_CHARS = 600  # a name in the first lines (title, heading) counts more
@@ -137,6 +142,40 @@ def _best_cut(words: list[str], count: _Counts) -> Optional[str]:
     return cuts[0]
 
 
+_STANDS_FOR = re.compile(r",?[ \t]+som[ \t]+står[ \t]+för[ \t]+[" + _QUOTES + r"]?([^\n.!?" + _QUOTES + r"]{3,120})")
+_LINE_OR_CUE = re.compile(r"(?:^|\n|\b(?i:projekt)(?:et)?[ \t]+)$")
+
+
+_ACRONYM = re.compile(r"[A-ZÅÄÖ][A-ZÅÄÖ0-9]{1,7}")
+_DASHED = re.compile(r"[ \t]+[–-][ \t]*([^\n]+?)[ \t]*(?=\.(?:\s|$)|\n|$)")
+_FUND = re.compile(r"\bESF\b|socialfond", re.IGNORECASE)  # "Ung i fokus - Svenska ESF": a site's name
+
+
+def _expansion(words: str) -> bool:
+    """Could these words spell out a name? (a few words, no clause: "som", "har", "ska" … end it)"""
+    ws = _TOKEN.findall(words)
+    return 0 < len(ws) <= MAX_EXPANSION_WORDS and not any(w.lower() in _STOP for w in ws) and not _FUND.search(words)
+
+
+def expand_name(name: str, text: str) -> str:
+    """An acronym ``name`` spelled out where the document does so (see the module's doc), else ``name``.
+    Only an acronym: after another name a dash more often opens a report's subtitle ("Ung i fokus –
+    integration, egenmakt …")."""
+    if not _ACRONYM.fullmatch(name):
+        return name
+    head = text[:MAX_CHARS]
+    for m in itertools.islice(re.finditer(r"(?<![\w(])" + re.escape(name) + r"(?!\w)", head), MAX_MENTIONS):
+        if _LINE_OR_CUE.search(head[max(0, m.start() - 30) : m.start()]):
+            # "IRIS – Individuella resurser – Individuellt stöd" (to the line's or the sentence's end)
+            d = _DASHED.match(head, m.end())
+            if d and d.group(1)[0].isalpha() and _expansion(d.group(1)):
+                return _clean(head[m.start() : d.end()])
+        q = _STANDS_FOR.match(head, m.end())
+        if q and _expansion(q.group(1)):
+            return f"{name} – {_clean(q.group(1))}"
+    return name
+
+
 def find_project_name(text: str, exclude: tuple[str, ...] = ()) -> Optional[str]:
     """The project's name as the text writes it, or None. ``exclude``: names that are not the
     project's (its owner, say)."""
@@ -181,4 +220,4 @@ def find_project_name(text: str, exclude: tuple[str, ...] = ()) -> Optional[str]
     for key in votes:  # a name the document repeats, or that heads it, is the project's own
         votes[key] += 0.5 * min(counts[key] - 1, 3) + (1.0 if key in head else 0.0)
     best = max(votes, key=lambda k: (votes[k], -first[k]))
-    return spelled[best]
+    return expand_name(spelled[best], text)

@@ -424,6 +424,8 @@ def metadata_sentence(record: Record, already: str) -> str | None:
     if not parts:
         return None
     name = (md.project_name or "").strip()
+    if name and not _nameable(name):  # "STORK – strategisk omställning och …": the short name
+        name = re.split(r"\s[–-]\s", name, maxsplit=1)[0]
     if name and name.lower() not in low and _nameable(name):
         return f"Projektet {name} " + parts[0] + "."
     return "Projektet " + parts[0] + "."
