@@ -206,6 +206,13 @@ def test_period(value, expected):
             "Rapport\n\nESF-projektet Andra steget i Mora startade 2019. Deltagarna i Andra steget fick stöd.",
             "Andra steget",
         ),
+        # ... also when the name with the place is repeated too: the name stands alone more often
+        (
+            "En utvärdering av tre år\n\nInnehåll: Företagsamma unga i Mora, bakgrund\n\n"
+            "Jag har lett projektet Företagsamma unga, som startade 2019. Projektet Företagsamma unga i Mora "
+            "nådde 40 deltagare. Företagsamma unga hade tre delar.",
+            "Företagsamma unga",
+        ),
         # names are capitalised words; a name may go on in capitals ("Care For ...")
         ("Nytt projekt\n\nKommunen driver ESF-projekt Care For Newcomers, som startar i maj.", "Care For Newcomers"),
         # an acronym the document spells out is given whole; another name's dash opens a subtitle

@@ -213,7 +213,12 @@ def find_project_name(text: str, exclude: tuple[str, ...] = ()) -> Optional[str]
         return None
     counts = {k: count[spelled[k]] for k in votes}
     for key in list(votes):  # "Andra" cut from "Andra chansen Forskningsrapport" is "Andra chansen"
-        longer = [k for k in votes if k.startswith(key + " ") and counts[k] >= 2]
+        # ... but "Företagsamma kvinnor" does not become "Företagsamma kvinnor i Karlskrona": a place is no part
+        longer = [
+            k
+            for k in votes
+            if k.startswith(key + " ") and counts[k] >= 2 and k[len(key) + 1 :].split()[0] not in _FUNCTION
+        ]
         if longer:
             votes[min(longer, key=len)] += votes.pop(key)
     head = text[:HEAD_CHARS].casefold()
