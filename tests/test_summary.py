@@ -299,6 +299,14 @@ def test_the_metadata_sentence_names_the_project_once():
     long_name = "ANK – Ankeby nya kompetens för vård och omsorg i länet"
     other = rec.model_copy(update={"metadata": md.model_copy(update={"project_name": long_name})})
     assert metadata_sentence(other, "") == "Projektet ANK drivs av Ankeby kommun i Västsverige."
+    # a file number is no part of the name; a headline with a comma or a colon is no name to repeat
+    for name, said in (
+        ("Vägen vidare Dnr 123-4567-89", "Projektet Vägen vidare drivs av"),
+        ("Temagrupp Unga, Ankeby kommun", "Projektet drivs av"),
+        ("STEG - EU: ANKA", "Projektet drivs av"),
+    ):
+        other = rec.model_copy(update={"metadata": md.model_copy(update={"project_name": name})})
+        assert metadata_sentence(other, "") == said + " Ankeby kommun i Västsverige."
 
 
 def test_the_lead_before_the_first_heading_is_a_candidate_and_captions_are_not():

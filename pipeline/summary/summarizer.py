@@ -398,7 +398,8 @@ def _unshout(name: str) -> str:
 
 
 def metadata_sentence(record: Record, already: str) -> str | None:
-    """'Projektet drivs av X i Y (tillsammans med A och B).' from stated metadata, if not already said."""
+    """'Projektet [NAME] drivs av X i Y (tillsammans med A och B).' from stated metadata, if not already said
+    (the project's name only where ``already`` does not hold it)."""
     md = record.metadata
     owner = (md.owner or "").strip()
     if owner.lower() in _BAD_OWNER:
@@ -423,14 +424,23 @@ def metadata_sentence(record: Record, already: str) -> str | None:
         parts[-1] += f" tillsammans med {joined}"
     if not parts:
         return None
-    name = (md.project_name or "").strip()
-    if name and not _nameable(name):  # "STORK – strategisk omställning och …": the short name
-        name = re.split(r"\s[–-]\s", name, maxsplit=1)[0]
+    name = _short_name(md.project_name or "")
     if name and name.lower() not in low and _nameable(name):
         return f"Projektet {name} " + parts[0] + "."
     return "Projektet " + parts[0] + "."
 
 
+def _short_name(name: str) -> str:
+    """The project's name as the metadata sentence says it: without a trailing file number ("… Dnr
+    851-7163-10"), and a spelled-out acronym too long for the sentence by the acronym alone ("STORK –
+    strategisk omställning och riskeliminering genom kompetenslyft" -> "STORK"); "" when neither fits."""
+    name = re.sub(r"\s+(?:Dnr|Diarienummer)\b.*$", "", name.strip())
+    if name and not _nameable(name):
+        m = re.fullmatch(r"(\S+)\s[–-]\s(.+)", name)
+        name = m.group(1) if m and len(m.group(2).split()) >= 3 and not re.search(r"[:;]", m.group(2)) else ""
+    return name
+
+
 def _nameable(name: str) -> bool:
     """A project name short and plain enough to stand in 'Projektet NAME drivs av ...'."""
-    return len(name.split()) <= 6 and name[0].isalpha() and not re.search(r"[?!:;\"”(.]", name)
+    return len(name.split()) <= 6 and name[0].isalpha() and not re.search(r"[?!:;,\"”(.]", name)
