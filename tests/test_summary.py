@@ -256,6 +256,11 @@ def test_headings_run_into_a_sentence_are_stripped():
     assert strip_lead_label("Problem och utgångslägen Projektet AB7 når unga i Ankeby.") == (
         "Projektet AB7 når unga i Ankeby."
     )
+    assert strip_lead_label("Bakgrund till projektet AKB Ankebys företag behöver fler tekniker.") == (
+        "AKB Ankebys företag behöver fler tekniker."
+    )
+    s = "Bakgrund till projektet är att många unga i Ankeby saknar arbete."  # a sentence, not a heading
+    assert strip_lead_label(s) == s
     # a name after "Projekt" mid-sentence is no heading
     s = "Ankeby kommun driver Projekt Framtiden tillsammans med föreningarna."
     assert strip_lead_label(s) == s
@@ -269,6 +274,20 @@ def test_tables_of_contents_and_reference_entries_are_no_sentences():
         "UNGA VUXNA I ANKEBY en utvärdering av ett projekt Rapport 2012:3 Detta verk är skyddat."
     )
     assert is_good_sentence("Projektet har 120 deltagare och 15 Arbetsförmedlingar samverkar i länet.")
+
+
+def test_report_template_instructions_and_captions_of_people_are_no_sentences():
+    for s in (
+        "Beskriv kortfattat projektidén och de framsteg som gjordes under året.",
+        "Rapporten ska skrivas i den bifogade mallen och skickas till samordnaren.",
+        "I rapporten ska ni redogöra för hur tidplanen följdes under projektet.",
+        "Det är viktigt att slutrapporten bygger på en diskuterande redogörelse.",
+        "Anna Berg, projektledare på Ankeby kommun, och Per Ek, vd på Ankeby AB, vid invigningen.",
+    ):
+        assert not is_good_sentence(s), s
+    # an organisation named first is no caption
+    assert is_good_sentence("Europeiska Socialfonden, via ESF-rådet, finansierade projektet i Ankeby kommun.")
+    assert is_good_sentence("Projektledaren Anna Berg har arbetat med unga i Ankeby i tio år.")
 
 
 def test_an_owner_in_capitals_is_written_as_a_name():

@@ -91,7 +91,8 @@ _LEAD_LABEL_RE = re.compile(
 
 
 _RUN_IN_LEAD_RE = re.compile(
-    r"^(?:\d{1,3}\s+)?(?:Bakgrund|Syfte|Sammanfattning|Inledning|Målgrupp|Mål|Resultat|Genomförande|Aktiviteter)\s*(?=[A-ZÅÄÖ](?:[a-zåäö]|[A-ZÅÄÖ]+-[a-zåäö]))"
+    r"^(?:\d{1,3}\s+)?(?:Bakgrund|Syfte|Sammanfattning|Inledning|Målgrupp|Mål|Resultat|Genomförande|Aktiviteter)"
+    r"(?:\s*(?=[A-ZÅÄÖ](?:[a-zåäö]|[A-ZÅÄÖ]+-[a-zåäö]))|\s+(?:till|med|för|i)\s+projektet\s+(?=[A-ZÅÄÖ]))"
 )
 # a heading of a few words run into the sentence that follows it: "Övergripande syfte och problembeskrivning
 # Projektet riktar sig ..." (a capitalised sentence opener mid-sentence marks where the sentence begins)
@@ -104,7 +105,8 @@ _RUN_IN_HEADING_LEAD_RE = re.compile(
 def strip_lead_label(s: str) -> str:
     """'Nyhet: I Uppsala har ...' -> 'I Uppsala har ...'; '4 Bakgrund Projektet ...' -> 'Projektet ...';
     'BakgrundDigitaliseringen går ...' -> 'Digitaliseringen går ...'; 'Problem och utgångslägen Projektet ska ...'
-    -> 'Projektet ska ...'; 'Sammanfattning EU-projektet X ...' -> 'EU-projektet X ...'; 'Problem och utgångslägen
+    -> 'Projektet ska ...'; 'Bakgrund till projektet IUC Norrbottens ...' -> 'IUC Norrbottens ...';
+    'Sammanfattning EU-projektet X ...' -> 'EU-projektet X ...'; 'Problem och utgångslägen
     Projektet HP5 ...' -> 'Projektet HP5 ...' (a capitalised "Projektet" mid-sentence starts one)."""
     s = _LEAD_LABEL_RE.sub("", s, count=1)
     s = _RUN_IN_LEAD_RE.sub("", s, count=1)
@@ -142,6 +144,10 @@ def is_good_sentence(s: str, min_words: int = 6, max_words: int = 45) -> bool:
         return False  # a table of contents ("Bakgrund 10 Ekonomi 15 ...") or an entry of a reference list
     if is_name_list(s):
         return False  # a list of organisations, municipalities or people
+    if _FORM_RE.search(s):
+        return False  # a report template's instruction ("Beskriv kortfattat …", "ska göras i bifogad mall")
+    if _PERSON_CAPTION_RE.match(s):
+        return False  # people and their roles ("Anna Berg, vd på X, och …"): a caption or a quote's speaker
     return True
 
 
@@ -152,6 +158,18 @@ def is_name_list(s: str) -> bool:
     return names >= 4 and names >= 0.5 * (len(items) - 1)
 
 
+# a report template's instructions: imperatives to the applicant, the template itself, the reader addressed
+_FORM_RE = re.compile(
+    r"^(?:Beskriv|Redogör|Ange|Ge en|Fyll i|Bifoga|Vänligen|Observera)\b|"
+    r"\b(?:mall|mallen|mallens|mallar|mallarna|vänligen|fylls i|A4-sid\w*|varje rubrik)\b|\b(?:ni|er|era|du|dig)\b|"
+    r"\bslutrapporten\b",
+    re.IGNORECASE,
+)
+_PERSON_CAPTION_RE = re.compile(
+    r"^[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?, (?:\w+ )?"
+    r"(?:vd|ordförande|rektor|kommunalråd|\w*(?:chef|ledare|samordnare|administratör|handläggare|strateg|ansvarig|"
+    r"koordinator|utvecklare|konsult|coach|lärare|forskare|direktör|sekreterare))\b"
+)
 _CAPS_TITLE_RE = re.compile(r"^(?:[A-ZÅÄÖ]{4,}\s+){2,}")
 _GLUED_LABEL_RE = re.compile(
     r"(?:Projektägare|Kontaktperson|Region|Projektperiod|Telefonnummer|Programområde|Projektfas|E-post|ESF-stöd|projektbudget|Projektnummer)[A-ZÅÄÖ0-9]"
