@@ -147,7 +147,7 @@ _LINE_OR_CUE = re.compile(r"(?:^|\n|\b(?i:projekt)(?:et)?[ \t]+)$")
 
 
 _ACRONYM = re.compile(r"[A-ZÅÄÖ][A-ZÅÄÖ0-9]{1,7}")
-_DASHED = re.compile(r"[ \t]+[–-][ \t]*([^\n]+?)[ \t]*(?=\.(?:\s|$)|\n|$)")
+_DASHED = re.compile(r"[ \t]+[–-][ \t]*([^\n]{1,200}?)[ \t]*(?=\.(?:\s|$)|\n|$)")
 _FUND = re.compile(r"\bESF\b|socialfond", re.IGNORECASE)  # "Ung i fokus - Svenska ESF": a site's name
 
 
