@@ -321,6 +321,7 @@ def test_the_metadata_sentence_names_the_project_once():
     # a file number is no part of the name; a headline with a comma or a colon is no name to repeat
     for name, said in (
         ("Vägen vidare Dnr 123-4567-89", "Projektet Vägen vidare drivs av"),
+        ("Ung Arena 9.0", "Projektet Ung Arena 9.0 drivs av"),  # a version number is part of a name
         ("Temagrupp Unga, Ankeby kommun", "Projektet drivs av"),
         ("STEG - EU: ANKA", "Projektet drivs av"),
     ):

@@ -353,10 +353,10 @@ def _purpose_phrase(s: str, section: str | None) -> str:
 def _name_project(s: str, title: str | None) -> str:
     """Name the project in the first sentence: 'Projektet ska ...' -> 'Projektet Vägen vidare ska ...'."""
     t = (title or "").strip()
-    if not t or len(t.split()) > 6 or t.lower() in s.lower() or not t[0].isalpha() or re.search(r"[?!:;\"”(]", t):
-        return s
-    if re.match(r"Projektet [A-ZÅÄÖ]", s) or re.search(r"\.\s", t):
-        return s  # the sentence names the project already; a title of two headings ("Konferens. Namn") is no name
+    if not t or not _nameable(t) or t.lower() in s.lower():
+        return s  # a title of two headings ("Konferens. Namn") or a headline is no name
+    if re.match(r"Projektet [A-ZÅÄÖ]", s):
+        return s  # the sentence names the project already
     if s.startswith("Projektet ") and not s.startswith("Projektet " + t):
         return f"Projektet {t} " + s[len("Projektet ") :]
     if s.startswith("Syftet är att ") or s.startswith("Syftet med projektet är att "):
@@ -443,4 +443,4 @@ def _short_name(name: str) -> str:
 
 def _nameable(name: str) -> bool:
     """A project name short and plain enough to stand in 'Projektet NAME drivs av ...'."""
-    return len(name.split()) <= 6 and name[0].isalpha() and not re.search(r"[?!:;,\"”(.]", name)
+    return len(name.split()) <= 6 and name[0].isalpha() and not re.search(r"[?!:;,\"”(]|\.(?:\s|$)", name)
