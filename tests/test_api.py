@@ -254,7 +254,7 @@ def test_similar_to_project(api, records):
     body = client.get(f"/projects/{rid}/similar", params={"k": 5}).json()
     assert body["query"]["id"] == rid and len(body["items"]) == 5
     assert rid not in [x["id"] for x in body["items"]]
-    assert all(set(x) == {"id", "title", "score"} for x in body["items"])
+    assert all(set(x) == {"id", "title", "project_name", "score"} for x in body["items"])
     scores = [x["score"] for x in body["items"]]
     assert scores == sorted(scores, reverse=True)
     assert index.calls[-1][0] == "ids" and index.calls[-1][1] == (rid,)
@@ -413,6 +413,10 @@ def test_real_similarity_module(tmp_path, records):
             assert c.get("/health").json()["similarity_index"] is True
             body = c.get(f"/projects/{recs[0].id}/similar", params={"k": 3}).json()
             assert 0 < len(body["items"]) <= 3 and recs[0].id not in [x["id"] for x in body["items"]]
+            names = {r.id: r.metadata.project_name for r in recs}
+            assert all(
+                x["project_name"] == names[x["id"]] for x in body["items"]
+            )  # the project's name beside the title
             body = c.get("/similar", params={"text": recs[2].title, "k": 3}).json()
             assert body["items"] and all(x["id"] in {r.id for r in recs} for x in body["items"])
             # a later run adds projects to store and index: the server picks the new index up

@@ -103,7 +103,7 @@ def test_query_ids_excludes_self_and_finds_same_focus(built):
         scores = [x["score"] for x in res]
         assert scores == sorted(scores, reverse=True)
         assert all(0.0 <= x <= 1.0 for x in scores)  # scores read as 0-1, higher is more similar
-        assert set(res[0]) == {"id", "title", "score"}
+        assert set(res[0]) == {"id", "title", "project_name", "score"}
         precisions.append(sum(group[x["id"]] == group[q] for x in res) / 5)
     assert np.mean(precisions) >= 0.6
     with pytest.raises(KeyError):
@@ -169,7 +169,12 @@ def test_incremental_update_embeds_only_new_or_changed(tmp_path, static_encoder)
     idx = SimilarIndex.load(tmp_path, encoder=static_encoder)
     assert sorted(idx.ids) == sorted([changed.id, added.id])
     assert idx.query_id(added.id, k=5) == [
-        {"id": changed.id, "title": changed.title, "score": idx.query_id(added.id)[0]["score"]}
+        {
+            "id": changed.id,
+            "title": changed.title,
+            "project_name": changed.metadata.project_name,
+            "score": idx.query_id(added.id)[0]["score"],
+        }
     ]
 
 
@@ -282,7 +287,7 @@ def test_cli_json_and_text(built):
     for item in data:
         assert len(item["results"]) == 3
         assert item["query"] not in [x["id"] for x in item["results"]]
-        assert set(item["results"][0]) == {"id", "title", "score"}
+        assert set(item["results"][0]) == {"id", "title", "project_name", "score"}
     r = runner.invoke(
         app,
         [
@@ -312,6 +317,26 @@ def test_cli_json_and_text(built):
 
 
 @pytest.mark.shared
+def test_results_carry_the_projects_name_beside_a_headline(tmp_path):
+    recs = _records(("unga_uvas",))[:3]
+    news = recs[0].model_copy(
+        update={
+            "title": "Kommunen får fem miljoner för unga",
+            "metadata": recs[0].metadata.model_copy(update={"project_name": "Nya Steg"}),
+        }
+    )
+    update_index(tmp_path, [news, *recs[1:]], load_config())
+    hits = SimilarIndex.load(tmp_path).query_ids([recs[1].id], k=5)[0]
+    hit = next(h for h in hits if h["id"] == news.id)
+    assert hit["project_name"] == "Nya Steg" and hit["title"] == "Kommunen får fem miljoner för unga"
+    r = CliRunner().invoke(_app(), ["similar", "--index", str(tmp_path), "--id", recs[1].id])
+    assert r.exit_code == 0, r.output
+    assert "Kommunen får fem miljoner för unga [Nya Steg]" in r.stdout
+    # a title that holds the name is not followed by it again
+    named = [h for h in hits if h["id"] != news.id]
+    assert all("[" not in line for line in r.stdout.splitlines() if any(h["id"] in line for h in named))
+
+
 def test_real_seed_documents_index(tmp_path):
     assert SEEDS_DIR.is_dir(), "the seed documents are expected in ../shared/seeds"
     from pipeline import Pipeline

@@ -116,6 +116,9 @@ class ProjectPage(BaseModel):
 class SimilarItem(BaseModel):
     id: str
     title: Optional[str] = None
+    project_name: Optional[str] = Field(
+        default=None, description="The project's name (a news item's title is its headline)"
+    )
     score: float
 
 
@@ -487,8 +490,14 @@ def create_app(
         out = []
         for x in hits[:k]:
             title = x.get("title") or titles.get(str(x["id"]))
+            name = x.get("project_name")
             out.append(
-                {"id": str(x["id"]), "title": title if show_personal else _plain(title), "score": float(x["score"])}
+                {
+                    "id": str(x["id"]),
+                    "title": title if show_personal else _plain(title),
+                    "project_name": name if show_personal else _plain(name),
+                    "score": float(x["score"]),
+                }
             )
         return out
 

@@ -25,7 +25,7 @@ def similar(
         bool,
         typer.Option(
             "--json",
-            help="Print a JSON list, one item per query: {query, results: [{id, title, score}]}, score 0-1, higher is more similar.",
+            help="Print a JSON list, one item per query: {query, results: [{id, title, project_name, score}]}, score 0-1, higher is more similar.",
         ),
     ] = False,
     theme: Annotated[
@@ -106,5 +106,12 @@ def similar(
         if not item["results"]:
             typer.echo("  (no matching projects)")
         for n, r in enumerate(item["results"], 1):
-            typer.echo(f"  {n:>2}. {r['score']:.3f}  {r['id']}  {r['title']}")
+            typer.echo(f"  {n:>2}. {r['score']:.3f}  {r['id']}  {_label(r)}")
         typer.echo("")
+
+
+def _label(result: dict) -> str:
+    """A result's title, and the project's name beside it where the title does not hold it (a news
+    item's headline: "Kommunen får 5 miljoner … [Nya Steg]")."""
+    title, name = result.get("title") or "", result.get("project_name") or ""
+    return f"{title} [{name}]" if name and name.casefold() not in title.casefold() else title

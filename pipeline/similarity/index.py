@@ -186,6 +186,7 @@ def _doc_meta(record: Record) -> dict[str, Any]:
         "id": record.id,
         "sha256": record.sha256,
         "title": record_title(record),
+        "project_name": md.project_name,  # shown beside a headline title; absent in indexes built before it
         "region": md.region,
         "themes": themes,
         "period": [
@@ -439,7 +440,7 @@ def _unit_rows(m: np.ndarray) -> np.ndarray:
 
 
 class SimilarIndex:
-    """A loaded index. ``query_ids`` / ``query_text`` return dicts {"id", "title", "score"}, best first.
+    """A loaded index. ``query_ids`` / ``query_text`` return dicts {"id", "title", "project_name", "score"}, best first.
 
     ``score`` is between 0 and 1, higher is more similar: the weighted mean of the signals'
     cosines (see the module docstring).
@@ -763,7 +764,8 @@ class SimilarIndex:
             if not np.isfinite(scores[t]):
                 continue
             d = self.docs[int(rows[t])]
-            out.append({"id": d["id"], "title": d["title"], "score": round(min(1.0, max(0.0, float(scores[t]))), 4)})
+            score = round(min(1.0, max(0.0, float(scores[t]))), 4)
+            out.append({"id": d["id"], "title": d["title"], "project_name": d.get("project_name"), "score": score})
         return out
 
     def _row_query(self, r: int) -> dict:
