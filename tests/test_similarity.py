@@ -316,7 +316,6 @@ def test_cli_json_and_text(built):
     assert runner.invoke(app, ["similar", "--index", str(d), "--text", "x", "--period", "soon"]).exit_code != 0
 
 
-@pytest.mark.shared
 def test_results_carry_the_projects_name_beside_a_headline(tmp_path):
     recs = _records(("unga_uvas",))[:3]
     news = recs[0].model_copy(
@@ -337,6 +336,7 @@ def test_results_carry_the_projects_name_beside_a_headline(tmp_path):
     assert all("[" not in line for line in r.stdout.splitlines() if any(h["id"] in line for h in named))
 
 
+@pytest.mark.shared
 def test_real_seed_documents_index(tmp_path):
     assert SEEDS_DIR.is_dir(), "the seed documents are expected in ../shared/seeds"
     from pipeline import Pipeline
