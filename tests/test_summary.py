@@ -11,7 +11,8 @@ from pipeline import stages
 from pipeline.record import Metadata, Record, Section
 from pipeline.sections import split_sections
 from pipeline.summary import Summarizer, SummaryStage, metadata_sentence
-from pipeline.summary.sentences import is_good_sentence, prose_sentences
+from pipeline.summary.sentences import is_good_sentence, prose_sentences, strip_lead_label
+from pipeline.summary.summarizer import _tidy
 from training.similarity.samples import load_samples, load_seed_texts
 
 LABELS = (
@@ -274,6 +275,31 @@ def test_tables_of_contents_and_reference_entries_are_no_sentences():
         "UNGA VUXNA I ANKEBY en utvärdering av ett projekt Rapport 2012:3 Detta verk är skyddat."
     )
     assert is_good_sentence("Projektet har 120 deltagare och 15 Arbetsförmedlingar samverkar i länet.")
+    # a page number and the next chapter's number: the end of a flattened table of contents
+    assert not is_good_sentence("Inledning Uppdragets syfte Metod och material Rapportens upplägg 3 3.")
+    assert not is_good_sentence("Rapportens upplägg 3 4. Om projektet Ankeby och dess bakgrund i länet.")
+
+
+def test_sentences_run_together_are_no_sentences():
+    # a full stop lost in a PDF transcript: a sentence opener after a lower-case word
+    assert not is_good_sentence(
+        "Arbetet pågår med stöd av socialfonden Ett begrepp som används alltmer är lärande utvärdering."
+    )
+    assert not is_good_sentence("Ankeby kommun har beviljats stöd för tre år Det ska ge fler unga arbete.")
+    # a name that opens with such a word, after a word that introduces it
+    assert is_good_sentence("Ankeby kommun driver tillväxtprojektet En väg in tillsammans med Arbetsförmedlingen.")
+    assert is_good_sentence("Projektet Det goda arbetet riktar sig till långtidsarbetslösa i Ankeby kommun.")
+    assert is_good_sentence("Det är viktigt att unga i Ankeby får stöd tidigt, och det har projektet visat.")
+
+
+def test_a_capitalised_heading_before_a_sentence_and_emptied_brackets_are_dropped():
+    assert strip_lead_label("SAMMANFATTNING Ankeby Konsult AB har utvärderat projektet Vägen.") == (
+        "Ankeby Konsult AB har utvärderat projektet Vägen."
+    )
+    assert strip_lead_label("SKANSKA Ankeby har anställt fler unga.") == "SKANSKA Ankeby har anställt fler unga."
+    assert _tidy("Projektet Vägens ( ) mål var att stärka unga [ ] i Ankeby.") == (
+        "Projektet Vägens mål var att stärka unga i Ankeby."
+    )
 
 
 def test_report_template_instructions_and_captions_of_people_are_no_sentences():

@@ -93,6 +93,8 @@ _LEAD_LABEL_RE = re.compile(
 _RUN_IN_LEAD_RE = re.compile(
     r"^(?:\d{1,3}\s+)?(?:Bakgrund|Syfte|Sammanfattning|Inledning|Målgrupp|Mål|Resultat|Genomförande|Aktiviteter)"
     r"(?:\s*(?=[A-ZÅÄÖ](?:[a-zåäö]|[A-ZÅÄÖ]+-[a-zåäö]))|\s+(?:till|med|för|i)\s+projektet\s+(?=[A-ZÅÄÖ]))"
+    r"|^(?:\d{1,3}\s+)?(?:BAKGRUND|SYFTE|SAMMANFATTNING|INLEDNING|MÅLGRUPP|MÅL|RESULTAT|GENOMFÖRANDE|AKTIVITETER)"
+    r"\s+(?=[A-ZÅÄÖ][a-zåäö])"
 )
 # a heading of a few words run into the sentence that follows it: "Övergripande syfte och problembeskrivning
 # Projektet riktar sig ..." (a capitalised sentence opener mid-sentence marks where the sentence begins)
@@ -106,7 +108,8 @@ def strip_lead_label(s: str) -> str:
     """'Nyhet: I Uppsala har ...' -> 'I Uppsala har ...'; '4 Bakgrund Projektet ...' -> 'Projektet ...';
     'BakgrundDigitaliseringen går ...' -> 'Digitaliseringen går ...'; 'Problem och utgångslägen Projektet ska ...'
     -> 'Projektet ska ...'; 'Bakgrund till projektet IUC Norrbottens ...' -> 'IUC Norrbottens ...';
-    'Sammanfattning EU-projektet X ...' -> 'EU-projektet X ...'; 'Problem och utgångslägen
+    'Sammanfattning EU-projektet X ...' -> 'EU-projektet X ...'; 'SAMMANFATTNING Ankeby AB har ...' -> 'Ankeby AB
+    har ...'; 'Problem och utgångslägen
     Projektet HP5 ...' -> 'Projektet HP5 ...' (a capitalised "Projektet" mid-sentence starts one)."""
     s = _LEAD_LABEL_RE.sub("", s, count=1)
     s = _RUN_IN_LEAD_RE.sub("", s, count=1)
@@ -140,8 +143,10 @@ def is_good_sentence(s: str, min_words: int = 6, max_words: int = 45) -> bool:
         return False  # a heading run into the text (PDF transcripts)
     if _QUOTE_RE.search(s):
         return False  # quote attributed to a speaker (news)
-    if len(_TOC_RE.findall(s)) >= 2 or _REFERENCE_RE.match(s):
+    if len(_TOC_RE.findall(s)) >= 2 or _TOC_PAIR_RE.search(s) or _REFERENCE_RE.match(s):
         return False  # a table of contents ("Bakgrund 10 Ekonomi 15 ...") or an entry of a reference list
+    if _lost_boundary(s):
+        return False  # two sentences or a heading and a sentence run together (a full stop lost in a PDF)
     if is_name_list(s):
         return False  # a list of organisations, municipalities or people
     if _FORM_RE.search(s):
@@ -178,6 +183,24 @@ _RUN_IN_HEADING_RE = re.compile(
     r"[a-zåäö,] (?:Syfte|Bakgrund|Sammanfattning|Innehåll|Målgrupp|Mål|Aktiviteter|Resultat|Kontakt)(?: med| och)? [A-ZÅÄÖa-zåäö]"
 )
 _TOC_RE = re.compile(r"[\wåäö)] \d{1,3}\.? (?=[A-ZÅÄÖ])")
+# a page number and the next chapter's number: "Rapportens disposition 3 3. Om projektet"
+_TOC_PAIR_RE = re.compile(r"[a-zåäö] \d{1,3} \d{1,2}\.?(?: [A-ZÅÄÖ]|$)")
+# a word that only opens a sentence, capitalised after a lower-case word: "... strukturfonderna Ett svenskt
+# begrepp ..." (a heading run in before a noun, "Vår roll Följeforskningen har ...", is not caught: a noun
+# can be a name); after a word that introduces a name ("tillväxtprojektet En väg in") it is a name
+_OPENER_AFTER_WORD_RE = re.compile(r"(\w+) (?:Ett|En|Det|Den|De|Dessa|Detta|Denna|Vi|Han|Hon|Man) (?=[a-zåäö])")
+_NAMING_WORD_RE = re.compile(
+    r"(?:projekt|projektet|kallas|kallat|heter|namnet|satsningen|metoden|modellen|rapporten)$", re.I
+)
+
+
+def _lost_boundary(s: str) -> bool:
+    """Two sentences or a heading and a sentence run together (a full stop lost in a PDF transcript)."""
+    return any(
+        m.group(1)[-1].islower() and not _NAMING_WORD_RE.search(m.group(1)) for m in _OPENER_AFTER_WORD_RE.finditer(s)
+    )
+
+
 _REFERENCE_RE = re.compile(r"^[A-ZÅÄÖ][\wåäö-]+, (?:[A-ZÅÄÖ]\. ?)+(?:(?:&|och) [^()]{1,60})?\((?:19|20)\d\d\w?\)")
 _QUOTE_RE = re.compile(
     r"[,!–-]\s*(?:säger|sade|sa|berättar|menar|konstaterar|förklarar|understryker|påpekar|tycker)\s+[A-ZÅÄÖ]", re.U

@@ -368,6 +368,7 @@ def _name_project(s: str, title: str | None) -> str:
 
 def _tidy(s: str) -> str:
     s = re.sub(r"\s+", " ", s).strip()
+    s = re.sub(r"\s*(?:\(\s*\)|\[\s*\])", "", s)  # brackets emptied by dropping a web address
     s = re.sub(r"\s+([,.;:!?])", r"\1", s)
     return s
 
