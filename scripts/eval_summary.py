@@ -6,7 +6,8 @@ documents (``../shared/seeds``). A page whose ``Sammanfattning`` is complete is 
 is removed from the input, the pipeline runs on the rest, and its summary is compared with the
 removed text. ``score.py`` keeps the cases whose remaining prose is at least twice the reference
 (the *official* cases); the other complete cases of the dev set and the seeds' cases are reported
-as "all cases" (and are training signal for the word model).
+as "all cases" (and are training signal for the word model). Pages whose ``Sammanfattning`` is cut off
+are training signal only, never measured.
 
     python -m scripts.eval_summary [--dev DIR] [--seeds DIR] [--folds 5] [--repeats 5] [--set KEY=VALUE ...] [-v]
 
@@ -16,7 +17,7 @@ the out-of-fold fits and the hand-weighted row), e.g. ``--set max_sentences=3`` 
 
 Printed: lead-3 and the ceiling (score.py), the shipped summariser (its word model is fitted on all
 these cases, so this is a whole-set figure), the word model out of fold (k folds by document,
-repeated; fitted on k-1 folds, ``shortlist``, ``target_words`` and ``history_weight`` picked within
+repeated; fitted on k-1 folds, ``shortlist`` and ``target_words`` picked within
 them), and the hand-weighted sentence scorer (no model) for comparison. Fitting: ``python -m training.summary.word_model``.
 """
 
@@ -31,7 +32,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 
 from pipeline.summary import Summarizer, load_config  # noqa: E402
-from training.summary.word_model import Data, cases, evaluate, lead_and_ceiling, load_score, out_of_fold, process  # noqa: E402
+from training.summary.word_model import (  # noqa: E402
+    Data,
+    cases,
+    evaluate,
+    lead_and_ceiling,
+    load_score,
+    out_of_fold,
+    partial_cases,
+    process,
+)
 
 
 def parse_overrides(items: list[str]) -> dict:
@@ -69,10 +79,10 @@ def main() -> None:
     a = ap.parse_args()
 
     score = load_score(a.dev)
-    all_cases = cases(a.dev, a.seeds, score)
-    recs = process(all_cases)
+    all_cases, partial = cases(a.dev, a.seeds, score), partial_cases(a.dev, score)
+    recs = process({**all_cases, **partial})
     base = {**load_config(), **parse_overrides(a.set)}
-    data = Data(all_cases, recs, base)
+    data = Data(all_cases, recs, base, partial=partial)
     names = sorted(data.cases)
     off = [n for n in names if data.cases[n].official]
     lc = {n: lead_and_ceiling(data.cases[n], score) for n in names}
@@ -90,7 +100,8 @@ def main() -> None:
 
     ceil, ceil_all = np.mean([lc[n][1] for n in off]), np.mean([lc[n][1] for n in names])
     print(
-        f"{len(off)} official cases (score.py), {len(names)} complete Sammanfattning cases in all (dev set and seeds)\n"
+        f"{len(off)} official cases (score.py), {len(names)} complete Sammanfattning cases in all (dev set and seeds); "
+        f"{len(data.partial)} pages with a cut-off Sammanfattning are training signal only\n"
     )
     print(
         "| what | ROUGE-1 F, official cases | share of the ceiling | all cases | share of the ceiling |\n|---|---|---|---|---|"
@@ -102,8 +113,8 @@ def main() -> None:
     row("hand-weighted sentence scorer (no model)", hand)
     from collections import Counter
 
-    picked = Counter((m.shortlist, m.target_words, m.history_weight) for m in models)
-    print(f"\nout of fold, (shortlist, target_words, history_weight) picked on the training folds: {dict(picked)}")
+    picked = Counter((m.shortlist, m.target_words) for m in models)
+    print(f"\nout of fold, (shortlist, target_words) picked on the training folds: {dict(picked)}")
     if shipped.word_model:
         wm = shipped.word_model
         print(

@@ -234,7 +234,7 @@ def test_select_weights_scale_what_a_sentence_adds():
 
 
 def test_a_sentence_about_the_projects_past_counts_less_than_what_it_does():
-    """history_weight (picked on the training folds, models/summary/README.md): a sentence on how long the
+    """history_weight (a rule of training, 0.5; models/summary/README.md): a sentence on how long the
     project has run or the pre-study it builds on names the project, yet a summary says what it does."""
     from pipeline.summary.scorer import PAST_RE
 
@@ -299,3 +299,25 @@ def test_fill_sentences_adds_a_sentence_on_what_the_project_does_not_its_past(tm
     assert m.pick(sents, "Nya vägar", min_sentences=2) == [0, 1, 2]
     m.save(tmp_path / "m.json")
     assert WordModel.load(tmp_path / "m.json").fill_sentences == 1
+
+
+def test_partial_cases_are_training_signal_and_never_measured():
+    """A page whose Sammanfattning is cut off: its word rows and its reference's words (the prior) join every
+    fit (training.summary.word_model.Data), but it is not a case that a figure is measured on."""
+    from training.summary.word_model import Case, Data
+
+    body_a = "Projektet ger unga i Ankeby stöd till arbete och studier. Deltagarna får coacher och praktik hos företag."
+    body_b = (
+        "Projektet stärker utrikes födda kvinnor i Bstad på vägen till arbete. Kvinnorna får språkstöd och praktik."
+    )
+    full = Case("a.txt", "Projektet ger unga stöd till arbete.", body_a, body_a, True)
+    part = Case("partial-b.txt", "Projektet stärker kvinnor i Bstad.", body_b, body_b, False)
+    recs = {"a.txt": _rec("a.txt", text=body_a), "partial-b.txt": _rec("partial-b.txt", text=body_b)}
+    without = Data({"a.txt": full}, recs, {})
+    data = Data({"a.txt": full}, recs, {}, partial={"partial-b.txt": part})
+    assert list(data.cases) == ["a.txt"] and data.partial == ["partial-b.txt"]
+    X0, y0 = without.rows(["a.txt"], min_refs=1)
+    X, y = data.rows(["a.txt"], min_refs=1)
+    assert len(X) > len(X0) and y.sum() > y0.sum()  # the partial page's words are rows too
+    assert "kvinnor" in data.prior(["a.txt"], 1) and "kvinnor" not in without.prior(["a.txt"], 1)
+    assert "kvinnor" not in data.prior(["a.txt"], 1, leave_out="partial-b.txt")  # never its own reference
