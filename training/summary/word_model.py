@@ -77,19 +77,25 @@ def _split_case(text: str, score: dict) -> tuple[str, str, str] | None:
     return ref.strip(), body, rest[nxt.start() :] if nxt else ""
 
 
+def _case(name: str, path: Path, score: dict, need_after: bool = False) -> Case | None:
+    """``path`` as an unofficial case named ``name``: its Sammanfattning (at least 80 characters) split from a
+    body of more than 30 words (and, with ``need_after``, some text after the summary); None otherwise."""
+    got = _split_case(path.read_text(encoding="utf-8"), score)
+    if got and (got[2] or not need_after) and len(got[0]) > 80 and len(got[1].split()) > 30:
+        return Case(name, *got, False)
+    return None
+
+
 def cases(dev: Path, seeds: Path | None, score: dict) -> dict[str, Case]:
     """score.py's cases (official), the dev set's other complete Sammanfattning cases, and the seeds' ones."""
     out = {name: Case(name, ref, body, after, True) for name, (ref, body, after) in score["summary_cases"]().items()}
     for g in score["gold"]():
-        if not (g.get("has_summary_section") and g.get("summary_section_complete")) or g["file"] in out:
-            continue
-        got = _split_case((dev / "docs" / g["file"]).read_text(encoding="utf-8"), score)
-        if got and len(got[0]) > 80 and len(got[1].split()) > 30:
-            out[g["file"]] = Case(g["file"], *got, False)
+        if g.get("has_summary_section") and g.get("summary_section_complete") and g["file"] not in out:
+            if c := _case(g["file"], dev / "docs" / g["file"], score):
+                out[c.name] = c
     for f in sorted(seeds.glob("*.txt")) if seeds and seeds.is_dir() else []:
-        got = _split_case(f.read_text(encoding="utf-8"), score)
-        if got and got[2] and len(got[0]) > 80 and len(got[1].split()) > 30:
-            out["seed-" + f.name] = Case("seed-" + f.name, *got, False)
+        if c := _case("seed-" + f.name, f, score, need_after=True):
+            out[c.name] = c
     return out
 
 
@@ -97,11 +103,9 @@ def partial_cases(dev: Path, score: dict) -> dict[str, Case]:
     """The dev set's documents with a Sammanfattning that the page cuts off: training signal only."""
     out = {}
     for g in score["gold"]():
-        if not g.get("has_summary_section") or g.get("summary_section_complete"):
-            continue
-        got = _split_case((dev / "docs" / g["file"]).read_text(encoding="utf-8"), score)
-        if got and len(got[0]) > 80 and len(got[1].split()) > 30:
-            out["partial-" + g["file"]] = Case("partial-" + g["file"], *got, False)
+        if g.get("has_summary_section") and not g.get("summary_section_complete"):
+            if c := _case("partial-" + g["file"], dev / "docs" / g["file"], score):
+                out[c.name] = c
     return out
 
 
