@@ -391,3 +391,23 @@ def test_the_lead_before_the_first_heading_is_a_candidate_and_captions_are_not()
     ]
     rec2 = _rec("lead2", title="Handel från öarna", text=text2, sections=secs2)
     assert not any(s.section == "lead" for s in sm.pool(rec2))
+
+
+def test_an_excerpt_whose_only_prose_sentence_is_long_is_summarised_by_it():
+    long = (
+        "Ankeby kommun har i samverkan mellan kommunens arbetsmarknadsenhet, socialförvaltningen, "
+        "Arbetsförmedlingen och Försäkringskassan beviljats medel från Europeiska socialfonden för att under "
+        "tre år driva ett gemensamt utvecklingsprojekt, Trappan, med syfte att utveckla kunskaper kring en "
+        "målgrupp med långvarigt försörjningsstöd för vilka de offentliga organisationerna inte tidigare har "
+        "lyckats bidra till etablering av en fungerande arbets- och försörjningsplattform i kommunen och i de "
+        "närliggande kommunerna i länet."
+    )
+    assert 60 < len(long.split()) <= 90
+    text = "Slutrapport Trappan\n\nInnehåll Inledning 5 Uppdraget 7 Resultat 11 Slutsatser 19\n\n" + long + "\n"
+    summary = Summarizer().summarise(_rec("x", text=text, metadata=Metadata(owner="Ankeby kommun")))
+    assert summary and "långvarigt försörjningsstöd" in summary
+    # a longer one is still no summary sentence
+    too_long = long[:-1] + ", och " + " ".join(["fler"] * 30) + " ord."
+    text = "Slutrapport Trappan\n\n" + too_long + "\n"
+    summary = Summarizer().summarise(_rec("y", text=text, metadata=Metadata(owner="Ankeby kommun")))
+    assert "fler fler" not in (summary or "")

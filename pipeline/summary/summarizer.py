@@ -103,6 +103,7 @@ _NEG = [
 ]
 _SUBJECT_RE = re.compile(r"^(?:Projektet|Projektets|I projektet|Genom projektet|Syftet|Målet med projektet)\b")
 _BAD_OWNER = {"saknas", "-", "okänd", "n/a", ""}
+MAX_LONG_WORDS = 90  # the longest sentence a summary takes, and only when no shorter one is readable
 
 
 def _stem_set(text: str) -> set[str]:
@@ -226,6 +227,8 @@ class Summarizer:
             cands = [s for s in raw if is_good_sentence(s.text)]
         if len(cands) < need:  # short text: relax the length limits
             cands = [s for s in raw if is_good_sentence(s.text, min_words=4, max_words=60)]
+        if not cands:  # still none (an excerpt whose one prose sentence is long): it says more than the metadata
+            cands = [s for s in raw if is_good_sentence(s.text, min_words=4, max_words=MAX_LONG_WORDS)]
         seen: set[str] = set()
         uniq = []
         for s in cands:  # web pages often repeat the lead paragraph
