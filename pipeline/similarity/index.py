@@ -175,10 +175,6 @@ def content_text(record: Record, config: dict) -> str:
     return lexical.cap_text(truncate_words("\n".join(parts), max_words))
 
 
-def dense_text(record: Record, config: dict) -> str:
-    return truncate_words(content_text(record, config), int(config["text"].get("dense_max_words", 400)))
-
-
 def _doc_meta(record: Record) -> dict[str, Any]:
     md = record.metadata
     themes = sorted({x for th in record.themes for x in (th.id, th.label) if x})
@@ -472,7 +468,6 @@ class SimilarIndex:
         if has_dense and dense.shape[0] and config["hybrid"].get("center", True):
             n = dense.shape[0]
             self.mu = (dense.mean(axis=0) * (n / (n + 20.0))).astype(np.float32)
-        self.raw_dense = dense
         self.dense = self._centre(dense) if has_dense else dense
         self.w = self.weights.get("dense", 0.0)
         self.idf = lexical.idf_from_counts(counts)

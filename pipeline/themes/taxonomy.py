@@ -63,15 +63,6 @@ def term_to_regex(term: str) -> str:
     return f"{left}{body}{right}"
 
 
-def compile_terms(terms: list[str]) -> re.Pattern | None:
-    """One regex for a list of terms (utility for ad-hoc checks; the stage uses :class:`Matcher`)."""
-    if not terms:
-        return None
-    # Longest first so alternation prefers the most specific term.
-    frags = sorted({term_to_regex(t) for t in terms if t and t.strip()}, key=len, reverse=True)
-    return re.compile("|".join(frags), re.IGNORECASE)
-
-
 def _parse_term(term: str):
     t = term.strip().lower()
     inner = t.startswith("*")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 LABELS = ("ORG", "PER", "LOC")
@@ -197,12 +197,6 @@ def news_split(
 def uner(data_dir: str | Path) -> tuple[list[Sentence], list[Sentence]]:
     d = Path(data_dir)
     return read_conll(d / UNER_TRAIN), read_conll(d / UNER_DEV)
-
-
-def spans_to_iter(sents: Iterable[Sentence]) -> Iterator[tuple[int, int, int, str]]:
-    for k, (_, spans) in enumerate(sents):
-        for s, e, lab in spans:
-            yield k, s, e, lab
 
 
 # Name-list features -------------------------------------------------------------
