@@ -19,6 +19,7 @@ from pipeline.export.redact import EMAIL_RE, PHONE_RE, Redactor
 from pipeline.record import Record
 from pipeline.store import canonical_json, open_store
 from pipeline.store.cli import export, serve
+from pipeline.themes.taxonomy import load_taxonomy
 
 app = typer.Typer()
 app.command("export")(export)
@@ -160,6 +161,26 @@ def test_export_programme_area_and_full_text(filled, tmp_path):
 def test_export_rejects_bad_options(tmp_path, args, msg):
     res = runner.invoke(app, ["export", "--store", str(tmp_path / "s.sqlite"), "--out", str(tmp_path / "o.csv"), *args])
     assert res.exit_code == 2 and msg in " ".join(res.output.replace("│", " ").split()), res.output
+
+
+@pytest.mark.shared
+def test_export_theme_filter_names_a_theme(filled, tmp_path):
+    """A mistyped theme is a usage error with a suggestion, not an empty export; an id or label
+    of the taxonomy is accepted even where no project carries it, and so is a theme the store holds."""
+    url, records = filled
+    out = tmp_path / "o.csv"
+    res = runner.invoke(app, ["export", "--store", url, "--out", str(out), "--theme", "integrashon"])
+    text = " ".join(res.output.replace("│", " ").split())
+    assert res.exit_code == 2 and "no theme 'integrashon' (did you mean 'integration'?)" in text, res.output
+    assert "jamstalldhet" in text and not out.exists()
+    assigned = {t.id for r in records for t in r.themes}
+    unused = next(t for t in load_taxonomy().ids if t not in assigned)
+    assert run_export("--store", url, "--out", str(out), "--theme", unused)["rows"] == 0
+    for tid in ("jamstalldhet", "kompetensforsorjning"):  # a taxonomy theme; one only the store knows
+        assert tid in assigned and (tid in load_taxonomy().ids) == (tid == "jamstalldhet")
+        label = next(t.label for r in records for t in r.themes if t.id == tid)
+        want = sum(any(t.id == tid for t in r.themes) for r in records)
+        assert run_export("--store", url, "--out", str(out), "--theme", label.upper())["rows"] == want
 
 
 @pytest.mark.shared

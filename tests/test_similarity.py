@@ -314,6 +314,10 @@ def test_cli_json_and_text(built):
     assert runner.invoke(app, ["similar", "--index", str(d)]).exit_code != 0
     assert runner.invoke(app, ["similar", "--index", str(d), "--id", "nope"]).exit_code == 2
     assert runner.invoke(app, ["similar", "--index", str(d), "--text", "x", "--period", "soon"]).exit_code != 0
+    r = runner.invoke(app, ["similar", "--index", str(d), "--text", "vården", "--theme", "halssa"])
+    assert r.exit_code == 2 and "did you mean 'halsa'?" in " ".join(r.output.replace("│", " ").split()), r.output
+    r = runner.invoke(app, ["similar", "--index", str(d), "--text", "vården", "--theme", "Hälsa", "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)[0]["query"] == "vården", r.output  # part of a label
 
 
 def test_results_carry_the_projects_name_beside_a_headline(tmp_path):

@@ -159,6 +159,12 @@ def export(
         raise typer.BadParameter("--min-budget exceeds --max-budget")
     st = _open_or_exit(store)
     try:
+        if theme:
+            from ..store.core import ProjectFilter
+            from .themes_arg import check_themes, taxonomy_themes
+
+            stored = {r["theme_id"]: r["label"] for r in st.theme_counts(ProjectFilter(), by=())}
+            check_themes(theme, {**taxonomy_themes(), **stored})
         res = export_store(
             st,
             format.value,

@@ -84,6 +84,11 @@ def similar(
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    if theme:
+        from .themes_arg import check_themes, taxonomy_themes
+
+        indexed = {t: t for t in idx.meta.get("themes") or []}  # the taxonomy the index was built with
+        check_themes([theme], {**indexed, **taxonomy_themes()}, substring=True)
     filters = {k_: v for k_, v in (("theme", theme), ("region", region), ("period", years)) if v}
     out: list[dict] = []
     if ids:
