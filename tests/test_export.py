@@ -184,6 +184,21 @@ def test_export_theme_filter_names_a_theme(filled, tmp_path):
 
 
 @pytest.mark.shared
+def test_export_notes_a_region_nothing_has(filled, tmp_path):
+    url, records = filled
+    out = str(tmp_path / "o.csv")
+    res = runner.invoke(app, ["export", "--store", url, "--out", out, "--region", "Skåne"])
+    assert res.exit_code == 0 and json.loads(res.stdout.splitlines()[-1])["rows"] == 0, res.output
+    assert "no project has the region 'Skåne' (stored: " in res.stderr and "Västsverige" in res.stderr
+    res = runner.invoke(app, ["export", "--store", url, "--out", out, "--region", "västsverige"])
+    assert json.loads(res.stdout)["rows"] > 0 and not res.stderr
+    res = runner.invoke(
+        app, ["export", "--store", url, "--out", out, "--region", "västsverige", "--min-budget", str(10**14)]
+    )
+    assert json.loads(res.stdout)["rows"] == 0 and not res.stderr  # the region exists: nothing to note
+
+
+@pytest.mark.shared
 def test_export_period_as_year_or_month(filled, tmp_path):
     """--period-from/--period-to take a year, a year-month or a date (the API's parser)."""
     url, _ = filled

@@ -318,6 +318,9 @@ def test_cli_json_and_text(built):
     assert r.exit_code == 2 and "did you mean 'halsa'?" in " ".join(r.output.replace("│", " ").split()), r.output
     r = runner.invoke(app, ["similar", "--index", str(d), "--text", "vården", "--theme", "Hälsa", "--json"])
     assert r.exit_code == 0 and json.loads(r.stdout)[0]["query"] == "vården", r.output  # part of a label
+    r = runner.invoke(app, ["similar", "--index", str(d), "--text", "vården", "--region", "Skåne"])
+    assert r.exit_code == 0 and "(no matching projects)" in r.stdout, r.output
+    assert "no project has the region 'Skåne' (stored: " in r.stderr and "Stockholm" in r.stderr
 
 
 def test_results_carry_the_projects_name_beside_a_headline(tmp_path):

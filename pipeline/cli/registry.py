@@ -151,6 +151,8 @@ def export(
 ) -> None:
     """Export projects from the store (one row per project)."""
     from ..export import export_store
+    from ..store.core import ProjectFilter
+    from .filters import check_themes, taxonomy_themes, unmatched_note
 
     pf, pt = _date(period_from, "--period-from"), _date(period_to, "--period-to", end=True)
     if pf and pt and pf > pt:
@@ -160,9 +162,6 @@ def export(
     st = _open_or_exit(store)
     try:
         if theme:
-            from ..store.core import ProjectFilter
-            from .themes_arg import check_themes, taxonomy_themes
-
             stored = {r["theme_id"]: r["label"] for r in st.theme_counts(ProjectFilter(), by=())}
             check_themes(theme, {**taxonomy_themes(), **stored})
         res = export_store(
@@ -180,6 +179,14 @@ def export(
             min_budget=min_budget,
             max_budget=max_budget,
         )
+        if not res["rows"]:
+            for option, value, stored in (
+                ("region", region, st.regions),
+                ("programme area", programme_area, st.programme_areas),
+            ):
+                note = unmatched_note(option, value, stored() if value else ())
+                if note:
+                    typer.echo(note, err=True)
     finally:
         st.close()
     typer.echo(json.dumps(res, ensure_ascii=False))

@@ -56,6 +56,7 @@ def similar(
     so it ranks results for one query; it is not a probability.
     """
     from ..similarity.index import SimilarIndex, parse_period
+    from .filters import check_themes, taxonomy_themes, unmatched_note
 
     ids = list(id or [])
     if bool(ids) == bool(text):
@@ -85,8 +86,6 @@ def similar(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     if theme:
-        from .themes_arg import check_themes, taxonomy_themes
-
         indexed = {t: t for t in idx.meta.get("themes") or []}  # the taxonomy the index was built with
         check_themes([theme], {**indexed, **taxonomy_themes()}, substring=True)
     filters = {k_: v for k_, v in (("theme", theme), ("region", region), ("period", years)) if v}
@@ -101,6 +100,10 @@ def similar(
     else:
         out.append({"query": text, "results": idx.query_text(text or "", k=k, filters=filters or None)})
 
+    if region and not all(item["results"] for item in out):
+        note = unmatched_note("region", region, (d["region"] for d in idx.docs if d.get("region")), substring=True)
+        if note:
+            typer.echo(note, err=True)
     if as_json:
         typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return

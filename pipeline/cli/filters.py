@@ -1,8 +1,11 @@
-"""The ``--theme`` filter of ``export`` and ``similar``: a value that names no theme is a usage
-error with a suggestion ("did you mean 'unga'?"), not an empty result that looks like an answer.
+"""Filter values of ``export`` and ``similar`` checked against what exists, so that a typo is not
+mistaken for an empty answer.
 
-A value is known when it is a theme id or label of the configured taxonomy, or of a theme the
-queried data already carries (a store or an index built with another taxonomy).
+- ``--theme`` names a closed set: a value that is no theme id or label of the configured taxonomy,
+  nor of a theme the queried data carries (a store or an index built with another taxonomy), is a
+  usage error with a suggestion ("did you mean 'unga'?").
+- ``--region`` and ``--programme-area`` are stored as the documents state them: when a run finds
+  nothing and such a value matches no stored one, a note lists the stored values.
 """
 
 from __future__ import annotations
@@ -45,3 +48,15 @@ def check_themes(
         hint = f" (did you mean {names[close[0]]!r}?)" if close else ""
         listed = ", ".join(sorted(known)) or "none"
         raise typer.BadParameter(f"no theme {value!r}{hint}; theme ids: {listed}", param_hint=param_hint)
+
+
+def unmatched_note(what: str, value: str | None, stored: Iterable[str], *, substring: bool = False) -> str | None:
+    """A note for stderr when ``value`` (of the field ``what``) matches none of the ``stored``
+    values (case-insensitive; ``substring``: a part of one is enough), else None."""
+    if not value:
+        return None
+    v, stored = _norm(value), sorted(set(stored))
+    if any(v == _norm(x) or (substring and v in _norm(x)) for x in stored):
+        return None
+    listed = "; ".join(stored) if stored else "none"
+    return f"note: no project has the {what} {value!r} (stored: {listed})"
