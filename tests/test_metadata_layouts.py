@@ -199,6 +199,19 @@ def test_labels_run_together_on_one_line(ex):
     assert m.project_number == "2016/00377"
 
 
+def test_title_ends_before_the_fields_of_a_cover_page(ex):
+    """A report's cover page as a PDF's text layer gives it: the first line runs on into fields
+    whose values stand further down."""
+    text = (
+        "Slutrapport Brobygget. Projektperiod: Diarienummer: Anna Berg, projektledare\n\n"
+        "Innehåll Sammanfattning 3 Bakgrund 4\n\n"
+        "Projektet har drivits av Exempelby kommun.\n"
+    )
+    assert ex.extract(text)[1] == "Slutrapport Brobygget"
+    plain = "Brobygget: en väg till arbete\n\nProjektet har drivits av Exempelby kommun.\n"
+    assert ex.extract(plain)[1] == "Brobygget: en väg till arbete"  # no field label: kept whole
+
+
 def test_owner_value_ends_at_the_sentence(ex):
     m = meta(
         ex, "Projektägare: Länsstyrelsen i Gävleborg, Enheten för integration. Övriga parter är kommunerna i länet.\n"

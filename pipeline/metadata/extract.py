@@ -334,8 +334,17 @@ class MetadataExtractor:
         if not (name and plausible_name(name)):
             name = find_project_name(text, exclude=(str(found.get("owner") or ""),))
         found["project_name"] = name
-        title = title or self._title(lines, title_hint, block)
+        title = title or self._trim_title(self._title(lines, title_hint, block))
         return Metadata(**found), title
+
+    def _trim_title(self, title: Optional[str]) -> Optional[str]:
+        """A cover page's first line can run on into its fields ("Slutrapport X. Projektperiod:
+        Diarienummer: …", a PDF's text layer): the title ends before the first field label."""
+        m = self._inline_re.search(title, 1) if title else None
+        if m is None:
+            return title
+        cut = title[: m.start()].rstrip(" .,;:-–")
+        return cut if len(cut) >= 3 else title
 
     def _set(self, found: dict, field: str, value: str) -> None:
         if field == "period":
