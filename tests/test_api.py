@@ -431,6 +431,37 @@ def test_real_similarity_module(tmp_path, records):
         st.close()
 
 
+def test_serve_checks_its_index_folder(tmp_path, records, monkeypatch):
+    """`serve --index`: a missing folder is a usage error before anything is served; a run's
+    output folder means its index/ (the folder the server watches for a later run's index)."""
+    import typer
+    from typer.testing import CliRunner
+
+    import pipeline.api as api
+    from pipeline.similarity.index import update_index
+    from pipeline.store.cli import serve
+
+    db = tmp_path / "s.sqlite"
+    with open_store(db) as st:
+        st.upsert_many(records[:3])
+    served, dirs = [], []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(app))
+    monkeypatch.setattr(
+        api,
+        "create_app",
+        lambda st, index_dir=None, **kw: dirs.append(index_dir) or create_app(st, index_dir=index_dir, **kw),
+    )
+    app = typer.Typer()
+    app.command("serve")(serve)
+    app.command("noop")(lambda: None)
+    r = CliRunner().invoke(app, ["serve", "--store", str(db), "--index", str(tmp_path / "nodir")])
+    assert r.exit_code == 2 and "no such folder" in r.output and not served and not dirs
+    update_index(tmp_path / "out" / "index", records[:3], {"encoder": {"type": "none"}})
+    r = CliRunner().invoke(app, ["serve", "--store", str(db), "--index", str(tmp_path / "out")])
+    assert r.exit_code == 0 and dirs == [str(tmp_path / "out" / "index")], r.output
+    assert served[0].state.index is not None
+
+
 # ----------------------------------------------------------------------------- hostile input (issue 14)
 
 

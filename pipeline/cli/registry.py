@@ -192,6 +192,25 @@ def export(
     typer.echo(json.dumps(res, ensure_ascii=False))
 
 
+def _index_dir(index: Optional[Path]) -> Optional[Path]:
+    """``serve --index``: a missing folder is a usage error; a run's output folder means its
+    ``index/``; a folder without an index yet is served (``/similar`` answers 503 until ``process``
+    writes one there) with a warning."""
+    if index is None:
+        return None
+    if not index.is_dir():
+        raise typer.BadParameter(f"no such folder: {str(index)!r}", param_hint="--index")
+    if not (index / "meta.json").exists() and (index / "index" / "meta.json").exists():
+        return index / "index"
+    if not (index / "meta.json").exists():
+        typer.echo(
+            f"warning: no similarity index in {index} yet (meta.json missing): /similar answers 503 until"
+            " `process` writes one there",
+            err=True,
+        )
+    return index
+
+
 def serve(
     store: Annotated[str, typer.Option(help="Store: SQLite file/dir, sqlite:///… or postgresql://… URL")],
     index: Annotated[
@@ -224,6 +243,7 @@ def serve(
         typer.echo(f"warning: binding to {host}: the API is reachable from other machines", err=True)
     if show_personal and not loopback:
         typer.echo("warning: --show-personal on a non-local address serves personal data to other machines", err=True)
+    index = _index_dir(index)
     st = _open_or_exit(store)
     if workers > 1:  # each worker process builds its own app (pipeline.api.app_from_env)
         st.close()
