@@ -180,11 +180,11 @@ def export(
             max_budget=max_budget,
         )
         if not res["rows"]:
-            for option, value, stored in (
+            for what, value, stored_values in (
                 ("region", region, st.regions),
                 ("programme area", programme_area, st.programme_areas),
             ):
-                note = unmatched_note(option, value, stored() if value else ())
+                note = unmatched_note(what, value, stored_values() if value else ())
                 if note:
                     typer.echo(note, err=True)
     finally:
