@@ -377,6 +377,20 @@ def test_process_exit_status_when_documents_fail(tmp_path):
     assert "--allow-failures" in help_ and "--prune" in help_ and "Exit status" in help_
 
 
+def test_help_paragraphs_are_not_broken_where_the_source_wraps():
+    """A docstring wrapped at the source's width reads as one paragraph in --help, not as lines
+    cut at random places on a wide terminal."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    runner = CliRunner(env={"COLUMNS": "200", "TERM": "dumb"})
+    text = runner.invoke(app, ["similar", "--help"]).stdout
+    assert "(1 = the same content, 0 = nothing in common)" in text, text
+    text = runner.invoke(app, ["stages", "--help"]).stdout
+    assert "Then every registered stage is listed." in text, text
+
+
 # -- issue 15.5 / 15.7: validate and stages ------------------------------------------------------------
 def test_validate_reports_non_jsonl_with_its_line(tmp_path):
     good = tmp_path / "r.jsonl"

@@ -18,6 +18,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # docstrings are wrapped in the source; Markdown joins their lines
 )
 
 
@@ -211,8 +212,10 @@ def stages(
         Optional[list[str]], typer.Option("--exclude", help="Leave a stage out (repeatable), as in process.")
     ] = None,
 ) -> None:
-    """The stage graph: each per-document stage in order with the record fields it reads and writes
-    (ingest always runs first), checked as process checks it; then every registered stage."""
+    """Show the stage graph: each stage in order with the record fields it reads and writes.
+
+    Ingest always runs first; the order is checked as process checks it. Then every registered
+    stage is listed."""
     from ..config import load_config
     from ..errors import ConfigError
     from ..stages import INGEST_WRITES, check_order, describe, registered
@@ -247,8 +250,10 @@ def schema() -> None:
 def validate(
     records: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A records.jsonl file.")],
 ) -> None:
-    """Validate every line of a records.jsonl file against the record schema. A line that is
-    not JSON is reported with its number; a file whose first line is not JSON stops at once."""
+    """Validate every line of a records.jsonl file against the record schema.
+
+    A line that is not JSON is reported with its number; a file whose first line is not JSON
+    stops at once."""
     from ..schema import validate_record
 
     problems: list[str] = []

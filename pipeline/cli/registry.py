@@ -229,8 +229,9 @@ def serve(
         ),
     ] = False,
 ) -> None:
-    """Serve the read-only registry API (OpenAPI docs at /docs). Personal data is redacted
-    unless --show-personal."""
+    """Serve the read-only registry API (OpenAPI docs at /docs).
+
+    Personal data is redacted unless --show-personal."""
     import uvicorn
 
     from ..api import create_app
