@@ -3,6 +3,8 @@
     >>> from pipeline import Pipeline
     >>> nlp = Pipeline.from_config()
     >>> record = nlp.process_file("corpus/old_projektbank_1.txt")
+    >>> record = nlp.process_text("Projektet Nya steg vänder sig till unga i Kalmar …")
+    >>> record = nlp.process_bytes(html_bytes, "html", source="https://…")
 
 ``process_file`` is a pure function of the file and the configuration, so a
 batch can be mapped over any executor (process pool, Dask, Ray). The stage
@@ -17,7 +19,7 @@ from typing import Any, Optional
 from . import __version__
 from .config import load_config
 from .errors import IngestError, StageError
-from .ingest import RawDocument, read_document
+from .ingest import RawDocument, check_size, format_of, parse_bytes, read_document
 from .record import Record
 from .stages import check_order, create
 
@@ -39,6 +41,23 @@ class Pipeline:
     def process_file(self, path: str | Path) -> Record:
         """Read, clean and analyse one document. Raises IngestError/StageError."""
         return self.process_raw(read_document(path, self.config.get("ingest")))
+
+    def process_bytes(self, data: bytes, format: str, source: str = "<bytes>") -> Record:
+        """One document's bytes from somewhere other than a file (a download, a database):
+        ``format`` is txt, html, pdf, docx, odt or rtf (a suffix such as ``".htm"`` works too);
+        ``source`` is the name the record carries. Raises ValueError for an unknown format,
+        IngestError/StageError as :meth:`process_file` does."""
+        fmt = format_of(format)
+        check_size(len(data), self.config.get("ingest"))
+        return self.process_raw(parse_bytes(data, fmt, source))
+
+    def process_text(self, text: str, source: str = "<text>", format: str = "txt") -> Record:
+        """A document already in a string: plain text, or HTML with ``format="html"``."""
+        if not isinstance(text, str):
+            raise TypeError(f"process_text takes a str, not {type(text).__name__}; use process_bytes for bytes")
+        if format_of(format) not in ("txt", "html"):
+            raise ValueError(f"process_text reads txt or html, not {format!r}; use process_bytes for binary formats")
+        return self.process_bytes(text.encode("utf-8"), format, source)
 
     def process_raw(self, raw: RawDocument) -> Record:
         record = Record(

@@ -75,6 +75,60 @@ def test_seed_themes_with_evidence_from_the_right_place(seeds):
     assert _theme(seeds["001"], "tillganglighet") is None
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "new_projektbank_nyanlanda_kvinnor.txt",
+        "projekt_digitala_vagar_kristianstad.html",
+        "konferens_gransloest_foretagande.pdf",
+    ],
+)
+def test_text_and_bytes_in_memory_give_the_record_of_the_file(full, name):
+    """A document from a download or a database: the same record as from the file, with the
+    source the caller names."""
+    path = CORPUS / name
+    want = full.process_file(path).model_dump()
+    fmt = path.suffix
+    got = full.process_bytes(path.read_bytes(), fmt.upper(), source="https://example.org/p")
+    assert got.source == "https://example.org/p"
+    assert got.model_dump() | {"source": want["source"]} == want
+    if fmt in (".txt", ".html"):
+        text = path.read_text(encoding="utf-8")
+        got = full.process_text(text, format=fmt.lstrip("."))
+        assert got.source == "<text>" and got.model_dump() | {"source": want["source"]} == want
+
+
+def test_text_and_bytes_in_memory_reject_what_they_cannot_read(full):
+    from pipeline.errors import IngestError
+
+    with pytest.raises(ValueError, match="unknown document format 'doc'.*docx, html, odt, pdf, rtf, txt"):
+        full.process_bytes(b"x", "doc")
+    with pytest.raises(ValueError, match="use process_bytes"):
+        full.process_text("x", format="pdf")
+    with pytest.raises(TypeError, match="use process_bytes"):
+        full.process_text(b"Projektet")
+    with pytest.raises(IngestError, match="empty"):
+        full.process_text(" \n ")
+    with pytest.raises(IngestError, match="over the limit") as err:
+        full.process_bytes(b"a" * (25 * 2**20 + 1), "txt")
+    assert err.value.kind == "too_large"
+    with pytest.raises(IngestError) as err:
+        full.process_bytes(b"%PDF-1.4 not really", "pdf")
+    assert err.value.kind == "corrupt_pdf"
+
+
+def test_readme_python_example_runs_as_pasted(capsys, monkeypatch):
+    """The README's Python block, run as a user pastes it (from the repository root)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"Python use:\n\n```python\n(.*?)```", readme, re.S)
+    assert block, "the README's Python use block is missing"
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {}
+    exec(compile(block.group(1), "README.md", "exec"), namespace)  # noqa: S102 - our own docs
+    assert namespace["record"].source == "https://example.org/slutrapport.pdf" and namespace["record"].themes
+    assert capsys.readouterr().out.strip()
+
+
 def test_cli_main_job_on_corpus(tmp_path):
     out = tmp_path / "out"
     res = subprocess.run(

@@ -71,22 +71,34 @@ def detect_format(path: Path) -> str:
 
 def read_document(path: str | Path, config: dict[str, Any] | None = None) -> RawDocument:
     """Read one file and turn it into text; raise IngestError on bad input."""
-    config = config or {}
     path = Path(path)
     fmt = detect_format(path)
-    max_bytes = int(config.get("max_bytes", DEFAULT_MAX_BYTES))
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise IngestError(
-                "too_large",
-                f"file is {size / 2**20:.1f} MiB, over the limit of {max_bytes / 2**20:.1f} MiB "
-                "(raise ingest.max_bytes in the config to accept it)",
-            )
+        check_size(path.stat().st_size, config)
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError("unreadable", f"cannot read file: {exc.strerror or exc}") from exc
     return parse_bytes(data, fmt, str(path))
+
+
+def check_size(size: int, config: dict[str, Any] | None = None) -> None:
+    """Raise ``too_large`` for a document over ``ingest.max_bytes``."""
+    max_bytes = int((config or {}).get("max_bytes", DEFAULT_MAX_BYTES))
+    if size > max_bytes:
+        raise IngestError(
+            "too_large",
+            f"file is {size / 2**20:.1f} MiB, over the limit of {max_bytes / 2**20:.1f} MiB "
+            "(raise ingest.max_bytes in the config to accept it)",
+        )
+
+
+def format_of(name: str) -> str:
+    """The format a caller names (``"html"``, ``".htm"``, ``"PDF"``) as ingest knows it."""
+    key = "." + name.strip().lower().lstrip(".")
+    if key not in SUFFIXES:
+        formats = ", ".join(sorted(set(SUFFIXES.values())))
+        raise ValueError(f"unknown document format {name!r}; expected one of {formats}")
+    return SUFFIXES[key]
 
 
 def parse_bytes(data: bytes, fmt: str, source: str) -> RawDocument:
