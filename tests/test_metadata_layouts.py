@@ -212,6 +212,39 @@ def test_title_ends_before_the_fields_of_a_cover_page(ex):
     assert ex.extract(plain)[1] == "Brobygget: en väg till arbete"  # no field label: kept whole
 
 
+@pytest.mark.parametrize(
+    "first, title",
+    [
+        ("Brobygget - Svenska ESF", "Brobygget"),  # the site's name after a web page's title
+        ("Vägen in | ESF-rådet", "Vägen in"),
+        ("Slutrapport Brobygget. Sammanfattning", "Slutrapport Brobygget"),  # a heading the text layer ran into
+        # a cover page's date and authors (and their address)
+        (
+            "Utvärdering av Brobygget Delrapport 1. April 2019 Anna Berg, Nils Ek Exempelgatan 1",
+            "Utvärdering av Brobygget Delrapport 1",
+        ),
+        ("Brobygget slutrapport juni 2014 Anna Berg Nils Ek", "Brobygget slutrapport"),
+        # a date in a headline is not a cover page's
+        ("Brobygget startar i juni 2024", "Brobygget startar i juni 2024"),
+        ("Nytt projekt från mars 2024 i Exempelby kommun", "Nytt projekt från mars 2024 i Exempelby kommun"),
+    ],
+)
+def test_title_ends_before_the_furniture_after_it(ex, first, title):
+    assert ex.extract(f"{first}\n\nProjektet har drivits av Exempelby kommun sedan 2019.\n")[1] == title
+
+
+def test_a_document_without_a_title_is_titled_by_the_project_name(ex):
+    """A news item that opens with a long paragraph and states the project's name further on."""
+    text = (
+        "Exempelby kommun deltar i ett tvåårigt projekt finansierat av Europeiska socialfonden med syfte att "
+        "stärka unga vuxnas väg till arbete. Genom att utbilda handledare hoppas man åstadkomma långsiktig "
+        "förändring, och arbetet börjar redan i höst med en stor träff i kommunhuset.\n\n"
+        "Projektet, som har fått namnet ”Vägen in”, består av två delar.\n"
+    )
+    meta, title = ex.extract(text)
+    assert meta.project_name == "Vägen in" and title == "Vägen in"
+
+
 def test_owner_value_ends_at_the_sentence(ex):
     m = meta(
         ex, "Projektägare: Länsstyrelsen i Gävleborg, Enheten för integration. Övriga parter är kommunerna i länet.\n"

@@ -186,6 +186,11 @@ def _soft_value(v: str) -> bool:
     return 0 < len(v) <= 120 and len(v.split()) <= 12 and not v.endswith((".", ":", "?", "!"))
 
 
+def _any_of(patterns: Optional[list[str]]) -> Optional[re.Pattern]:
+    """One case-insensitive regex for a config list of them (None for none)."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I) if patterns else None
+
+
 @dataclass(frozen=True)
 class MetadataExtractor:
     labels: tuple[tuple[str, str], ...]  # (label lower-case, field), longest first
@@ -194,6 +199,7 @@ class MetadataExtractor:
     generic_titles: frozenset[str] = frozenset()
     prose: Optional[ProseExtractor] = None
     title_skip: Optional[re.Pattern] = None  # lines that are never a title (labels.yaml title_skip)
+    title_cut: Optional[re.Pattern] = None  # where a title's tail of furniture begins (labels.yaml title_cut)
 
     def __post_init__(self):
         # One alternation, longest label first, to find a label at a line start fast.
@@ -223,7 +229,8 @@ class MetadataExtractor:
             regions,
             frozenset(t.lower() for t in cfg.get("generic_titles", [])),
             ProseExtractor.from_files(**(gazetteers or {})),
-            re.compile("|".join(f"(?:{p})" for p in cfg["title_skip"]), re.I) if cfg.get("title_skip") else None,
+            _any_of(cfg.get("title_skip")),
+            _any_of(cfg.get("title_cut")),
         )
 
     # -- label detection -------------------------------------------------
@@ -334,17 +341,20 @@ class MetadataExtractor:
         if not (name and plausible_name(name)):
             name = find_project_name(text, exclude=(str(found.get("owner") or ""),))
         found["project_name"] = name
-        title = title or self._trim_title(self._title(lines, title_hint, block))
+        title = title or self._trim_title(self._title(lines, title_hint, block)) or name
         return Metadata(**found), title
 
     def _trim_title(self, title: Optional[str]) -> Optional[str]:
         """A cover page's first line can run on into its fields ("Slutrapport X. Projektperiod:
-        Diarienummer: …", a PDF's text layer): the title ends before the first field label."""
-        m = self._inline_re.search(title, 1) if title else None
-        if m is None:
-            return title
-        cut = title[: m.start()].rstrip(" .,;:-–")
-        return cut if len(cut) >= 3 else title
+        Diarienummer: …", a PDF's text layer): the title ends before the first field label. It
+        also ends where the furniture of ``title_cut`` begins: a site name after the page title,
+        a heading the text layer ran into, a cover page's date and authors."""
+        for pattern in (self._inline_re, self.title_cut):
+            m = pattern.search(title, 1) if title and pattern is not None else None
+            if m is not None:
+                cut = title[: m.start()].rstrip(" .,;:-–|")
+                title = cut if len(cut) >= 3 else title
+        return title
 
     def _set(self, found: dict, field: str, value: str) -> None:
         if field == "period":
