@@ -315,3 +315,20 @@ def test_download_wrapper_keeps_the_quoted_document_text(rules):
     assert "Download" not in out
     assert out.startswith("Slutrapport Projekt Vägen vidare. Projektperiod: 2010-03-01 2012-02-29")
     assert "Diarienummer: 2010-3020099" in out
+
+
+def test_document_host_viewer_furniture_removed_and_page_text_kept_once(rules):
+    """Document-hosting sites wrap a report in their viewer: save-as and upload/view/download
+    buttons, an embed box, and each page's text behind "Page N:" (often the same snippet)."""
+    snippet = "Vägen vidare har gett unga arbetslösa i tre kommuner praktik och handledning under två år"
+    text = (
+        "Slutrapport Vägen vidare\n\nSave this PDF as:\nWORD PNG TXT JPG\n\n"
+        "• Upload\nothers\n\n• View\n\n• Download\n\nEmbed Size (px)\n\nCitation preview\n\n"
+        f"Page 1: {snippet}\n\nProjektet drevs av Exempelby kommun.\n\nPage 2: {snippet}\n\n"
+        "Page 3: Deltagarna fick stöd av en coach."
+    )
+    out = clean_text(text, rules)
+    for furniture in ("Save this", "WORD PNG", "Upload", "others", "View", "Download", "Embed", "Citation", "Page "):
+        assert furniture not in out, (furniture, out)
+    assert out.count(snippet) == 1 and "Deltagarna fick stöd av en coach." in out
+    assert out.startswith("Slutrapport Vägen vidare\n\n")
