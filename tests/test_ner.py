@@ -261,6 +261,20 @@ def test_case_numbers_are_not_persons(stage):
     assert persons == ["Anna Berg"], persons
 
 
+def test_field_labels_of_a_project_page_are_not_entities(stage):
+    """The newer project pages label fields in English and Swedish, each label on its own line;
+    a label word is still part of a longer name ("Tel Aviv")."""
+    text = (
+        "2020/00123 - Vägen in\n\nName:\nVägen in\nRegion:\nStockholm\n\n"
+        "Uppgiftslämnare:\nAnna Berg\nTel:\n0522-12345\n\n"
+        "Samarbete med Save the Children i Göteborg. Anna Berg har bott i Tel Aviv."
+    )
+    rec = stage(Record(id="t", source="t", sha256="0", format="txt", text=text))
+    got = {(e.text, e.label) for e in rec.entities}
+    assert not {"Name", "Uppgiftslämnare", "Tel", "Region"} & {t for t, _ in got}, got
+    assert {("Anna Berg", "PER"), ("Save the Children", "ORG"), ("Göteborg", "LOC"), ("Tel Aviv", "LOC")} <= got
+
+
 def test_metadata_entities_are_found_by_exact_search(stage):
     text = "Projektet\nKontaktpersonQwerty Zyxwv\nDrivs av Ögonstenen Ekonomisk Förening i Ubbhult.\n"
     md = Metadata(owner="Ögonstenen Ekonomisk Förening", contact_person="Qwerty Zyxwv", municipalities=["Ubbhult"])

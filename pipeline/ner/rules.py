@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Optional
 
+from ..common import load_yaml
+from ..paths import repo_path
 from .gazetteers import load
 
 # Priorities: higher wins when candidate spans overlap (ties: longer span wins).
@@ -70,7 +72,7 @@ def _b(pattern: str) -> str:
 class Rules:
     """Compiled ESF patterns and gazetteers (load once per stage)."""
 
-    def __init__(self, directory: str = "configs/gazetteers"):
+    def __init__(self, directory: str = "configs/gazetteers", labels: Optional[str] = None):
         g = load(directory)
         self.gaz = g
         munis = g.get("municipalities", [])
@@ -85,6 +87,10 @@ class Rules:
         self.loc_names = set(munis) | set(counties) | set(cnames) | set(regions) | set(places)
         self.org_names = set(orgs)
         self.not_entities = {w.lower() for w in g.get("not_entities", [])}
+        # The field labels of configs/labels.yaml ("Tel", "Uppgiftslämnare", "Name"): never an entity on
+        # their own, but unlike not_entities never trimmed off a longer one ("Tel Aviv").
+        fields = load_yaml(repo_path(labels))["fields"] if labels else {}
+        self.field_labels = {lab.lower() for spec in fields.values() for lab in spec["labels"]}
 
         muni = _alt(munis)
         county = _alt(cnames)

@@ -104,6 +104,7 @@ class NerConfig(SectionConfig):
 
     model: str = DEFAULT_MODEL  # spaCy pipeline (tok2vec + ner), repo-relative or absolute
     gazetteers: str = "configs/gazetteers"  # place / organisation lists and the not_entities stop list
+    labels: str = "configs/labels.yaml"  # field labels, never an entity on their own
     batch_size: int = 64  # nlp.pipe batch size (sentences)
     max_chars: int = 5000  # longest piece of text given to the model at once
     use_model: bool = True  # statistical model
@@ -138,7 +139,7 @@ class NerStage:
             for name in list(self.nlp.pipe_names):
                 if name not in keep and name != "entity_ruler":
                     self.nlp.disable_pipe(name)
-        self.rules = Rules(cfg.gazetteers)
+        self.rules = Rules(cfg.gazetteers, cfg.labels)
         # lower-case word forms seen outside entities in the training data (written
         # by scripts/train_ner.py next to the model); used to drop capitalised
         # common words (headings, sentence starts) that the model calls entities
@@ -192,8 +193,13 @@ class NerStage:
             return []  # names are capitalised; "covid-19", "www.vastkraft.org" are not names
         if not self.use_rules:
             return [(start, end, label)]
-        if s.lower() in self.rules.not_entities or (label == "PER" and any(ch.isdigit() for ch in s)):
-            return []  # stop-listed words; person names have no digits ("Dnr MN90-2006")
+        low = s.lower()
+        if (
+            low in self.rules.not_entities
+            or low in self.rules.field_labels
+            or (label == "PER" and any(ch.isdigit() for ch in s))
+        ):
+            return []  # stop-listed words and field labels; person names have no digits ("Dnr MN90-2006")
         toks = [(m.start() + start, m.end() + start, m.group()) for m in re.finditer(r"\S+", s)]
         R = self.rules
 
