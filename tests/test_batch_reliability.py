@@ -377,6 +377,18 @@ def test_process_exit_status_when_documents_fail(tmp_path):
     assert "--allow-failures" in help_ and "--prune" in help_ and "Exit status" in help_
 
 
+def test_an_output_path_that_is_a_file_is_a_usage_error(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    _doc(inp / "a.txt")
+    out = tmp_path / "results"
+    out.write_text("mine", encoding="utf-8")
+    res = _cli("process", str(inp), "--out", str(out), "--quiet")
+    said = " ".join(res.stderr.replace("│", " ").split())
+    assert res.returncode == 2 and "results' is a file" in said and "Traceback" not in said, res.stderr
+    assert out.read_text(encoding="utf-8") == "mine"
+
+
 def test_help_paragraphs_are_not_broken_where_the_source_wraps():
     """A docstring wrapped at the source's width reads as one paragraph in --help, not as lines
     cut at random places on a wide terminal."""

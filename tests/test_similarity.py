@@ -312,6 +312,8 @@ def test_cli_json_and_text(built):
     help_text = runner.invoke(app, ["similar", "--help"]).stdout
     assert "between 0 and 1" in help_text and "higher is more similar" in help_text
     assert runner.invoke(app, ["similar", "--index", str(d)]).exit_code != 0
+    r = runner.invoke(app, ["similar", "--index", str(d), "--text", "  "])
+    assert r.exit_code == 2 and "--text is empty" in r.output, r.output
     assert runner.invoke(app, ["similar", "--index", str(d), "--id", "nope"]).exit_code == 2
     assert runner.invoke(app, ["similar", "--index", str(d), "--text", "x", "--period", "soon"]).exit_code != 0
     r = runner.invoke(app, ["similar", "--index", str(d), "--text", "vården", "--theme", "halssa"])

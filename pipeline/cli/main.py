@@ -60,7 +60,12 @@ def process(
     ],
     out: Annotated[
         Path,
-        typer.Option("--out", "-o", help="Output folder for records.jsonl, errors.jsonl, the store and the index."),
+        typer.Option(
+            "--out",
+            "-o",
+            file_okay=False,
+            help="Output folder for records.jsonl, errors.jsonl, the store and the index (created if needed).",
+        ),
     ],
     jobs: Annotated[
         int,

@@ -59,6 +59,8 @@ def similar(
     from .filters import check_themes, taxonomy_themes, unmatched_note
 
     ids = list(id or [])
+    if text is not None and not text.strip():
+        raise typer.BadParameter("--text is empty: give the project idea in words")
     if bool(ids) == bool(text):
         raise typer.BadParameter("give either --id (one or more) or --text")
     years = None
