@@ -480,7 +480,31 @@ def test_themes_filtered_by_theme(client, records):
     stats = client.get("/stats/themes", params={"theme": "integration", "by": "year"})
     assert stats.status_code == 200, stats.text
     assert sum(x["count"] for x in stats.json()["rows"]) == sum(len(r.themes) for r in having)
-    assert client.get("/themes", params={"theme": "no-such-theme"}).json() == []
+
+
+def test_a_theme_filter_that_names_no_theme_is_a_422_with_a_suggestion(client, records):
+    """As on the command line: a typo is an error that says what was meant, on every endpoint
+    that filters by theme; a theme of the taxonomy that no project has is an empty answer."""
+    from pipeline.themes.names import configured_themes
+
+    for path, params in [
+        ("/projects", {"theme": "integrashon"}),
+        ("/projects", {"theme": ["unga", "integrashon"]}),
+        ("/themes", {"theme": "integrashon"}),
+        ("/stats/themes", {"theme": "integrashon"}),
+        ("/similar", {"text": "unga", "theme": "integrashon"}),
+        (f"/projects/{records[0].id}/similar", {"theme": "integrashon"}),
+    ]:
+        resp = client.get(path, params=params)
+        assert resp.status_code == 422, (path, resp.text)
+        (err,) = resp.json()["detail"]
+        assert err["loc"] == ["query", "theme"] and "did you mean 'integration'?" in err["msg"], err
+    resp = client.post("/similar", json={"text": "unga i arbete", "theme": ["integrashon"]})
+    assert resp.status_code == 422 and resp.json()["detail"][0]["loc"] == ["body", "theme"], resp.text
+    unused = sorted(set(configured_themes()) - {t.id for r in records for t in r.themes})
+    assert unused
+    resp = client.get("/projects", params={"theme": unused[0]})
+    assert resp.status_code == 200 and resp.json()["total"] == 0, resp.text
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,7 @@ from ..export.redact import Redactor
 from ..record import SCHEMA_VERSION, Record
 from ..store import ProjectFilter, Store
 from ..store.schema import redacted_json
+from ..themes.names import configured_themes, unknown_theme
 from ..web import mount_web
 
 log = logging.getLogger(__name__)
@@ -410,6 +411,27 @@ def create_app(
                 cache.popitem(last=False)
         return Response(body, media_type="application/json")
 
+    # A theme filter names a closed set: the configured taxonomy's ids and labels and those the
+    # store holds (cached as the aggregates are). A value that names none is a 422 with a
+    # suggestion, as on the command line, not an empty answer that looks like one.
+    taxonomy_names = configured_themes()
+    known: list[Any] = [None, 0.0, None]  # store version, when, id -> label
+
+    def _known_themes() -> dict[str, str]:
+        version, now = _store_version(), time.monotonic()
+        with cache_lock:
+            if known[2] is not None and known[0] == version and (db_path is not None or now - known[1] < CACHE_TTL_S):
+                return known[2]
+        names = {**taxonomy_names, **{r["theme_id"]: r["label"] for r in st.theme_counts(ProjectFilter(), by=())}}
+        with cache_lock:
+            known[:] = [version, now, names]
+        return names
+
+    def _check_theme(flt: ProjectFilter, where: str = "query") -> None:
+        message = unknown_theme(flt.theme, _known_themes()) if flt.theme else None
+        if message:
+            raise _invalid((where, "theme"), message)
+
     def _on_loop(endpoint):
         """SQLite answers in-process in about a millisecond: such an endpoint runs on the
         event loop, because a hop to the thread pool per request costs more than the work
@@ -451,6 +473,7 @@ def create_app(
         limit: int = Query(20, ge=1, le=MAX_LIMIT),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> Any:
+        _check_theme(flt)
         flt.q = q
         total, items = st.list_projects(flt, limit=limit, offset=offset)
         if not show_personal:
@@ -514,6 +537,7 @@ def create_app(
         k: int = Query(10, ge=1, le=MAX_K),
         flt: ProjectFilter = Depends(project_filters),
     ) -> Any:
+        _check_theme(flt)
         idx = need_index()
         if not st.exists(project_id):
             raise HTTPException(404, f"no project {project_id!r}")
@@ -562,6 +586,7 @@ def create_app(
         k: int = Query(10, ge=1, le=MAX_K),
         flt: ProjectFilter = Depends(project_filters),
     ) -> Any:
+        _check_theme(flt)
         idx = need_index()
         items = _similar(lambda n, f: idx.query_text(text, k=n, filters=f), k, flt, set())
         return _json({"query": {"text": text, "k": k, "filters": flt.active()}, "items": items})
@@ -574,8 +599,9 @@ def create_app(
     )
     @_on_loop
     def similar_to_text_post(body: SimilarTextRequest) -> Any:
-        idx = need_index()
         flt = make_filter("body", **body.model_dump(exclude={"text", "k"}))
+        _check_theme(flt, "body")
+        idx = need_index()
         text, echo = _text_query(body.text)
         items = _similar(lambda n, f: idx.query_text(text, k=n, filters=f), body.k, flt, set())
         return _json({"query": {**echo, "k": body.k, "filters": flt.active()}, "items": items})
@@ -588,6 +614,7 @@ def create_app(
     )
     @_on_loop
     def themes(flt: ProjectFilter = Depends(project_filters)) -> Any:
+        _check_theme(flt)
         return _cached(("themes", repr(flt)), lambda: _dumps([_theme_row(r) for r in st.theme_counts(flt, by=())]))
 
     @app.get(
@@ -603,6 +630,7 @@ def create_app(
         ),
         flt: ProjectFilter = Depends(project_filters),
     ) -> Any:
+        _check_theme(flt)
         keys = tuple(dict.fromkeys("year" if b == "period" else b for b in by))
         return _cached(
             ("stats", keys, repr(flt)),

@@ -152,7 +152,8 @@ def export(
     """Export projects from the store (one row per project)."""
     from ..export import export_store
     from ..store.core import ProjectFilter
-    from .filters import check_themes, taxonomy_themes, unmatched_note
+    from ..themes.names import configured_themes
+    from .filters import check_themes, unmatched_note
 
     pf, pt = _date(period_from, "--period-from"), _date(period_to, "--period-to", end=True)
     if pf and pt and pf > pt:
@@ -163,7 +164,7 @@ def export(
     try:
         if theme:
             stored = {r["theme_id"]: r["label"] for r in st.theme_counts(ProjectFilter(), by=())}
-            check_themes(theme, {**taxonomy_themes(), **stored})
+            check_themes(theme, {**configured_themes(), **stored})
         res = export_store(
             st,
             format.value,

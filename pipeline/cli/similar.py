@@ -56,7 +56,8 @@ def similar(
     so it ranks results for one query; it is not a probability.
     """
     from ..similarity.index import SimilarIndex, parse_period
-    from .filters import check_themes, taxonomy_themes, unmatched_note
+    from ..themes.names import configured_themes
+    from .filters import check_themes, unmatched_note
 
     ids = list(id or [])
     if text is not None and not text.strip():
@@ -89,7 +90,7 @@ def similar(
         raise typer.Exit(2) from None
     if theme:
         indexed = {t: t for t in idx.meta.get("themes") or []}  # the taxonomy the index was built with
-        check_themes([theme], {**indexed, **taxonomy_themes()}, substring=True)
+        check_themes([theme], {**indexed, **configured_themes()}, substring=True)
     filters = {k_: v for k_, v in (("theme", theme), ("region", region), ("period", years)) if v}
     out: list[dict] = []
     if ids:
