@@ -233,6 +233,22 @@ def test_title_ends_before_the_furniture_after_it(ex, first, title):
     assert ex.extract(f"{first}\n\nProjektet har drivits av Exempelby kommun sedan 2019.\n")[1] == title
 
 
+@pytest.mark.parametrize(
+    "heading, name",
+    [
+        ("Brobygget. Utvärdering/följeforskning Delrapport 2", "Brobygget"),
+        ("#vägenin Unga till arbete 2016-2019 Slutrapport", "#vägenin Unga till arbete"),
+        ("Extern utvärdering av projektet Brobygget", "Brobygget"),
+        ("Slutrapport genomförande", None),  # a report word and a phase: no name
+        ("Exempelby får 3 miljoner till unga", None),  # a headline is not a report's title
+    ],
+)
+def test_a_report_without_a_name_in_its_text_is_named_by_its_title(ex, heading, name):
+    text = f"{heading}\n\nUnga vuxna har fått stöd av handledare i tre år och många har fått arbete.\n"
+    meta, title = ex.extract(text)
+    assert meta.project_name == name and title == heading
+
+
 def test_a_document_without_a_title_is_titled_by_the_project_name(ex):
     """A news item that opens with a long paragraph and states the project's name further on."""
     text = (

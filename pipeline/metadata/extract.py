@@ -186,6 +186,13 @@ def _soft_value(v: str) -> bool:
     return 0 < len(v) <= 120 and len(v.split()) <= 12 and not v.endswith((".", ":", "?", "!"))
 
 
+# Words around the kind of a report in its title, and numbers: they are not the project's name.
+_REPORT_JOINERS = frozenset(
+    "av för i en ett om projekt projektet esf-projekt esf-projektet extern externa följeforskning följeutvärdering".split()
+)
+_NUMBERISH = re.compile(r"\d{1,4}(?:[–-]\d{2,4})?")
+
+
 def _any_of(patterns: Optional[list[str]]) -> Optional[re.Pattern]:
     """One case-insensitive regex for a config list of them (None for none)."""
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.I) if patterns else None
@@ -340,9 +347,40 @@ class MetadataExtractor:
         name = title or self._numbered_title(lines) or (self._block_title(lines, block) if block is not None else None)
         if not (name and plausible_name(name)):
             name = find_project_name(text, exclude=(str(found.get("owner") or ""),))
-        found["project_name"] = name
-        title = title or self._trim_title(self._title(lines, title_hint, block)) or name
-        return Metadata(**found), title
+        heading = title or self._trim_title(self._title(lines, title_hint, block))
+        found["project_name"] = name or (self._name_in_report_title(heading) if heading else None)
+        return Metadata(**found), heading or found["project_name"]
+
+    def _name_in_report_title(self, title: str) -> Optional[str]:
+        """A report's title names its project between the words that say what kind of report it is
+        ("Slutrapport X 2015-2018", "Extern utvärdering av projektet X", "X. Utvärdering/följeforskning
+        Delrapport 2"); None for a title without such words (a news headline)."""
+        parts = [p.strip() for p in re.split(r"\.\s+", title) if p.strip()]
+        said = False  # the title says it is a report
+        while len(parts) > 1 and self._report_words(parts[-1].split()) == len(parts[-1].split()):
+            parts.pop()  # a trailing sentence of report words: "Utvärdering/följeforskning Delrapport 2"
+            said = True
+        words = parts[0].split() if parts else []
+        lead = self._report_words(words)
+        tail = self._report_words(words[lead:][::-1])
+        around = words[:lead] + words[len(words) - tail :]
+        said = said or any(w.lower().strip(",.:") in self.generic_titles for w in around)
+        name = " ".join(words[lead : len(words) - tail]).strip(" ,.:–-")
+        return name if said and plausible_name(name) else None
+
+    def _report_words(self, words: list[str]) -> int:
+        """How many of ``words``, from the first, say what kind of report it is, not whose: report
+        words, "av projektet", years and numbers."""
+        n = 0
+        for w in words:
+            low = w.lower().strip(",.:()")
+            if not (
+                all(x in self.generic_titles or x in _REPORT_JOINERS for x in low.split("/"))
+                or _NUMBERISH.fullmatch(low)
+            ):
+                break
+            n += 1
+        return n
 
     def _trim_title(self, title: Optional[str]) -> Optional[str]:
         """A cover page's first line can run on into its fields ("Slutrapport X. Projektperiod:
