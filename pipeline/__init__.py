@@ -1,6 +1,6 @@
 """Read Swedish ESF project documents into structured, registry-ready records."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 from .record import SCHEMA_VERSION, Record  # noqa: E402
 

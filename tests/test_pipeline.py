@@ -240,3 +240,11 @@ def test_compare_records_reports_fields_that_differ(tmp_path, capsys):
     after.write_text(json.dumps({**base, "summary": "T."}) + "\n", encoding="utf-8")
     assert compare([str(before), str(after)]) == 1
     assert "summary: 1 record(s) differ" in capsys.readouterr().out
+
+
+def test_the_changelog_has_an_entry_for_this_version():
+    """Records carry pipeline_version and an upgrade reprocesses them: a version says what changed."""
+    from pipeline import __version__
+
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.search(rf"^## {re.escape(__version__)} — \d{{4}}-\d\d-\d\d$", changelog, re.M), __version__
