@@ -59,6 +59,14 @@ def _doc(path: Path, name: str = "Alfa", place: str = "Umeå", number: str = "")
     return path
 
 
+def _input(tmp_path):
+    """An input folder with one project page, a.txt."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    _doc(inp / "a.txt")
+    return inp
+
+
 # -- issue 14.1: a file name that is not valid UTF-8 ----------------------------------------------
 @pytest.mark.skipif(sys.platform != "linux", reason="byte file names are a POSIX matter")
 def test_latin1_file_name_does_not_stop_the_run(tmp_path, cfg):
@@ -164,9 +172,7 @@ def test_identity_does_not_depend_on_the_path_spelling(tmp_path, cfg, monkeypatc
 
 # -- issue 14.6: one writer per output folder -----------------------------------------------------
 def test_second_writer_is_refused_with_a_clear_message(tmp_path, cfg):
-    inp = tmp_path / "in"
-    inp.mkdir()
-    _doc(inp / "a.txt")
+    inp = _input(tmp_path)
     out = tmp_path / "out"
     with output_lock(out):
         with pytest.raises(OutputLocked) as exc:
@@ -185,9 +191,7 @@ def test_second_writer_is_refused_with_a_clear_message(tmp_path, cfg):
 
 
 def test_stale_lock_file_of_a_dead_process_is_taken_over(tmp_path, cfg):
-    inp = tmp_path / "in"
-    inp.mkdir()
-    _doc(inp / "a.txt")
+    inp = _input(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     (out / LOCK).write_text("pid 999999999 (esf-pipeline process), started 2020-01-01T00:00:00Z\n", encoding="utf-8")
@@ -378,9 +382,7 @@ def test_process_exit_status_when_documents_fail(tmp_path):
 
 
 def test_an_output_path_that_is_a_file_is_a_usage_error(tmp_path):
-    inp = tmp_path / "in"
-    inp.mkdir()
-    _doc(inp / "a.txt")
+    inp = _input(tmp_path)
     out = tmp_path / "results"
     out.write_text("mine", encoding="utf-8")
     res = _cli("process", str(inp), "--out", str(out), "--quiet")
@@ -437,9 +439,7 @@ def test_stages_lists_only_registered_names_in_the_order():
 
 
 def test_unreachable_store_stops_the_run_with_a_clear_message(tmp_path):
-    inp = tmp_path / "in"
-    inp.mkdir()
-    _doc(inp / "a.txt")
+    inp = _input(tmp_path)
     conf = tmp_path / "spine.yaml"
     conf.write_text("pipeline:\n  stages: [clean, metadata, sections]\n", encoding="utf-8")
     out = tmp_path / "out"
@@ -478,9 +478,7 @@ def test_process_batch_writes_records_store_and_index_for_library_users(tmp_path
 def test_after_batch_gets_typed_records(tmp_path, cfg):
     from pipeline.record import Record
 
-    inp = tmp_path / "in"
-    inp.mkdir()
-    _doc(inp / "a.txt")
+    inp = _input(tmp_path)
     seen = {}
 
     def after(records, pending, out_dir, removed=()):

@@ -213,6 +213,12 @@ def test_model_on_pre_split_words(nlp):
 
 
 @pytest.mark.shared
+def _pairs(stage, text: str, metadata: Metadata | None = None) -> set[tuple[str, str]]:
+    """The stage's (text, label) pairs on a record of ``text``."""
+    rec = stage(Record(id="t", source="t", sha256="0", format="txt", text=text, metadata=metadata or Metadata()))
+    return {(e.text, e.label) for e in rec.entities}
+
+
 def test_stage_registered_and_contract(stage):
     from pipeline.stages import registered
 
@@ -238,8 +244,7 @@ def test_place_versus_organisation_convention(stage):
         "Samordningsförbundet Consensus. Projektet genomförs i Alingsås och i Västernorrland. "
         "Hallstahammars kommuns näringslivsenhet och Mtn Konsult AB deltar."
     )
-    rec = stage(Record(id="t", source="t", sha256="0", format="txt", text=text))
-    got = {(e.text, e.label) for e in rec.entities}
+    got = _pairs(stage, text)
     for pair in [
         ("Alingsås kommun", "ORG"),
         ("Region Västernorrland", "ORG"),
@@ -269,8 +274,7 @@ def test_field_labels_of_a_project_page_are_not_entities(stage):
         "Uppgiftslämnare:\nAnna Berg\nTel:\n0522-12345\n\n"
         "Samarbete med Save the Children i Göteborg. Anna Berg har bott i Tel Aviv."
     )
-    rec = stage(Record(id="t", source="t", sha256="0", format="txt", text=text))
-    got = {(e.text, e.label) for e in rec.entities}
+    got = _pairs(stage, text)
     assert not {"Name", "Uppgiftslämnare", "Tel", "Region"} & {t for t, _ in got}, got
     assert {("Anna Berg", "PER"), ("Save the Children", "ORG"), ("Göteborg", "LOC"), ("Tel Aviv", "LOC")} <= got
 
@@ -356,8 +360,7 @@ def test_metadata_place_inside_organisation_name_yields(stage):
     """A listed municipality does not cut an organisation that contains it."""
     md = Metadata(municipalities=["Hallstahammar"])
     text = "Projektet arbetar för alla i Hallstahammars kommun. Hallstahammar är en bruksort."
-    rec = stage(Record(id="t", source="t", sha256="0", format="txt", text=text, metadata=md))
-    got = {(e.text, e.label) for e in rec.entities}
+    got = _pairs(stage, text, md)
     assert ("Hallstahammars kommun", "ORG") in got and ("Hallstahammar", "LOC") in got
 
 
