@@ -47,7 +47,10 @@ class Pipeline:
         ``format`` is txt, html, pdf, docx, odt or rtf (a suffix such as ``".htm"`` works too);
         ``source`` is the name the record carries. Raises ValueError for an unknown format,
         IngestError/StageError as :meth:`process_file` does."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"process_bytes takes bytes, not {type(data).__name__}; use process_text for a str")
         fmt = format_of(format)
+        data = bytes(data)
         check_size(len(data), self.config.get("ingest"))
         return self.process_raw(parse_bytes(data, fmt, source))
 

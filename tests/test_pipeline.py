@@ -107,6 +107,8 @@ def test_text_and_bytes_in_memory_reject_what_they_cannot_read(full):
         full.process_text("x", format="pdf")
     with pytest.raises(TypeError, match="use process_bytes"):
         full.process_text(b"Projektet")
+    with pytest.raises(TypeError, match="use process_text"):
+        full.process_bytes("Projektet", "txt")
     with pytest.raises(IngestError, match="empty"):
         full.process_text(" \n ")
     with pytest.raises(IngestError, match="over the limit") as err:
