@@ -212,13 +212,13 @@ def test_model_on_pre_split_words(nlp):
 # --------------------------------------------------------------------------- stage contract
 
 
-@pytest.mark.shared
 def _pairs(stage, text: str, metadata: Metadata | None = None) -> set[tuple[str, str]]:
     """The stage's (text, label) pairs on a record of ``text``."""
     rec = stage(Record(id="t", source="t", sha256="0", format="txt", text=text, metadata=metadata or Metadata()))
     return {(e.text, e.label) for e in rec.entities}
 
 
+@pytest.mark.shared
 def test_stage_registered_and_contract(stage):
     from pipeline.stages import registered
 
