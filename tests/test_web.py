@@ -222,6 +222,32 @@ def test_bad_values_give_a_message_not_an_error(client):
     assert client.get("/", params={"q": "x" * 5000}).status_code == 200
 
 
+@shared
+def test_theme_filter_names_a_theme(client, records):
+    rec = next(r for r in records if r.themes)
+    theme = rec.themes[0]
+    want = ids_of(r for r in records if theme.id in {t.id for t in r.themes})
+    # a label (any case) is read as its id, and the form shows it chosen
+    page = client.get("/", params={"theme": theme.label.upper()}).text
+    assert set(result_ids(page)) == want and f'<option value="{theme.id}" selected>' in page
+    assert 'role="alert"' not in page
+    # a theme that does not exist is said so, with the nearest one, and not used
+    page = client.get("/", params={"theme": theme.id[:-1] + "x"}).text
+    assert 'role="alert"' in page and "inget tema heter" in page and f"menade du {html.escape(theme.label)}" in page
+    assert len(result_ids(page)) == 20
+    page = client.get("/oversikt", params={"theme": "qqqqqq"}).text
+    assert "inget tema heter" in page and "menade du" not in page
+    # a download is not silently widened: it says what it could not use
+    r = client.get("/export.csv", params={"theme": "qqqqqq"})
+    assert r.status_code == 400 and "inget tema heter" in r.text and r.headers["content-type"].startswith("text/plain")
+    r = client.get("/export.csv", params={"min_budget": "mycket"})
+    assert r.status_code == 400 and "Lägsta budget" in r.text
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/export.csv", params={"theme": theme.label}).text.lstrip("\ufeff")))
+    )
+    assert {row["id"] for row in rows} == want
+
+
 # ----------------------------------------------------------------------------- project page
 
 

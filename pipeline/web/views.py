@@ -8,7 +8,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from ..export.redact import Redactor
 from ..record import Record
 from ..store import ProjectFilter, Store
 from ..store import schema as S
+from ..themes.names import closest_theme, configured_themes, theme_id
 from .highlight import segments
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,8 @@ class WebQuery:
     )
 
     @classmethod
-    def from_request(cls, request: Request) -> WebQuery:
+    def from_request(cls, request: Request, themes: Mapping[str, str]) -> WebQuery:
+        """``themes``: id → label of the themes a filter may name (a label is read as its id)."""
         qp = request.query_params
         wq = cls()
         for key in cls.KEYS:
@@ -165,7 +167,17 @@ class WebQuery:
             wq.page = max(1, min(MAX_PAGE, int(qp.get("sida") or 1)))
         except ValueError:
             wq.errors.append("sida: inte ett heltal, första sidan visas")
+        if wq.theme:
+            wq._theme(themes)
         return wq
+
+    def _theme(self, themes: Mapping[str, str]) -> None:
+        tid = theme_id(self.theme, themes)
+        if tid is None:
+            close = closest_theme(self.theme, themes)
+            hint = f" (menade du {themes.get(close) or close}?)" if close else ""
+            self.errors.append(f"Tema: inget tema heter {self.theme!r}{hint}; alla teman visas")
+        self.theme = tid or ""
 
     def params(self, **over: Any) -> str:
         """The query string of this query with ``over`` applied (empty values left out)."""
@@ -270,6 +282,7 @@ def mount_web(
         show_personal=show_personal, ENTITY_KINDS=ENTITY_KINDS, SECTION_LABELS=SECTION_LABELS, period=_period
     )
     plain = Redactor()  # e-mail addresses and phone numbers in titles and owners
+    taxonomy = configured_themes()
 
     def clean(value: str | None) -> str | None:
         return value if show_personal or not value else plain.redact_str(value)
@@ -288,6 +301,10 @@ def mount_web(
             {"id": r["theme_id"], "label": r["label"], "count": int(r["count"])}
             for r in sorted(store.theme_counts(ProjectFilter(), by=()), key=lambda r: str(r["label"]).casefold())
         ]
+
+    def query(request: Request, themes: list[dict]) -> WebQuery:
+        """The request's query; its theme must be a configured one or one the store holds."""
+        return WebQuery.from_request(request, {**taxonomy, **{t["id"]: t["label"] for t in themes}})
 
     def summaries(ids: list[str]) -> dict[str, dict]:
         if not ids:
@@ -322,7 +339,8 @@ def mount_web(
 
     @router.get("/", response_class=HTMLResponse)
     def search_page(request: Request) -> Response:
-        wq = WebQuery.from_request(request)
+        themes = theme_options()
+        wq = query(request, themes)
         flt = wq.filter(store)
         offset = (wq.page - 1) * PAGE_SIZE
         total, items = store.list_projects(flt, limit=PAGE_SIZE, offset=offset)
@@ -347,14 +365,15 @@ def mount_web(
             has_index=index is not None,
             pages=pages,
             offset=offset,
-            themes=theme_options(),
+            themes=themes,
             regions=store.regions(),
             areas=store.programme_areas(),
         )
 
     @router.get("/oversikt", response_class=HTMLResponse)
     def overview_page(request: Request) -> Response:
-        wq = WebQuery.from_request(request)
+        themes = theme_options()
+        wq = query(request, themes)
         flt = wq.filter(store)
         charts = []
         for key, title in (("region", "Projekt per tema och region"), ("year", "Projekt per tema och startår")):
@@ -365,15 +384,18 @@ def mount_web(
             wq=wq,
             charts=charts,
             total=store.count(filter=flt),
-            themes=theme_options(),
+            themes=themes,
             regions=store.regions(),
             areas=store.programme_areas(),
         )
 
     @router.get("/export.csv")
     def export_csv(request: Request) -> Response:
-        wq = WebQuery.from_request(request)
+        wq = query(request, theme_options())
         flt = wq.filter(store)
+        if wq.errors:  # a page drops such a value with a message; a download would silently widen
+            lines = ["Några värden kunde inte användas:", *(f"- {e}" for e in wq.errors)]
+            return Response("\n".join(lines) + "\n", status_code=400, media_type="text/plain; charset=utf-8")
         records: Iterator[Record] = store.iter_records(filter=flt)
         if not show_personal:
             # two passes, as redact_records does, without holding every record: the names of
