@@ -460,6 +460,16 @@ def test_serve_checks_its_index_folder(tmp_path, records, monkeypatch):
     r = CliRunner().invoke(app, ["serve", "--store", str(db), "--index", str(tmp_path / "out")])
     assert r.exit_code == 0 and dirs == [str(tmp_path / "out" / "index")], r.output
     assert served[0].state.index is not None
+    # without --index, a run's store brings the run's index (a store of its own does not)
+    run_db = tmp_path / "out" / "store.sqlite"
+    with open_store(run_db) as st:
+        st.upsert_many(records[:3])
+    for where in (run_db, tmp_path / "out"):
+        r = CliRunner().invoke(app, ["serve", "--store", str(where)])
+        assert r.exit_code == 0 and dirs[-1] == str(tmp_path / "out" / "index"), r.output
+        assert "similar projects from" in r.output and served[-1].state.index is not None
+    r = CliRunner().invoke(app, ["serve", "--store", str(db)])
+    assert r.exit_code == 0 and dirs[-1] is None and "similar projects" not in r.output
 
 
 # ----------------------------------------------------------------------------- hostile input (issue 14)

@@ -212,10 +212,24 @@ def _index_dir(index: Optional[Path]) -> Optional[Path]:
     return index
 
 
+def _run_index(store: str) -> Optional[Path]:
+    """The index of the run a ``--store`` belongs to (a run's output folder, or its
+    ``store.sqlite``), when that run wrote one; else None."""
+    path = Path(store)
+    run = path if path.is_dir() else path.parent if path.is_file() else None
+    if run is not None and (run / "index" / "meta.json").exists():
+        return run / "index"
+    return None
+
+
 def serve(
     store: Annotated[str, typer.Option(help="Store: SQLite file/dir, sqlite:///… or postgresql://… URL")],
     index: Annotated[
-        Optional[Path], typer.Option(help="Similarity index directory (enables /similar endpoints)")
+        Optional[Path],
+        typer.Option(
+            help="Similarity index directory (enables /similar endpoints; default: the index of the run"
+            " whose store --store is, when there is one)"
+        ),
     ] = None,
     host: Annotated[str, typer.Option(help="Bind address (default: localhost only)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
@@ -245,6 +259,8 @@ def serve(
         typer.echo(f"warning: binding to {host}: the API is reachable from other machines", err=True)
     if show_personal and not loopback:
         typer.echo("warning: --show-personal on a non-local address serves personal data to other machines", err=True)
+    if index is None and (index := _run_index(store)) is not None:
+        typer.echo(f"similar projects from {index} (--index to choose another)", err=True)
     index = _index_dir(index)
     st = _open_or_exit(store)
     if workers > 1:  # each worker process builds its own app (pipeline.api.app_from_env)
