@@ -279,6 +279,18 @@ def test_field_labels_of_a_project_page_are_not_entities(stage):
     assert {("Anna Berg", "PER"), ("Save the Children", "ORG"), ("Göteborg", "LOC"), ("Tel Aviv", "LOC")} <= got
 
 
+def test_a_report_cover_is_not_part_of_a_name(stage):
+    """PDF covers run the report's kind and fields into the name beside them."""
+    text = "Slutrapport Kvarnbacken Nordost\n\nProjektet drevs av Kvarnbackens kommun."
+    assert stage.refine(text, 0, len("Slutrapport Kvarnbacken Nordost"), "ORG") == [
+        (len("Slutrapport "), len("Slutrapport Kvarnbacken Nordost"), "ORG")
+    ]
+    got = _pairs(stage, "Delrapport II\n\nFöljeforskning i projektet Vägen in. Anna Berg, Göteborgs universitet.")
+    assert got == {("Anna Berg", "PER"), ("Göteborgs universitet", "ORG")}, got
+    got = _pairs(stage, "SLUTRAPPORT\nBilaga\n\nSocialförvaltningen Dokumenttyp Rapport Datum Februari 2018")
+    assert not any(w in t for t, _ in got for w in ("Bilaga", "Dokumenttyp", "Datum", "Delrapport")), got
+
+
 def test_metadata_entities_are_found_by_exact_search(stage):
     text = "Projektet\nKontaktpersonQwerty Zyxwv\nDrivs av Ögonstenen Ekonomisk Förening i Ubbhult.\n"
     md = Metadata(owner="Ögonstenen Ekonomisk Förening", contact_person="Qwerty Zyxwv", municipalities=["Ubbhult"])

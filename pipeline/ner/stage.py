@@ -63,6 +63,7 @@ _ORG_HEAD_RE = re.compile(
 _PROJECT_RE = re.compile(r"projekt(et|ets|en|ens)?$")  # "Fleraktörsprojekt", "Socialfondsprojektet"
 _ADJ_RE = re.compile(r"(isk|iska|iskt|lig|liga|ligt|ande|ende|erad|erade|erat)$")
 _URL_RE = re.compile(r"(?i)(www\.|https?:|@|\.(se|com|org|nu|eu|net)\b)")
+_NUMBERING_RE = re.compile(r"[IVXLC]+[.:]?$|[0-9]+[.:]?$")  # what is left of "Delrapport II", "Bilaga 3"
 
 
 def load_model(path: str = DEFAULT_MODEL):
@@ -221,8 +222,8 @@ class NerStage:
             )
         ):
             toks.pop()
-        if not toks:
-            return []
+        if not toks or (len(toks) == 1 and toks[0][1] - toks[0][0] < end - start and _NUMBERING_RE.match(toks[0][2])):
+            return []  # nothing left, or only a numbering ("Delrapport II", "Bilaga 3")
         start, end = toks[0][0], toks[-1][1]
         s = text[start:end]
         words = [t[2].strip(",.;:()") for t in toks]
