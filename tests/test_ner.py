@@ -291,6 +291,16 @@ def test_a_report_cover_is_not_part_of_a_name(stage):
     assert not any(w in t for t, _ in got for w in ("Bilaga", "Dokumenttyp", "Datum", "Delrapport")), got
 
 
+def test_headings_of_a_contents_list_run_into_one_line_are_not_names(stage):
+    """A PDF's contents list flattened into one line: a page number stands where a line break
+    was, so the capital after it proves no name."""
+    text = (
+        "Innehåll\nInledning... 3 Projektorganisation 5 Kvantitativa mål 7 Synpunkter från deltagarna 8-9 "
+        "Genomsnittskostnad per kön... 6 Bilagor\n\nAnna Berg på Göteborgs universitet skrev rapporten."
+    )
+    assert _pairs(stage, text) == {("Anna Berg", "PER"), ("Göteborgs universitet", "ORG")}
+
+
 def test_metadata_entities_are_found_by_exact_search(stage):
     text = "Projektet\nKontaktpersonQwerty Zyxwv\nDrivs av Ögonstenen Ekonomisk Förening i Ubbhult.\n"
     md = Metadata(owner="Ögonstenen Ekonomisk Förening", contact_person="Qwerty Zyxwv", municipalities=["Ubbhult"])

@@ -63,6 +63,7 @@ _ORG_HEAD_RE = re.compile(
 _PROJECT_RE = re.compile(r"projekt(et|ets|en|ens)?$")  # "Fleraktörsprojekt", "Socialfondsprojektet"
 _ADJ_RE = re.compile(r"(isk|iska|iskt|lig|liga|ligt|ande|ende|erad|erade|erat)$")
 _URL_RE = re.compile(r"(?i)(www\.|https?:|@|\.(se|com|org|nu|eu|net)\b)")
+_PAGE_NUMBER_RE = re.compile(r"(?:^|[\s.])\d{1,3}(?:[-–]\d{1,3})?$")  # "… 3", "… 8-9" before a heading
 _NUMBERING_RE = re.compile(r"[IVXLC]+[.:]?$|[0-9]+[.:]?$")  # what is left of "Delrapport II", "Bilaga 3"
 
 
@@ -300,7 +301,9 @@ class NerStage:
         j = start - 1
         while j >= 0 and text[j] in " \t":
             j -= 1
-        return j < 0 or text[j] in '\n.!?:•–-"”*'
+        # a heading's capital: at the start of a line or sentence, or after a page number of a
+        # contents list run into one line ("Inledning... 3 Komplext projekt 9 Genomförande")
+        return j < 0 or text[j] in '\n.!?:•–-"”*' or bool(_PAGE_NUMBER_RE.search(text, max(0, j - 8), j + 1))
 
     def metadata_candidates(self, record: Record) -> list[Cand]:
         out = []
