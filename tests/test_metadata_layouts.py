@@ -224,6 +224,9 @@ def test_title_ends_before_the_fields_of_a_cover_page(ex):
             "Utvärdering av Brobygget Delrapport 1",
         ),
         ("Brobygget slutrapport juni 2014 Anna Berg Nils Ek", "Brobygget slutrapport"),
+        # a cover page's kind in capitals after the title
+        ("Digitalt lärande i vården 2016–2018 SLUTRAPPORT I ESF-PROJEKT DILÄR", "Digitalt lärande i vården 2016–2018"),
+        ("Brobygget Slutrapport", "Brobygget Slutrapport"),  # a report word in the title itself stays
         # a date in a headline is not a cover page's
         ("Brobygget startar i juni 2024", "Brobygget startar i juni 2024"),
         ("Nytt projekt från mars 2024 i Exempelby kommun", "Nytt projekt från mars 2024 i Exempelby kommun"),
