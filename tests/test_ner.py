@@ -285,6 +285,7 @@ def test_a_report_cover_is_not_part_of_a_name(stage):
     assert stage.refine(text, 0, len("Slutrapport Kvarnbacken Nordost"), "ORG") == [
         (len("Slutrapport "), len("Slutrapport Kvarnbacken Nordost"), "ORG")
     ]
+    assert stage.refine("Slutrapport CIL", 0, 15, "ORG") == [(12, 15, "ORG")]  # an acronym is no numbering
     got = _pairs(stage, "Delrapport II\n\nFöljeforskning i projektet Vägen in. Anna Berg, Göteborgs universitet.")
     assert got == {("Anna Berg", "PER"), ("Göteborgs universitet", "ORG")}, got
     got = _pairs(stage, "SLUTRAPPORT\nBilaga\n\nSocialförvaltningen Dokumenttyp Rapport Datum Februari 2018")

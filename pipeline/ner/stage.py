@@ -64,7 +64,7 @@ _PROJECT_RE = re.compile(r"projekt(et|ets|en|ens)?$")  # "Fleraktörsprojekt", "
 _ADJ_RE = re.compile(r"(isk|iska|iskt|lig|liga|ligt|ande|ende|erad|erade|erat)$")
 _URL_RE = re.compile(r"(?i)(www\.|https?:|@|\.(se|com|org|nu|eu|net)\b)")
 _PAGE_NUMBER_RE = re.compile(r"(?:^|[\s.])\d{1,3}(?:[-–]\d{1,3})?$")  # "… 3", "… 8-9" before a heading
-_NUMBERING_RE = re.compile(r"[IVXLC]+[.:]?$|[0-9]+[.:]?$")  # what is left of "Delrapport II", "Bilaga 3"
+_NUMBERING_RE = re.compile(r"(?:I{1,3}|IV|VI{0,3}|IX|X|[0-9]+)[.:]?$")  # what is left of "Delrapport II", "Bilaga 3"
 
 
 def load_model(path: str = DEFAULT_MODEL):
