@@ -277,7 +277,7 @@ def _app() -> typer.Typer:
 
 
 def test_cli_json_and_text(built):
-    d, _ = built
+    d, recs = built
     runner = CliRunner()
     app = _app()
     r = runner.invoke(app, ["similar", "--index", str(d), "--id", "uvas-1", "--id", "fordon-2", "-k", "3", "--json"])
@@ -315,6 +315,12 @@ def test_cli_json_and_text(built):
     r = runner.invoke(app, ["similar", "--index", str(d), "--text", "  "])
     assert r.exit_code == 2 and "--text is empty" in r.output, r.output
     assert runner.invoke(app, ["similar", "--index", str(d), "--id", "nope"]).exit_code == 2
+    # an id that is not there names the one meant: a near id, or the project whose name was typed
+    r = runner.invoke(app, ["similar", "--index", str(d), "--id", "uvas_1"])
+    assert r.exit_code == 2 and "not in the index: 'uvas_1' (did you mean 'uvas-1'?)" in r.stderr, r.output
+    uvas = next(x for x in recs if x.id == "uvas-1")
+    r = runner.invoke(app, ["similar", "--index", str(d), "--id", uvas.title.upper()])
+    assert r.exit_code == 2 and f"did you mean 'uvas-1', {uvas.title!r}?" in r.stderr, r.output
     assert runner.invoke(app, ["similar", "--index", str(d), "--text", "x", "--period", "soon"]).exit_code != 0
     r = runner.invoke(app, ["similar", "--index", str(d), "--text", "vården", "--theme", "halssa"])
     assert r.exit_code == 2 and "did you mean 'halsa'?" in " ".join(r.output.replace("│", " ").split()), r.output

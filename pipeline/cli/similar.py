@@ -96,7 +96,7 @@ def similar(
     if ids:
         unknown = [i for i in ids if i not in idx.row_of]
         if unknown:
-            typer.echo(f"error: not in the index: {', '.join(unknown)}", err=True)
+            typer.echo(f"error: not in the index: {', '.join(_unknown_id(i, idx.docs) for i in unknown)}", err=True)
             raise typer.Exit(2)
         for q, res in zip(ids, idx.query_ids(ids, k=k, filters=filters or None)):
             out.append({"query": q, "results": res})
@@ -119,6 +119,21 @@ def similar(
         for n, r in enumerate(item["results"], 1):
             typer.echo(f"  {n:>2}. {r['score']:.3f}  {r['id']}  {_label(r)}")
         typer.echo("")
+
+
+def _unknown_id(value: str, docs: list[dict]) -> str:
+    """``value`` quoted, with the record id it probably means: the project whose title or name it
+    is (ids are project numbers or slugs, not names), else the nearest id."""
+    import difflib
+
+    from ..themes.names import fold
+
+    v = fold(value)
+    named = next((d for d in docs if v in (fold(d.get("title") or ""), fold(d.get("project_name") or ""))), None)
+    if named is not None:
+        return f"{value!r} (did you mean {named['id']!r}, {named['title']!r}?)"
+    close = difflib.get_close_matches(value, [d["id"] for d in docs], n=1, cutoff=0.75)
+    return f"{value!r} (did you mean {close[0]!r}?)" if close else repr(value)
 
 
 def _label(result: dict) -> str:
